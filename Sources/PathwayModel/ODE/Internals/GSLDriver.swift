@@ -1,0 +1,160 @@
+import CGSL
+
+/// Turns GSL's abort-on-error handler off, once, before any GSL call.
+let gslErrorHandlerOff: Void = {
+  _ = gsl_set_error_handler_off()
+}()
+
+/// The version of the GSL library linked at run time (for manifests).
+public var gslVersion: String {
+  _ = gslErrorHandlerOff
+  return String(cString: cgsl_version())
+}
+
+/// GSL status codes, as typed values.
+public enum GSLStatus: Equatable, Sendable, CustomStringConvertible {
+  case success
+  /// The right-hand side reported a non-finite value or a cancellation. The corresponding GSL status is `Int32(GSL_EBADFUNC)`.
+  case badFunction
+  /// The step failed or its size fell below machine precision. The corresponding GSL status is `Int32(GSL_FAILURE)`.
+  case failure
+  /// The iteration limit was reached. The corresponding GSL status is `Int32(GSL_EMAXITER)`.
+  case maxIterations
+  /// No progress: the step size underflowed. The corresponding GSL status is `Int32(GSL_ENOPROG)`.
+  case noProgress
+  case other(Int32)
+
+  init(_ code: Int32) {
+    switch code {
+    case Int32(GSL_SUCCESS): self = .success
+    case Int32(GSL_EBADFUNC): self = .badFunction
+    case Int32(GSL_FAILURE): self = .failure
+    case Int32(GSL_EMAXITER): self = .maxIterations
+    case Int32(GSL_ENOPROG): self = .noProgress
+    default: self = .other(code)
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .success: return "success"
+    case .badFunction: return "Int32(GSL_EBADFUNC) (the right-hand side failed)"
+    case .failure: return "Int32(GSL_FAILURE) (the step failed)"
+    case .maxIterations: return "Int32(GSL_EMAXITER)"
+    case .noProgress: return "Int32(GSL_ENOPROG) (no progress)"
+    case .other(let code): return "GSL status \(code): " + String(cString: gsl_strerror(code))
+    }
+  }
+}
+
+/// The right-hand side trampoline: reaches the workspace through `params`; returns
+/// `Int32(GSL_EBADFUNC)` on a non-finite derivative or a cancellation, so that GSL stops at once with
+/// t and y at their last good values.
+private let rhsTrampoline:
+  @convention(c) (Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?) -> Int32 = {
+    t, y, f, params in
+    let workspace = Unmanaged<ODEWorkspace>.fromOpaque(params!).takeUnretainedValue()
+    return workspace.rhs(t, y!, f!) ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
+  }
+
+private let jacobianTrampoline:
+  @convention(c) (
+    Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
+    UnsafeMutableRawPointer?
+  ) -> Int32 = { t, y, dfdy, dfdt, params in
+    let workspace = Unmanaged<ODEWorkspace>.fromOpaque(params!).takeUnretainedValue()
+    return workspace.jacobian(t, y!, dfdy!, dfdt!) ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
+  }
+
+/// Owns one `gsl_odeiv2_driver` (stepper, control and evolve objects) for one workspace;
+/// frees it in `deinit`. The evolve object is driven directly (`gsl_odeiv2_evolve_apply`) so that
+/// output times, breakpoints, the step limit and `h_max` are handled between steps.
+final class GSLDriver {
+  let system: UnsafeMutablePointer<gsl_odeiv2_system>
+  let driver: OpaquePointer
+  let dimension: Int
+  let stepper: Stepper
+
+  /// - Throws: when GSL cannot allocate the driver.
+  init(workspace: ODEWorkspace, stepper: Stepper, rtol: Double, atol: Double, hInitial: Double) throws(PathwayError) {
+    _ = gslErrorHandlerOff
+    dimension = workspace.ode.stateCount
+    self.stepper = stepper
+    system = .allocate(capacity: 1)
+    system.initialize(
+      to: gsl_odeiv2_system(
+        function: rhsTrampoline, jacobian: jacobianTrampoline, dimension: max(1, dimension),
+        params: Unmanaged.passUnretained(workspace).toOpaque()))
+    let type: UnsafePointer<gsl_odeiv2_step_type>
+    switch stepper {
+    case .rk2: type = cgsl_step_rk2()
+    case .rk4: type = cgsl_step_rk4()
+    case .rkf45: type = cgsl_step_rkf45()
+    case .rkck: type = cgsl_step_rkck()
+    case .rk8pd: type = cgsl_step_rk8pd()
+    case .rk1imp: type = cgsl_step_rk1imp()
+    case .rk2imp: type = cgsl_step_rk2imp()
+    case .rk4imp: type = cgsl_step_rk4imp()
+    case .bsimp: type = cgsl_step_bsimp()
+    case .msadams: type = cgsl_step_msadams()
+    case .msbdf: type = cgsl_step_msbdf()
+    }
+    guard let d = GSLCalls.driverAlloc(system, type, hInitial, atol, rtol) else {
+      system.deallocate()
+      throw PathwayError(.simulationFailed, "GSL could not allocate the \(stepper.rawValue) driver")
+    }
+    driver = d
+  }
+
+  deinit {
+    gsl_odeiv2_driver_free(UnsafeMutablePointer(driver))
+    system.deallocate()
+  }
+
+  private var d: UnsafeMutablePointer<gsl_odeiv2_driver> { UnsafeMutablePointer(driver) }
+
+  /// Resets the stepper and evolve state (at a breakpoint, or before a new run).
+  func reset() {
+    _ = gsl_odeiv2_driver_reset(d)
+  }
+
+  /// One adaptive step towards `t1` (never past it); `t`, `h` and `y` are updated.
+  @inline(__always)
+  func step(t: inout Double, t1: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> GSLStatus {
+    let code = GSLCalls.evolveApply(d.pointee.e, d.pointee.c, d.pointee.s, system, &t, t1, &h, y)
+    return code == Int32(GSL_SUCCESS) ? .success : GSLStatus(code)
+  }
+
+  /// Accepted steps and failed (rejected) steps since the last reset.
+  var counts: (steps: Int, failed: Int) {
+    (Int(d.pointee.e.pointee.count), Int(d.pointee.e.pointee.failed_steps))
+  }
+}
+
+/// Every GSL call that can fail goes through here, so that debug builds can inject failures.
+enum GSLCalls {
+  #if ENABLE_FAULT_INJECTION
+    /// Debug builds only: when set, `evolveApply` returns this status instead of stepping.
+    nonisolated(unsafe) static var injectedEvolveStatus: Int32? = nil
+  #endif
+
+  static func driverAlloc(
+    _ system: UnsafePointer<gsl_odeiv2_system>, _ type: UnsafePointer<gsl_odeiv2_step_type>, _ h: Double,
+    _ atol: Double, _ rtol: Double
+  ) -> OpaquePointer? {
+    gsl_odeiv2_driver_alloc_y_new(system, type, h, atol, rtol).map(OpaquePointer.init)
+  }
+
+  @inline(__always)
+  static func evolveApply(
+    _ e: UnsafeMutablePointer<gsl_odeiv2_evolve>?, _ c: UnsafeMutablePointer<gsl_odeiv2_control>?,
+    _ s: UnsafeMutablePointer<gsl_odeiv2_step>?, _ system: UnsafePointer<gsl_odeiv2_system>,
+    _ t: UnsafeMutablePointer<Double>, _ t1: Double, _ h: UnsafeMutablePointer<Double>,
+    _ y: UnsafeMutablePointer<Double>
+  ) -> Int32 {
+    #if ENABLE_FAULT_INJECTION
+      if let status = injectedEvolveStatus { return status }
+    #endif
+    return gsl_odeiv2_evolve_apply(e, c, s, system, t, t1, h, y)
+  }
+}

@@ -1,0 +1,305 @@
+import Foundation
+
+/// A model compiled for continuous simulation, once; many runs (a sweep) share it read-only.
+///
+/// State variables are the non-input nodes, in model order. Inputs are doses u(t) set by the
+/// scenario. A node with a rate law integrates `dx/dt = rate`; a node with only a rule
+/// integrates the normalised HillCube of `BIOLOGY.md` §3.3:
+///
+///     dx/dt = (s · M · B̂(y₁…y_k) − x) / τ,
+///
+/// where y_j = h(x_j) for a node regulator and y_j = u_j for an input regulator, h the
+/// normalised Hill function with the edge's n and k, M the product of the node's modulators
+/// (1 − w + w·h for activators, 1 − w·h for inhibitors), and s a production scale (1 unless a
+/// scenario scales it). A pinned node has dx/dt = 0 at its pinned value.
+///
+/// What may change from run to run without recompiling lives in `RunParameters`: parameter
+/// values, τ, Hill n and k per edge, pins, scales and stimuli.
+public final class ODEModel: @unchecked Sendable {
+  public let model: Model
+  /// Model node index of each state variable.
+  public let stateNodes: [Int]
+  /// Model node index of each input.
+  public let inputNodes: [Int]
+  /// For each model node: its state index, or -1 for inputs.
+  public let stateIndex: [Int]
+  /// For each model node: its input index, or -1 for states.
+  public let inputIndex: [Int]
+
+  public var stateCount: Int { stateNodes.count }
+  public var inputCount: Int { inputNodes.count }
+  public var stateNames: [String] { stateNodes.map { model.nodes[$0].id } }
+  public var inputNames: [String] { inputNodes.map { model.nodes[$0].id } }
+
+  // MARK: HillCube structure
+
+  struct HillNode {
+    var state: Int
+    var tableOffset: Int
+    var regulatorStart: Int
+    var regulatorCount: Int
+    var modulatorStart: Int
+    var modulatorCount: Int
+  }
+
+  /// A regulator (edge) or modulator source: a state (h applied) or an input (dose used as is).
+  struct Source {
+    var isInput: Bool
+    var index: Int
+  }
+
+  let hillNodes: [HillNode]
+  /// Regulator sources, grouped per HillCube node.
+  let regulatorSources: [Source]
+  /// Modulator sources, signs (+1/−1) and weights, grouped per HillCube node.
+  let modulatorSources: [Source]
+  let modulatorIsActivator: [Bool]
+  let modulatorWeights: [Double]
+  /// All truth tables as 0/1 doubles, one after another.
+  let tables: UnsafeMutableBufferPointer<Double>
+  /// The largest in-degree of a HillCube node.
+  let maximumRegulators: Int
+  /// For each state: its HillCube node index, or -1.
+  let hillNodeOfState: [Int]
+  public let truthTables: [Int: TruthTable]
+
+  // MARK: Rate-law structure
+
+  /// Slots of the compiled program: states first, then inputs, parameters, time.
+  let inputSlotBase: Int
+  let parameterSlotBase: Int
+  let timeSlot: Int
+  /// Rate-law states and the slot holding their rate after `rhsProgram` runs.
+  let rateStates: [(state: Int, slot: Int32)]
+  /// Assignment values (slots), for output.
+  public let assignmentNames: [String]
+  let assignmentSlots: [Int32]
+  let rhsProgram: CompiledProgram
+  /// Runs after `rhsProgram`: fills the Jacobian entries of rate-law rows.
+  let jacobianProgram: CompiledProgram
+  let jacobianEntries: [(row: Int, column: Int, slot: Int32)]
+  /// ∂rate/∂time and ∂rate/∂u per rate-law row, for dfdt.
+  let timeDerivativeEntries: [(row: Int, slot: Int32)]
+  let inputDerivativeEntries: [(row: Int, input: Int, slot: Int32)]
+  /// Entries without a symbolic derivative, filled by a forward difference.
+  public let finiteDifferenceEntries: [(row: Int, column: Int)]
+  /// The number of slots a workspace holds.
+  let slotCount: Int
+
+  /// Compiles `model` for continuous simulation. Throws for rules beyond `TruthTable.maximumRegulators`.
+  public init(model: Model) throws(PathwayError) {
+    self.model = model
+    var stateNodes: [Int] = [], inputNodes: [Int] = []
+    var stateIndex = [Int](repeating: -1, count: model.nodes.count)
+    var inputIndex = [Int](repeating: -1, count: model.nodes.count)
+    for (i, node) in model.nodes.enumerated() {
+      if node.isInput {
+        inputIndex[i] = inputNodes.count
+        inputNodes.append(i)
+      } else {
+        stateIndex[i] = stateNodes.count
+        stateNodes.append(i)
+      }
+    }
+    self.stateNodes = stateNodes
+    self.inputNodes = inputNodes
+    self.stateIndex = stateIndex
+    self.inputIndex = inputIndex
+    let nodeIndex = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    func source(_ name: String) -> Source {
+      let i = nodeIndex[name]!
+      return inputIndex[i] >= 0 ? Source(isInput: true, index: inputIndex[i]) : Source(isInput: false, index: stateIndex[i])
+    }
+
+    // HillCube nodes.
+    var hillNodes: [HillNode] = []
+    var regulatorSources: [Source] = []
+    var modulatorSources: [Source] = [], modulatorIsActivator: [Bool] = [], modulatorWeights: [Double] = []
+    var tableValues: [Double] = []
+    var truthTables: [Int: TruthTable] = [:]
+    var hillNodeOfState = [Int](repeating: -1, count: stateNodes.count)
+    var maximumRegulators = 0
+    for (s, n) in stateNodes.enumerated() {
+      let node = model.nodes[n]
+      guard node.rate == nil, let rule = node.rule else { continue }
+      let table = try TruthTable(rule: rule, target: node.id)
+      truthTables[n] = table
+      hillNodeOfState[s] = hillNodes.count
+      hillNodes.append(
+        HillNode(
+          state: s, tableOffset: tableValues.count, regulatorStart: regulatorSources.count,
+          regulatorCount: table.regulators.count, modulatorStart: modulatorSources.count,
+          modulatorCount: node.modulators.count))
+      for entry in 0..<table.entryCount { tableValues.append(table.value(at: entry) ? 1 : 0) }
+      for name in table.regulators { regulatorSources.append(source(name)) }
+      for modulator in node.modulators {
+        modulatorSources.append(source(modulator.source))
+        modulatorIsActivator.append(modulator.sign == .activation)
+        modulatorWeights.append(modulator.weight)
+      }
+      maximumRegulators = max(maximumRegulators, table.regulators.count)
+    }
+    self.hillNodes = hillNodes
+    self.regulatorSources = regulatorSources
+    self.modulatorSources = modulatorSources
+    self.modulatorIsActivator = modulatorIsActivator
+    self.modulatorWeights = modulatorWeights
+    self.tables = .allocate(capacity: max(1, tableValues.count))
+    _ = self.tables.initialize(from: tableValues)
+    self.maximumRegulators = maximumRegulators
+    self.hillNodeOfState = hillNodeOfState
+    self.truthTables = truthTables
+
+    // Rate laws and assignments: one program over [states | inputs | parameters | time | …].
+    var variables: [String: Int32] = [:]
+    for (s, n) in stateNodes.enumerated() { variables[model.nodes[n].id] = Int32(s) }
+    let inputSlotBase = stateNodes.count
+    for (u, n) in inputNodes.enumerated() { variables[model.nodes[n].id] = Int32(inputSlotBase + u) }
+    let parameterSlotBase = inputSlotBase + inputNodes.count
+    for (p, parameter) in model.parameters.enumerated() { variables[parameter.id] = Int32(parameterSlotBase + p) }
+    let timeSlot = parameterSlotBase + model.parameters.count
+    variables["time"] = Int32(timeSlot)
+    self.inputSlotBase = inputSlotBase
+    self.parameterSlotBase = parameterSlotBase
+    self.timeSlot = timeSlot
+
+    var builder = ProgramBuilder(variables: variables, reservedSlots: timeSlot + 1)
+    var inlined: [String: Expr] = [:]
+    var assignmentSlots: [Int32] = []
+    let ordered = model.assignmentsInDependencyOrder
+    do {
+      for assignment in ordered {
+        let slot = try builder.emit(assignment.expression.expr)
+        builder.alias(assignment.id, to: slot)
+        assignmentSlots.append(slot)
+        inlined[assignment.id] = assignment.expression.expr.substituting { inlined[$0] }
+      }
+    } catch {
+      throw PathwayError(.invalidInput, "unknown identifier '\(error.name)' in an assignment")
+    }
+    self.assignmentNames = ordered.map(\.id)
+    self.assignmentSlots = assignmentSlots
+
+    var rateStates: [(state: Int, slot: Int32)] = []
+    var rateExpressions: [(state: Int, expr: Expr)] = []
+    for (s, n) in stateNodes.enumerated() {
+      let node = model.nodes[n]
+      guard let rate = node.rate else { continue }
+      do {
+        rateStates.append((s, try builder.emit(rate.expr)))
+      } catch {
+        throw PathwayError(.invalidInput, at: rate.origin, "unknown identifier '\(error.name)' in the rate law of '\(node.id)'")
+      }
+      rateExpressions.append((s, rate.expr.substituting { inlined[$0] }))
+    }
+    self.rateStates = rateStates
+    let rhsEnd = builder.mark
+
+    // Jacobian of rate-law rows by symbolic differentiation.
+    var jacobianEntries: [(row: Int, column: Int, slot: Int32)] = []
+    var timeEntries: [(row: Int, slot: Int32)] = []
+    var inputEntries: [(row: Int, input: Int, slot: Int32)] = []
+    var finiteDifference: [(row: Int, column: Int)] = []
+    do {
+      for (row, expr) in rateExpressions {
+        for name in expr.variables {
+          guard let i = nodeIndex[name] else {
+            if name == "time" {
+              if let d = expr.derivative(withRespectTo: name) {
+                if d != .zero { timeEntries.append((row, try builder.emit(d))) }
+              }
+            }
+            continue
+          }
+          guard let d = expr.derivative(withRespectTo: name) else {
+            if stateIndex[i] >= 0 { finiteDifference.append((row, stateIndex[i])) }
+            continue
+          }
+          if d == .zero { continue }
+          let slot = try builder.emit(d)
+          if stateIndex[i] >= 0 {
+            jacobianEntries.append((row, stateIndex[i], slot))
+          } else {
+            inputEntries.append((row, inputIndex[i], slot))
+          }
+        }
+      }
+    } catch {
+      throw PathwayError(.invalidInput, "unknown identifier '\(error.name)' in a derivative")
+    }
+    self.jacobianEntries = jacobianEntries
+    self.timeDerivativeEntries = timeEntries
+    self.inputDerivativeEntries = inputEntries
+    self.finiteDifferenceEntries = finiteDifference
+    self.rhsProgram = builder.build(0..<rhsEnd)
+    self.jacobianProgram = builder.build(rhsEnd..<builder.mark)
+    self.slotCount = Int(builder.slotCount)
+  }
+
+  deinit {
+    tables.baseAddress.map { $0.deallocate() }
+  }
+
+  /// True when every Jacobian entry is symbolic (no finite-difference fallback).
+  public var hasSymbolicJacobian: Bool { finiteDifferenceEntries.isEmpty }
+
+  /// Number of instructions in the compiled rate-law program (for `info` and benchmarks).
+  public var instructionCount: Int { rhsProgram.instructionCount + jacobianProgram.instructionCount }
+}
+
+/// Everything a run may change without recompiling: values of parameters, τ, Hill n and k per
+/// edge, pins, production scales and input stimuli.
+public struct RunParameters: Sendable {
+  /// Parameter values in model order.
+  public var parameters: [Double]
+  /// τ per state.
+  public var tau: [Double]
+  /// Hill n and k per regulator edge (grouped per HillCube node, in rule order).
+  public var regulatorN: [Double]
+  public var regulatorK: [Double]
+  /// Hill n and k per modulator.
+  public var modulatorN: [Double]
+  public var modulatorK: [Double]
+  /// Pinned level per state (nil: free).
+  public var statePins: [Double?]
+  /// Pinned level per input (overrides its stimulus).
+  public var inputPins: [Double?]
+  /// Production scale per state.
+  public var scale: [Double]
+  /// Dose over time per input.
+  public var stimuli: [Stimulus]
+
+  /// The model's own values: defaults for τ, n and k where nodes and edges do not set them,
+  /// each input at its baseline dose, nothing pinned.
+  public init(_ ode: ODEModel) {
+    let model = ode.model
+    parameters = model.parameters.map(\.value)
+    tau = ode.stateNodes.map { model.nodes[$0].tau ?? model.defaults.tau }
+    regulatorN = []
+    regulatorK = []
+    modulatorN = []
+    modulatorK = []
+    for hill in ode.hillNodes {
+      let node = model.nodes[ode.stateNodes[hill.state]]
+      let table = ode.truthTables[ode.stateNodes[hill.state]]!
+      for name in table.regulators {
+        let edge = node.edge(from: name)
+        regulatorN.append(edge?.hillN ?? node.hillN ?? model.defaults.hillN)
+        regulatorK.append(edge?.hillK ?? node.hillK ?? model.defaults.hillK)
+      }
+      for _ in node.modulators {
+        modulatorN.append(node.hillN ?? model.defaults.hillN)
+        modulatorK.append(node.hillK ?? model.defaults.hillK)
+      }
+    }
+    statePins = Array(repeating: nil, count: ode.stateCount)
+    inputPins = Array(repeating: nil, count: ode.inputCount)
+    scale = Array(repeating: 1, count: ode.stateCount)
+    stimuli = ode.inputNodes.map { .constant(model.nodes[$0].initial) }
+  }
+
+  /// The dose of input `u` at time t, pins included.
+  public func dose(_ u: Int, at t: Double) -> Double {
+    inputPins[u] ?? stimuli[u].value(at: t)
+  }
+}

@@ -1,0 +1,358 @@
+import Foundation
+
+/// The buffers of one run of an `ODEModel`: the slot buffer of the compiled program, HillCube
+/// scratch space and the run's parameters unpacked into flat arrays.
+///
+/// Allocated once per run (or once per worker thread and reused across runs with `load`); the
+/// right-hand side and the Jacobian then evaluate with no allocation at all.
+public final class ODEWorkspace {
+  public let ode: ODEModel
+  let n: Int
+  let slots: UnsafeMutablePointer<Double>
+  // HillCube scratch.
+  let regulatorValues: UnsafeMutablePointer<Double>
+  let regulatorDerivatives: UnsafeMutablePointer<Double>
+  let scratch: UnsafeMutablePointer<Double>
+  let levels: UnsafeMutablePointer<Double>
+  let adjoint: UnsafeMutablePointer<Double>
+  let gradient: UnsafeMutablePointer<Double>
+  // Structure, flattened.
+  let hillCount: Int
+  let hillState: UnsafeMutablePointer<Int>
+  let hillTable: UnsafeMutablePointer<Int>
+  let hillRegStart: UnsafeMutablePointer<Int>
+  let hillRegCount: UnsafeMutablePointer<Int>
+  let hillModStart: UnsafeMutablePointer<Int>
+  let hillModCount: UnsafeMutablePointer<Int>
+  let regIsInput: UnsafeMutablePointer<Bool>
+  let regIndex: UnsafeMutablePointer<Int>
+  let modIsInput: UnsafeMutablePointer<Bool>
+  let modIndex: UnsafeMutablePointer<Int>
+  let modActivator: UnsafeMutablePointer<Bool>
+  let modWeight: UnsafeMutablePointer<Double>
+  // Run parameters, flattened.
+  let regN: UnsafeMutablePointer<Double>
+  let regKn: UnsafeMutablePointer<Double>
+  let modN: UnsafeMutablePointer<Double>
+  let modKn: UnsafeMutablePointer<Double>
+  let tau: UnsafeMutablePointer<Double>
+  let scale: UnsafeMutablePointer<Double>
+  let pinned: UnsafeMutablePointer<Bool>
+  let inputPinned: UnsafeMutablePointer<Bool>
+  let inputPin: UnsafeMutablePointer<Double>
+  /// The current segment's input doses: u = a + b·t.
+  let inputA: UnsafeMutablePointer<Double>
+  let inputB: UnsafeMutablePointer<Double>
+  /// Perturbed state for finite-difference Jacobian entries.
+  let perturbed: UnsafeMutablePointer<Double>
+  let perturbedRates: UnsafeMutablePointer<Double>
+  let baseRates: UnsafeMutablePointer<Double>
+
+  private var allocations: [UnsafeMutableRawPointer] = []
+
+  /// The run's parameters as last loaded.
+  public private(set) var parameters: RunParameters
+
+  // Statistics and failure diagnosis (read after a solve).
+  public var rhsEvaluations = 0
+  public var jacobianEvaluations = 0
+  /// Set when the right-hand side produced a non-finite value: the state index and the time.
+  public var nonFiniteState: Int? = nil
+  public var nonFiniteTime: Double = .nan
+  /// When set, the right-hand side stops the integration (cancellation, Ctrl-C).
+  public var cancellation: (@Sendable () -> Bool)? = nil
+  var cancelled = false
+
+  public init(_ ode: ODEModel, parameters: RunParameters? = nil) {
+    self.ode = ode
+    self.n = ode.stateCount
+    var allocations: [UnsafeMutableRawPointer] = []
+    func buffer<T>(_ count: Int, _ value: T) -> UnsafeMutablePointer<T> {
+      let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, count))
+      p.initialize(repeating: value, count: max(1, count))
+      allocations.append(UnsafeMutableRawPointer(p))
+      return p
+    }
+    let maxK = ode.maximumRegulators
+    slots = buffer(ode.slotCount, 0.0)
+    regulatorValues = buffer(maxK, 0.0)
+    regulatorDerivatives = buffer(maxK, 0.0)
+    scratch = buffer(maxK > 0 ? 1 << (maxK - 1) : 1, 0.0)
+    levels = buffer(1 << maxK, 0.0)
+    adjoint = buffer(1 << maxK, 0.0)
+    gradient = buffer(maxK, 0.0)
+    hillCount = ode.hillNodes.count
+    hillState = buffer(hillCount, 0)
+    hillTable = buffer(hillCount, 0)
+    hillRegStart = buffer(hillCount, 0)
+    hillRegCount = buffer(hillCount, 0)
+    hillModStart = buffer(hillCount, 0)
+    hillModCount = buffer(hillCount, 0)
+    for (i, h) in ode.hillNodes.enumerated() {
+      hillState[i] = h.state
+      hillTable[i] = h.tableOffset
+      hillRegStart[i] = h.regulatorStart
+      hillRegCount[i] = h.regulatorCount
+      hillModStart[i] = h.modulatorStart
+      hillModCount[i] = h.modulatorCount
+    }
+    let regCount = ode.regulatorSources.count, modCount = ode.modulatorSources.count
+    regIsInput = buffer(regCount, false)
+    regIndex = buffer(regCount, 0)
+    for (i, s) in ode.regulatorSources.enumerated() {
+      regIsInput[i] = s.isInput
+      regIndex[i] = s.index
+    }
+    modIsInput = buffer(modCount, false)
+    modIndex = buffer(modCount, 0)
+    modActivator = buffer(modCount, true)
+    modWeight = buffer(modCount, 0.0)
+    for (i, s) in ode.modulatorSources.enumerated() {
+      modIsInput[i] = s.isInput
+      modIndex[i] = s.index
+      modActivator[i] = ode.modulatorIsActivator[i]
+      modWeight[i] = ode.modulatorWeights[i]
+    }
+    regN = buffer(regCount, 2.0)
+    regKn = buffer(regCount, 0.25)
+    modN = buffer(modCount, 2.0)
+    modKn = buffer(modCount, 0.25)
+    tau = buffer(n, 1.0)
+    scale = buffer(n, 1.0)
+    pinned = buffer(n, false)
+    inputPinned = buffer(ode.inputCount, false)
+    inputPin = buffer(ode.inputCount, 0.0)
+    inputA = buffer(ode.inputCount, 0.0)
+    inputB = buffer(ode.inputCount, 0.0)
+    perturbed = buffer(n, 0.0)
+    perturbedRates = buffer(n, 0.0)
+    baseRates = buffer(n, 0.0)
+    self.allocations = allocations
+    self.parameters = parameters ?? RunParameters(ode)
+    ode.rhsProgram.initialize(slots)
+    load(self.parameters)
+  }
+
+  deinit {
+    for p in allocations { p.deallocate() }
+  }
+
+  /// Installs a run's parameters (no allocation; safe between runs of a sweep).
+  public func load(_ run: RunParameters) {
+    parameters = run
+    for (p, value) in run.parameters.enumerated() { slots[ode.parameterSlotBase + p] = value }
+    for i in 0..<n {
+      tau[i] = run.tau[i]
+      scale[i] = run.scale[i]
+      pinned[i] = run.statePins[i] != nil
+    }
+    for r in 0..<run.regulatorN.count {
+      regN[r] = run.regulatorN[r]
+      regKn[r] = Foundation.pow(run.regulatorK[r], run.regulatorN[r])
+    }
+    for m in 0..<run.modulatorN.count {
+      modN[m] = run.modulatorN[m]
+      modKn[m] = Foundation.pow(run.modulatorK[m], run.modulatorN[m])
+    }
+    for u in 0..<ode.inputCount {
+      inputPinned[u] = run.inputPins[u] != nil
+      inputPin[u] = run.inputPins[u] ?? 0
+    }
+    setSegment(at: 0)
+    rhsEvaluations = 0
+    jacobianEvaluations = 0
+    nonFiniteState = nil
+    cancelled = false
+  }
+
+  /// Selects the piece of every stimulus that holds on the segment starting at `t`.
+  public func setSegment(at t: Double) {
+    for u in 0..<ode.inputCount {
+      if inputPinned[u] {
+        inputA[u] = inputPin[u]
+        inputB[u] = 0
+      } else {
+        let (a, b) = parameters.stimuli[u].coefficients(at: t)
+        inputA[u] = a
+        inputB[u] = b
+      }
+    }
+  }
+
+  /// The current dose of input `u` at time t (within the current segment).
+  @inline(__always)
+  func input(_ u: Int, _ t: Double) -> Double { inputA[u] + inputB[u] * t }
+
+  /// Writes state, inputs and time into the slots and runs the rate-law program.
+  @inline(__always)
+  private func prepareSlots(_ t: Double, _ y: UnsafePointer<Double>) {
+    for i in 0..<n { slots[i] = y[i] }
+    let base = ode.inputSlotBase
+    for u in 0..<ode.inputCount { slots[base + u] = inputA[u] + inputB[u] * t }
+    slots[ode.timeSlot] = t
+    ode.rhsProgram.run(slots)
+  }
+
+  /// Evaluates dy/dt at (t, y) into f. Returns false when a value is not finite (the offending
+  /// state is recorded in `nonFiniteState`) or the run was cancelled.
+  @discardableResult
+  public func rhs(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
+    rhsEvaluations &+= 1
+    prepareSlots(t, y)
+    for (state, slot) in ode.rateStates { f[state] = slots[Int(slot)] }
+    let tables = UnsafePointer(ode.tables.baseAddress!)
+    for h in 0..<hillCount {
+      let state = hillState[h]
+      let start = hillRegStart[h], k = hillRegCount[h]
+      for j in 0..<k {
+        let r = start + j
+        let source = regIndex[r]
+        regulatorValues[j] =
+          regIsInput[r] ? inputA[source] + inputB[source] * t : NormalizedHill.value(y[source], n: regN[r], kn: regKn[r])
+      }
+      let b = HillCube.value(table: tables + hillTable[h], y: regulatorValues, k: k, scratch: scratch)
+      var m = scale[state]
+      let mStart = hillModStart[h]
+      for j in 0..<hillModCount[h] {
+        let q = mStart + j
+        let source = modIndex[q]
+        let v = modIsInput[q] ? inputA[source] + inputB[source] * t : NormalizedHill.value(y[source], n: modN[q], kn: modKn[q])
+        m *= modActivator[q] ? 1 - modWeight[q] + modWeight[q] * v : 1 - modWeight[q] * v
+      }
+      f[state] = (m * b - y[state]) / tau[state]
+    }
+    var finite = true
+    for i in 0..<n {
+      if pinned[i] { f[i] = 0 }
+      if !f[i].isFinite {
+        finite = false
+        if nonFiniteState == nil {
+          nonFiniteState = i
+          nonFiniteTime = t
+        }
+      }
+    }
+    if let cancellation, cancellation() { cancelled = true }
+    return finite && !cancelled
+  }
+
+  /// The Jacobian ∂f/∂y (row-major, n × n) and ∂f/∂t at (t, y).
+  public func jacobian(
+    _ t: Double, _ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>
+  ) -> Bool {
+    jacobianEvaluations &+= 1
+    dfdy.update(repeating: 0, count: n * n)
+    dfdt.update(repeating: 0, count: n)
+    prepareSlots(t, y)
+    if !ode.jacobianEntries.isEmpty || !ode.timeDerivativeEntries.isEmpty || !ode.inputDerivativeEntries.isEmpty {
+      ode.jacobianProgram.run(slots)
+      for (row, column, slot) in ode.jacobianEntries { dfdy[row * n + column] += slots[Int(slot)] }
+      for (row, slot) in ode.timeDerivativeEntries { dfdt[row] += slots[Int(slot)] }
+      for (row, input, slot) in ode.inputDerivativeEntries where !inputPinned[input] {
+        dfdt[row] += inputB[input] * slots[Int(slot)]
+      }
+    }
+    let tables = UnsafePointer(ode.tables.baseAddress!)
+    for h in 0..<hillCount {
+      let state = hillState[h]
+      let start = hillRegStart[h], k = hillRegCount[h]
+      for j in 0..<k {
+        let r = start + j
+        let source = regIndex[r]
+        if regIsInput[r] {
+          regulatorValues[j] = inputA[source] + inputB[source] * t
+          regulatorDerivatives[j] = 0
+        } else {
+          let (v, d) = NormalizedHill.valueAndDerivative(y[source], n: regN[r], kn: regKn[r])
+          regulatorValues[j] = v
+          regulatorDerivatives[j] = d
+        }
+      }
+      let b = HillCube.valueAndGradient(
+        table: tables + hillTable[h], y: regulatorValues, k: k, levels: levels, adjoint: adjoint, gradient: gradient)
+      // Modulator product and the derivative of each factor.
+      var m = scale[state]
+      let mStart = hillModStart[h], mCount = hillModCount[h]
+      for j in 0..<mCount {
+        let q = mStart + j
+        let source = modIndex[q]
+        let v = modIsInput[q] ? inputA[source] + inputB[source] * t : NormalizedHill.value(y[source], n: modN[q], kn: modKn[q])
+        m *= modActivator[q] ? 1 - modWeight[q] + modWeight[q] * v : 1 - modWeight[q] * v
+      }
+      let row = state * n
+      let invTau = 1 / tau[state]
+      for j in 0..<k {
+        let r = start + j
+        let source = regIndex[r]
+        if regIsInput[r] {
+          dfdt[state] += m * gradient[j] * inputB[source] * invTau
+        } else {
+          dfdy[row + source] += m * gradient[j] * regulatorDerivatives[j] * invTau
+        }
+      }
+      for j in 0..<mCount {
+        let q = mStart + j
+        let source = modIndex[q]
+        let w = modWeight[q]
+        let factorValue: Double, factorSlope: Double
+        if modIsInput[q] {
+          let v = inputA[source] + inputB[source] * t
+          factorValue = modActivator[q] ? 1 - w + w * v : 1 - w * v
+          factorSlope = (modActivator[q] ? w : -w) * inputB[source]
+        } else {
+          let (v, d) = NormalizedHill.valueAndDerivative(y[source], n: modN[q], kn: modKn[q])
+          factorValue = modActivator[q] ? 1 - w + w * v : 1 - w * v
+          factorSlope = (modActivator[q] ? w : -w) * d
+        }
+        // ∂(m·b)/∂ = (m / factor)·slope·b, computed without dividing by a zero factor.
+        var others = scale[state]
+        for i in 0..<mCount where i != j {
+          let p = mStart + i
+          let s = modIndex[p]
+          let v = modIsInput[p] ? inputA[s] + inputB[s] * t : NormalizedHill.value(y[s], n: modN[p], kn: modKn[p])
+          others *= modActivator[p] ? 1 - modWeight[p] + modWeight[p] * v : 1 - modWeight[p] * v
+        }
+        _ = factorValue
+        if modIsInput[q] {
+          dfdt[state] += others * factorSlope * b * invTau
+        } else {
+          dfdy[row + source] += others * factorSlope * b * invTau
+        }
+      }
+      dfdy[row + state] -= invTau
+    }
+    if !ode.finiteDifferenceEntries.isEmpty { fillFiniteDifferences(t, y, dfdy) }
+    for i in 0..<n where pinned[i] {
+      for j in 0..<n { dfdy[i * n + j] = 0 }
+      dfdt[i] = 0
+    }
+    for i in 0..<(n * n) where !dfdy[i].isFinite { return false }
+    return true
+  }
+
+  /// Forward differences for the entries without a symbolic derivative.
+  private func fillFiniteDifferences(_ t: Double, _ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>) {
+    rhs(t, y, baseRates)
+    rhsEvaluations -= 1
+    var column = -1
+    for (row, c) in ode.finiteDifferenceEntries {
+      if c != column {
+        column = c
+        for i in 0..<n { perturbed[i] = y[i] }
+        let h = max(1e-8, abs(y[c]) * 1.4901161193847656e-08)
+        perturbed[c] += h
+        rhs(t, perturbed, perturbedRates)
+        rhsEvaluations -= 1
+        for i in 0..<n { perturbedRates[i] = (perturbedRates[i] - baseRates[i]) / h }
+      }
+      dfdy[row * n + c] = perturbedRates[row]
+    }
+  }
+
+  /// Assignment values at (t, y), for output.
+  public func assignmentValues(_ t: Double, _ y: UnsafePointer<Double>, into out: inout [Double]) {
+    prepareSlots(t, y)
+    out.removeAll(keepingCapacity: true)
+    for slot in ode.assignmentSlots { out.append(slots[Int(slot)]) }
+  }
+}

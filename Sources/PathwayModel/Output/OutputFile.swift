@@ -1,0 +1,126 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A file written atomically: bytes go to a temporary file beside the target, which is renamed
+/// over the target only by `commit()`. A crash or a kill mid-write never leaves a target that
+/// looks complete. Writing `-` goes to standard output, unbuffered by rename.
+///
+/// Errors: the temporary file cannot be created (exit 73), a write or the rename fails (exit 74).
+public final class OutputFile {
+  public let path: String
+  private let temporaryPath: String?
+  private var descriptor: Int32
+  private var buffer: [UInt8] = []
+  private var committed = false
+  /// Bytes written so far (for fault injection and progress).
+  public private(set) var bytesWritten = 0
+
+  #if ENABLE_FAULT_INJECTION
+    /// Debug builds only: the write that would pass this many bytes fails with this errno.
+    nonisolated(unsafe) public static var injectedFailure: (afterBytes: Int, errno: Int32)? = nil
+  #endif
+
+  public init(path: String) throws(PathwayError) {
+    self.path = path
+    if path == "-" {
+      temporaryPath = nil
+      descriptor = STDOUT_FILENO
+      return
+    }
+    let directory = (path as NSString).deletingLastPathComponent
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+      throw PathwayError(.cannotCreateOutput, "\(path): is a directory; give a file name for the output")
+    }
+    if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+      do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      } catch {
+        throw PathwayError(.cannotCreateOutput, "\(path): cannot create the folder '\(directory)': \(Self.reason(error))")
+      }
+    }
+    let name = (path as NSString).lastPathComponent
+    let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if fd < 0 {
+      let code = errno
+      throw PathwayError(.cannotCreateOutput, "\(path): cannot create the output: \(String(cString: strerror(code)))")
+    }
+    temporaryPath = temporary
+    descriptor = fd
+    buffer.reserveCapacity(1 << 16)
+  }
+
+  deinit {
+    if !committed, let temporaryPath {
+      close(descriptor)
+      unlink(temporaryPath)
+    }
+  }
+
+  private static func reason(_ error: Error) -> String {
+    (error as NSError).localizedDescription
+  }
+
+  /// Appends text (buffered).
+  public func write(_ text: String) throws(PathwayError) {
+    buffer.append(contentsOf: text.utf8)
+    if buffer.count >= 1 << 16 { try flush() }
+  }
+
+  /// Writes the buffer out.
+  public func flush() throws(PathwayError) {
+    var offset = 0
+    while offset < buffer.count {
+      #if ENABLE_FAULT_INJECTION
+        if let (limit, code) = Self.injectedFailure, bytesWritten + (buffer.count - offset) > limit {
+          let allowed = max(0, limit - bytesWritten)
+          if allowed > 0 {
+            _ = buffer[offset..<(offset + allowed)].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, allowed) }
+            bytesWritten += allowed
+          }
+          throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
+        }
+      #endif
+      let written = buffer[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+      if written < 0 {
+        let code = errno
+        if code == EINTR { continue }
+        throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
+      }
+      offset += written
+      bytesWritten += written
+    }
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Flushes, closes and renames the temporary file over the target.
+  public func commit() throws(PathwayError) {
+    try flush()
+    guard let temporaryPath else { return }
+    if close(descriptor) != 0 {
+      let code = errno
+      unlink(temporaryPath)
+      committed = true
+      throw PathwayError(.cannotWriteOutput, "\(path): close failed: \(String(cString: strerror(code)))")
+    }
+    committed = true
+    if rename(temporaryPath, path) != 0 {
+      let code = errno
+      unlink(temporaryPath)
+      throw PathwayError(.cannotWriteOutput, "\(path): cannot move the output into place: \(String(cString: strerror(code)))")
+    }
+  }
+
+  /// Writes `text` to `path` atomically.
+  public static func write(_ text: String, to path: String) throws(PathwayError) {
+    let file = try OutputFile(path: path)
+    try file.write(text)
+    try file.commit()
+  }
+}

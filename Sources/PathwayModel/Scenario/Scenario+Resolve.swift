@@ -1,0 +1,307 @@
+import Foundation
+
+/// A scenario resolved against a model: everything a continuous run needs, checked.
+public struct ResolvedRun: Sendable {
+  public var name: String
+  public var parameters: RunParameters
+  /// Initial state per state variable, before equilibration.
+  public var initial: [Double]
+  /// Initial values the scenario sets explicitly (applied after equilibration), by state index.
+  public var initialOverrides: [Int: Double]
+  /// How long to equilibrate the reference context first (nil: start from `initial`).
+  public var equilibrate: Double?
+  public var start: Double
+  public var end: Double
+  public var times: [Double]
+  public var options: SolverOptions
+  /// Output columns, or nil for all.
+  public var select: [String]?
+  public var layout: OutputLayout
+  /// A JSON-ready record of the resolved scenario (for manifests).
+  public var record: [String: JSONValue]
+}
+
+/// Layouts of a time-course CSV.
+public enum OutputLayout: String, Sendable, Hashable, CaseIterable {
+  /// `time,<id>,<id>,…`: one row per output time.
+  case wide
+  /// `time,variable,value`: one row per output time and variable.
+  case long
+}
+
+extension Scenario {
+  /// The location label of settings and options given on the command line.
+  public static let commandLine = "<command line>"
+
+  /// Resolves names against `model` and fills in defaults. Problems are located in the scenario
+  /// files (exit 65) or, for command-line values, reported as usage errors (exit 64).
+  public func resolve(for ode: ODEModel) throws(PathwayError) -> ResolvedRun {
+    let model = ode.model
+    var bag = DiagnosticBag()
+    var usage = DiagnosticBag()
+    func report(_ location: SourceLocation?, _ message: String, notes: [String] = []) {
+      if location == nil || location?.file == Scenario.commandLine {
+        usage.error(nil, message, notes: notes)
+      } else {
+        bag.error(location, message, notes: notes)
+      }
+    }
+    var parameters = RunParameters(ode)
+    let nodeIDs = model.nodes.map(\.id)
+    let inputIDs = ode.inputNames
+    let nodeIndex = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    let parameterIndex = Dictionary(model.parameters.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    var record: [String: JSONValue] = ["name": .string(name), "files": .array(sources.map(JSONValue.string))]
+
+    // Stimuli.
+    var inputRecord: [String: JSONValue] = [:]
+    for entry in inputs {
+      guard let i = nodeIndex[entry.input] else {
+        report(entry.location, "unknown input '\(entry.input)'", notes: didYouMean(entry.input, among: inputIDs).map { [$0] } ?? [])
+        continue
+      }
+      guard ode.inputIndex[i] >= 0 else {
+        report(entry.location, "'\(entry.input)' is not an input; only inputs take a dose",
+               notes: ["set its initial value under 'initial:', or pin it with a perturbation"])
+        continue
+      }
+      parameters.stimuli[ode.inputIndex[i]] = entry.stimulus
+      inputRecord[entry.input] = .string(entry.stimulus.summary)
+    }
+
+    // Perturbations.
+    var perturbationRecord: [JSONValue] = []
+    func apply(_ action: PerturbationAction, _ location: SourceLocation?) {
+      guard let i = nodeIndex[action.node] else {
+        report(location, "unknown node '\(action.node)' in a perturbation",
+               notes: didYouMean(action.node, among: nodeIDs).map { [$0] } ?? [])
+        return
+      }
+      switch action {
+      case .pin(_, let level):
+        if ode.inputIndex[i] >= 0 { parameters.inputPins[ode.inputIndex[i]] = level } else {
+          parameters.statePins[ode.stateIndex[i]] = level
+        }
+      case .scale(_, let factor):
+        guard ode.stateIndex[i] >= 0, model.nodes[i].rate == nil, model.nodes[i].rule != nil else {
+          report(location, "'\(action.node)' has no logic-derived production to scale",
+                 notes: ["scale acts on nodes whose ODE comes from their rule; change a parameter of a rate law instead"])
+          return
+        }
+        parameters.scale[ode.stateIndex[i]] *= factor
+      }
+    }
+    for entry in perturbations {
+      switch entry {
+      case .named(let name, let location):
+        guard let named = model.perturbations.first(where: { $0.name == name }) else {
+          let names = model.perturbations.map(\.name)
+          var notes = didYouMean(name, among: names).map { [$0] } ?? []
+          if !names.isEmpty { notes.append("the model defines: " + names.joined(separator: ", ")) }
+          notes.append("or write {knockout: NODE}, {overexpress: NODE}, {pin: {NODE: level}}, {scale: {NODE: factor}}")
+          report(location, "unknown perturbation '\(name)'", notes: notes)
+          continue
+        }
+        for action in named.actions { apply(action, location) }
+        perturbationRecord.append(.string(name))
+      case .actions(let actions, _):
+        for located in actions {
+          apply(located.action, located.location)
+          perturbationRecord.append(.string(located.action.summary))
+        }
+      }
+    }
+
+    // Settings: parameters, doses, initial values, τ, n, k.
+    let initial = ode.stateNodes.map { model.nodes[$0].initial }
+    var initialOverrides: [Int: Double] = [:]
+    var settingRecord: [String: JSONValue] = [:]
+    for setting in settings {
+      let target = setting.target
+      let value = setting.value
+      if let p = parameterIndex[target] {
+        if setting.section == .initial {
+          report(setting.location, "'\(target)' is a parameter; set it under 'parameters:'")
+          continue
+        }
+        parameters.parameters[p] = value
+      } else if let i = nodeIndex[target] {
+        if setting.section == .parameters {
+          report(setting.location, "'\(target)' is a node, not a parameter",
+                 notes: [ode.inputIndex[i] >= 0 ? "set an input's dose under 'inputs:'" : "set a node's initial value under 'initial:'"])
+          continue
+        }
+        if ode.inputIndex[i] >= 0 {
+          parameters.stimuli[ode.inputIndex[i]] = .constant(value)
+        } else {
+          initialOverrides[ode.stateIndex[i]] = value
+        }
+      } else if let dot = target.lastIndex(of: "."), let i = nodeIndex[String(target[..<dot])] {
+        let field = String(target[target.index(after: dot)...])
+        let s = ode.stateIndex[i]
+        switch field {
+        case "initial" where s >= 0: initialOverrides[s] = value
+        case "initial": parameters.stimuli[ode.inputIndex[i]] = .constant(value)
+        case "tau" where s >= 0:
+          guard value > 0 else { report(setting.location, "τ must be positive, found \(formatNumber(value))"); continue }
+          parameters.tau[s] = value
+        case "n", "k":
+          guard value > 0 else { report(setting.location, "\(field) must be positive, found \(formatNumber(value))"); continue }
+          guard s >= 0, ode.hillNodeOfState[s] >= 0 else {
+            report(setting.location, "'\(model.nodes[i].id)' has no logic-derived ODE, so no Hill \(field)")
+            continue
+          }
+          let node = ode.hillNodes[ode.hillNodeOfState[s]]
+          for r in node.regulatorStart..<(node.regulatorStart + node.regulatorCount) {
+            if field == "n" { parameters.regulatorN[r] = value } else { parameters.regulatorK[r] = value }
+          }
+          for m in node.modulatorStart..<(node.modulatorStart + node.modulatorCount) {
+            if field == "n" { parameters.modulatorN[m] = value } else { parameters.modulatorK[m] = value }
+          }
+        default:
+          report(setting.location, "unknown setting '\(target)'",
+                 notes: ["a node's settings are \(model.nodes[i].id).initial, .tau, .n and .k"])
+          continue
+        }
+      } else {
+        let candidates = model.identifiers
+        report(setting.location, "unknown identifier '\(target)'",
+               notes: didYouMean(target, among: candidates).map { [$0] } ?? [])
+        continue
+      }
+      settingRecord[target] = .number(value)
+    }
+    record["inputs"] = .object(inputRecord)
+    record["perturbations"] = .array(perturbationRecord)
+    record["settings"] = .object(settingRecord)
+
+    // Time span and output grid.
+    let start = time.start ?? 0
+    var end = start
+    var times: [Double] = []
+    if let e = time.end {
+      end = e
+      if !(end > start) {
+        report(time.location, "the end time \(formatNumber(end)) is not after the start time \(formatNumber(start))")
+      }
+    } else {
+      usage.error(nil, "no end time: give --t-end or 'time: {end: …}' in a scenario")
+    }
+    if end > start {
+      switch time.grid {
+      case .steps(let count)?:
+        times = (0...count).map { i in i == count ? end : start + (end - start) * Double(i) / Double(count) }
+      case .dt(let dt)?:
+        let count = ((end - start) / dt * (1 + 1e-12)).rounded(.down)
+        if count > 1e8 {
+          report(time.location, "dt \(formatNumber(dt)) gives more than 10⁸ output rows")
+        } else {
+          times = (0...Int(count)).map { start + Double($0) * dt }
+          if let last = times.last, end - last > 1e-9 * abs(dt) { times.append(end) } else { times[times.count - 1] = end }
+        }
+      case .times(let explicit)?:
+        times = explicit
+        if let bad = explicit.first(where: { $0 < start || $0 > end }) {
+          report(time.location, "output time \(formatNumber(bad)) is outside [\(formatNumber(start)), \(formatNumber(end))]")
+        }
+      case nil:
+        times = (0...100).map { i in i == 100 ? end : start + (end - start) * Double(i) / 100 }
+      }
+    }
+    record["time"] = .object([
+      "start": .number(start), "end": .number(end), "points": .number(Double(times.count)),
+    ])
+
+    // Solver.
+    var options = SolverOptions()
+    if let method = solver.method {
+      if let stepper = Stepper(rawValue: method) { options.method = stepper } else {
+        usage.error(nil, "unknown method '\(method)'",
+                    notes: ["methods: " + Stepper.allCases.map(\.rawValue).joined(separator: ", ")])
+      }
+    }
+    if let v = solver.rtol { options.rtol = v }
+    if let v = solver.atol { options.atol = v }
+    if let v = solver.hMax { options.hMax = v }
+    if let v = solver.hInitial { options.hInitial = v }
+    if let v = solver.maxSteps { options.maxSteps = v }
+    record["solver"] = .object([
+      "method": .string(options.method.rawValue), "rtol": .number(options.rtol), "atol": .number(options.atol),
+      "h_max": options.hMax.map(JSONValue.number) ?? .null, "h_init": options.hInitial.map(JSONValue.number) ?? .null,
+      "max_steps": .number(Double(options.maxSteps)),
+      "jacobian": .string(ode.hasSymbolicJacobian ? "symbolic" : "symbolic with finite-difference entries"),
+    ])
+
+    // Output.
+    var layout = OutputLayout.wide
+    if let text = output.layout {
+      if let l = OutputLayout(rawValue: text) { layout = l } else { usage.error(nil, "unknown layout '\(text)'") }
+    }
+    let outputs = model.nodes.map(\.id) + ode.assignmentNames
+    if let select = output.select {
+      for name in select where !outputs.contains(name) {
+        usage.error(nil, "unknown identifier '\(name)' in the selection",
+                    notes: (didYouMean(name, among: outputs).map { [$0] } ?? []) + ["selectable: nodes and assignments"])
+      }
+    }
+    record["equilibrate"] = model.defaults.equilibrate.map(JSONValue.number) ?? .null
+
+    try bag.throwIfErrors()
+    try usage.throwIfErrors(.usage)
+    return ResolvedRun(
+      name: name, parameters: parameters, initial: initial, initialOverrides: initialOverrides,
+      equilibrate: model.defaults.equilibrate, start: start, end: end, times: times, options: options,
+      select: output.select, layout: layout, record: record)
+  }
+}
+
+extension ResolvedRun {
+  /// Runs the scenario: equilibrates the reference context if the model asks for it, applies the
+  /// scenario's initial values, integrates. Throws only for setup problems; solver failures are
+  /// in `Solution.failure`.
+  public func simulate(_ ode: ODEModel) throws(PathwayError) -> Solution {
+    let solver = try ODESolver(ode, options: options)
+    return try simulate(with: solver)
+  }
+
+  /// As `simulate(_:)`, reusing a solver (a sweep worker's).
+  public func simulate(with solver: ODESolver) throws(PathwayError) -> Solution {
+    var state = initial
+    if let duration = equilibrate {
+      state = try solver.equilibrate(parameters, initial: state, duration: duration)
+    }
+    for (s, value) in initialOverrides { state[s] = value }
+    return solver.solve(parameters, initial: state, start: start, end: end, times: times)
+  }
+}
+
+extension Stimulus {
+  /// A one-line description for manifests: `0.5`, `pulse 1 on [0, 72)`, ….
+  public var summary: String {
+    let f = formatNumber
+    switch self {
+    case .constant(let v): return f(v)
+    case .step(let at, let dose, let baseline): return "\(f(baseline)) then \(f(dose)) from \(f(at))"
+    case .pulse(let start, let end, let dose, let baseline):
+      return "pulse \(f(dose)) on [\(f(start)), \(f(end))), else \(f(baseline))"
+    case .ramp(let start, let end, let from, let to): return "ramp \(f(from)) → \(f(to)) over [\(f(start)), \(f(end))]"
+    case .repeated(let start, let period, let duration, let count, let dose, let baseline):
+      return "\(f(dose)) for \(f(duration)) every \(f(period)) from \(f(start))"
+        + (count.map { ", \($0) times" } ?? "") + ", else \(f(baseline))"
+    case .schedule(let points, let baseline):
+      return "schedule \(f(baseline))" + points.map { "; \(f($0.value)) from \(f($0.time))" }.joined()
+    }
+  }
+}
+
+extension PerturbationAction {
+  /// `knockout X`, `overexpress X`, `pin X = 0.2`, `scale X × 0.3`.
+  public var summary: String {
+    switch self {
+    case .pin(let node, 0): return "knockout \(node)"
+    case .pin(let node, 1): return "overexpress \(node)"
+    case .pin(let node, let level): return "pin \(node) = \(formatNumber(level))"
+    case .scale(let node, let factor): return "scale \(node) × \(formatNumber(factor))"
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import PathwayModel
+
+struct Info: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Describe a model: nodes, rules, edges with references, parameters, and the available methods.")
+
+  @Argument(help: "The model file.")
+  var model: String
+
+  func run() throws {
+    try reportingErrors { () throws(PathwayError) in
+      let loaded = try ModelLoader.load(model)
+      let ode = try ODEModel(model: loaded)
+      var out = "model: \(loaded.name)\n"
+      if !loaded.description.isEmpty { out += "description: \(loaded.description)\n" }
+      if let unit = loaded.timeUnit { out += "time unit: \(unit)\n" }
+      let inputs = loaded.nodes.filter(\.isInput)
+      out += "nodes: \(loaded.nodes.count) (\(inputs.count) inputs, "
+        + "\(loaded.nodes.filter { $0.kind == .internal }.count) internal, "
+        + "\(loaded.nodes.filter { $0.kind == .output }.count) outputs)\n"
+      out += "defaults: tau \(formatNumber(loaded.defaults.tau)), n \(formatNumber(loaded.defaults.hillN)), "
+        + "k \(formatNumber(loaded.defaults.hillK))"
+        + (loaded.defaults.equilibrate.map { ", equilibrate \(formatNumber($0))" } ?? "") + "\n"
+      if !loaded.references.isEmpty { out += "references: " + loaded.references.joined(separator: "; ") + "\n" }
+      out += "\nNODES\n"
+      for (i, node) in loaded.nodes.enumerated() {
+        out += "\(node.id) [\(node.kind.rawValue)]"
+        if !node.description.isEmpty { out += " — \(node.description)" }
+        out += "\n"
+        if node.isInput {
+          out += "  baseline dose: \(formatNumber(node.initial))\n"
+        } else {
+          out += "  initial: \(formatNumber(node.initial))\n"
+        }
+        if let rule = node.rule, !node.isInput { out += "  rule: \(rule.text)\n" }
+        if let rate = node.rate {
+          out += "  rate: \(rate.text)\n"
+        } else if node.rule != nil && !node.isInput {
+          out += "  ODE: HillCube, tau \(formatNumber(node.tau ?? loaded.defaults.tau))\n"
+        }
+        if !node.references.isEmpty { out += "  references: " + node.references.joined(separator: "; ") + "\n" }
+        if let table = ode.truthTables[i] {
+          for (j, regulator) in table.regulators.enumerated() {
+            let edge = node.edge(from: regulator)
+            let influence = table.influence(of: j)
+            var line = "  \(influence.rawValue) \(regulator) → \(node.id)"
+            let n = edge?.hillN ?? node.hillN ?? loaded.defaults.hillN
+            let k = edge?.hillK ?? node.hillK ?? loaded.defaults.hillK
+            line += " (n \(formatNumber(n)), k \(formatNumber(k)))"
+            if let edge {
+              if !edge.mechanism.isEmpty { line += " \(edge.mechanism)." }
+              if let confidence = edge.confidence { line += " [\(confidence)]" }
+              line += edge.references.isEmpty ? " (no reference)" : " Ref: " + edge.references.joined(separator: "; ")
+            } else {
+              line += " (no reference)"
+            }
+            out += line + "\n"
+          }
+        }
+        for modulator in node.modulators {
+          out += "  ~\(modulator.sign.rawValue) \(modulator.source) → \(node.id) weight \(formatNumber(modulator.weight)) (ODE only)"
+          out += modulator.references.isEmpty ? " (no reference)\n" : " Ref: " + modulator.references.joined(separator: "; ") + "\n"
+        }
+      }
+      if !loaded.parameters.isEmpty {
+        out += "\nPARAMETERS\n"
+        for p in loaded.parameters {
+          out += "\(p.id) = \(formatNumber(p.value))" + (p.unit.map { " \($0)" } ?? "")
+            + (p.description.isEmpty ? "" : " — \(p.description)") + "\n"
+        }
+      }
+      if !loaded.assignments.isEmpty {
+        out += "\nASSIGNMENTS\n"
+        for a in loaded.assignments { out += "\(a.id) = \(a.expression.text)\n" }
+      }
+      if !loaded.perturbations.isEmpty {
+        out += "\nPERTURBATIONS\n"
+        for p in loaded.perturbations {
+          out += "\(p.name): " + p.actions.map(\.summary).joined(separator: ", ")
+            + (p.description.isEmpty ? "" : " — \(p.description)") + "\n"
+        }
+      }
+      out += "\nJACOBIAN\n"
+      out += ode.hasSymbolicJacobian
+        ? "symbolic (HillCube rows analytic; rate laws differentiated symbolically)\n"
+        : "symbolic, with \(ode.finiteDifferenceEntries.count) finite-difference entries (functions without a derivative)\n"
+      out += "\nMETHODS (--method)\n"
+      for stepper in Stepper.allCases {
+        out += "\(stepper.rawValue)\(stepper == .default ? " (default)" : ""): \(stepper.hint)\n"
+      }
+      print(out, terminator: "")
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import PathwayModel
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Integrate a model under a scenario and write the time course as CSV.",
+    discussion: """
+      Writes OUT (wide: time,<ids>; long: time,variable,value) atomically, and records the run in
+      manifest.json beside it (tool and GSL versions, the model's SHA-256, the resolved scenario,
+      options and solver statistics). With -o - the CSV goes to standard output and no manifest is
+      written. If the solver fails, the rows before the failure are written and the exit code is 1.
+      """)
+
+  @OptionGroup var model: ModelOptions
+  @OptionGroup var solver: SolverOptionGroup
+
+  @Option(help: "Columns to write, comma-separated (default: every node, then every assignment).")
+  var select: String?
+
+  @Option(help: "CSV layout: wide or long.")
+  var layout: OutputLayout?
+
+  @Option(name: .shortAndLong, help: "Output CSV file, or - for standard output.")
+  var output: String
+
+  func run() throws {
+    try reportingErrors { () throws(PathwayError) in
+      let loaded = try ModelLoader.load(model.model)
+      var cliLayer = try solver.layer()
+      if let select {
+        cliLayer.output.select = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+          .filter { !$0.isEmpty }
+      }
+      if let layout { cliLayer.output.layout = layout.rawValue }
+      let scenario = try model.scenario(extra: cliLayer)
+      let ode = try ODEModel(model: loaded)
+      let run = try scenario.resolve(for: ode)
+      let solution = try run.simulate(ode)
+
+      let file = try OutputFile(path: output)
+      try CSVWriter.write(solution.trajectory, select: run.select, layout: run.layout, to: file)
+      try file.commit()
+      if output != "-" {
+        var entry: [String: JSONValue] = [
+          "command": .string("run"),
+          "model": RunManifest.modelRecord(path: model.model),
+          "scenario": .object(run.record),
+          "statistics": RunManifest.statisticsRecord(solution.statistics),
+          "rows": .number(Double(solution.trajectory.rowCount)),
+          "status": .string(solution.failure == nil ? "ok" : "failed:\(solution.failure!.code)"),
+          "layout": .string(run.layout.rawValue),
+        ]
+        if let failure = solution.failure { entry["failure"] = .string(failure.description) }
+        let directory = (output as NSString).deletingLastPathComponent
+        try RunManifest.record(entry, for: (output as NSString).lastPathComponent, in: directory)
+      }
+      if let failure = solution.failure {
+        throw PathwayError(
+          .simulationFailed, "\(run.name): \(failure)",
+          notes: ["\(solution.trajectory.rowCount) rows before the failure were written to \(output)"])
+      }
+    }
+  }
+}
+
+extension OutputLayout: ExpressibleByArgument {}

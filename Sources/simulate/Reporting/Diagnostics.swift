@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import PathwayModel
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+  FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Prints the diagnostics of `error` on stderr (`file:line:column: error: …`) and turns it into
+/// the exit code `DESIGN.md` assigns to its kind.
+func fail(_ error: PathwayError) -> ExitCode {
+  for diagnostic in error.diagnostics {
+    if diagnostic.location == nil {
+      printError("simulate: " + diagnostic.description)
+    } else {
+      printError(diagnostic.description)
+    }
+  }
+  return ExitCode(error.exitCode)
+}
+
+/// Runs `body`, mapping `PathwayError` to its exit code.
+func reportingErrors(_ body: () throws(PathwayError) -> Void) throws {
+  do {
+    try body()
+  } catch {
+    throw fail(error)
+  }
+}
