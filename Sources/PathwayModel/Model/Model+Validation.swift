@@ -106,9 +106,15 @@ extension Model {
         first[id] = (what, location)
       }
     }
-    for node in nodes { define(node.id, "node", node.location) }
-    for parameter in parameters { define(parameter.id, "parameter", parameter.location) }
-    for assignment in assignments { define(assignment.id, "assignment", assignment.location) }
+    // In file order, so that the later of two definitions is the one reported.
+    var definitions: [(id: String, what: String, location: SourceLocation?)] = []
+    definitions += nodes.map { ($0.id, "node", $0.location) }
+    definitions += parameters.map { ($0.id, "parameter", $0.location) }
+    definitions += assignments.map { ($0.id, "assignment", $0.location) }
+    definitions.sort { a, b in
+      (a.location?.line ?? 0, a.location?.column ?? 0) < (b.location?.line ?? 0, b.location?.column ?? 0)
+    }
+    for definition in definitions { define(definition.id, definition.what, definition.location) }
     var perturbationNames: [String: SourceLocation?] = [:]
     for perturbation in perturbations {
       if let previous = perturbationNames[perturbation.name] {

@@ -40,9 +40,15 @@ public enum InputFile {
     if isDirectory.boolValue {
       throw PathwayError(.missingInput, "\(path): is a directory, expected a file")
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw PathwayError(.missingInput, "\(path): cannot be read (permission denied?)")
+    // FileHandle also reads pipes and process substitutions (`<(…)`), which `contents(atPath:)` does not.
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw PathwayError(.missingInput, "\(path): cannot be opened for reading (permission denied)")
     }
-    return data
+    defer { try? handle.close() }
+    do {
+      return try handle.readToEnd() ?? Data()
+    } catch {
+      throw PathwayError(.missingInput, "\(path): cannot be read: \((error as NSError).localizedDescription)")
+    }
   }
 }

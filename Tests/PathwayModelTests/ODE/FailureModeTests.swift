@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import PathwayModel
+
+@Suite("Failure modes")
+struct FailureModeTests {
+  @Test("a NaN in a time window names the species and the time, and keeps the rows before it",
+        arguments: [Stepper.msbdf, .rkf45, .bsimp])
+  func nonFinite(stepper: Stepper) throws {
+    let m = try model("""
+      nodes:
+        a: {initial: 1, rate: -a}
+        bad: {initial: 1, rate: "piecewise(sqrt(-1), time > 5.5 & time < 6, -bad)"}
+      """)
+    let times = (0...10).map(Double.init)
+    let s = try integrate(m, to: 10, method: stepper, rtol: 1e-6, atol: 1e-8, times: times)
+    let failure = try #require(s.failure)
+    #expect(failure.reason == .nonFiniteDerivative(species: "bad"))
+    #expect(failure.time <= 5.5)
+    #expect(failure.evaluationTime.map { $0 > 5.5 && $0 < 6 } == true)
+    #expect(failure.description.contains("'bad'"))
+    #expect(s.trajectory.rowCount == 6, "rows for t = 0…5")
+    expectClose(s.trajectory.value(row: 5, column: 0), exp(-5), relative: 1e-4, "a(5) before the failure")
+  }
+
+  @Test("max steps stops the run with the time and step size")
+  func maxSteps() throws {
+    let m = try model("nodes:\n  x: {initial: 1, rate: -x}\n")
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: .rk4, rtol: 1e-12, atol: 1e-14, hMax: 1e-3, maxSteps: 50))
+    let s = solver.solve(RunParameters(ode), initial: [1], start: 0, end: 100, times: [0, 100])
+    let failure = try #require(s.failure)
+    #expect(failure.reason == .maxStepsReached(50))
+    #expect(failure.time > 0 && failure.time < 1)
+    #expect(failure.description.contains("h = "))
+  }
+
+  @Test("h_max bounds every step")
+  func hMax() throws {
+    let m = try model("nodes:\n  x: {initial: 1, rate: -0.001 * x}\n")
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: .rkf45, hMax: 2))
+    let s = solver.solve(RunParameters(ode), initial: [1], start: 0, end: 100, times: [100])
+    #expect(s.statistics.steps >= 50)
+  }
+
+  @Test("cancellation stops the run")
+  func cancellation() throws {
+    let m = try model("nodes:\n  x: {initial: 1, rate: -x}\n")
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: .rkf45))
+    solver.workspace.cancellation = { true }
+    let s = solver.solve(RunParameters(ode), initial: [1], start: 0, end: 10, times: [10])
+    #expect(s.failure?.reason == .cancelled)
+  }
+
+  @Test("a solver is reusable: a second run gives the same numbers")
+  func reuse() throws {
+    let m = try model("parameters: {k: 1}\nnodes:\n  x: {initial: 1, rate: -k * x}\n")
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: .msbdf))
+    var p = RunParameters(ode)
+    let first = solver.solve(p, initial: [1], start: 0, end: 5, times: [5])
+    p.parameters[0] = 2
+    let other = solver.solve(p, initial: [1], start: 0, end: 5, times: [5])
+    p.parameters[0] = 1
+    let again = solver.solve(p, initial: [1], start: 0, end: 5, times: [5])
+    #expect(first.finalState == again.finalState)
+    #expect(first.statistics.steps == again.statistics.steps)
+    expectClose(other.finalState[0], exp(-10), absolute: 1e-6, "k = 2")
+  }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@testable import PathwayModel
+
+@Suite("Input segments")
+struct SegmentTests {
+  /// dx/dt = u − x, x(0) = 0, u = 1 on [10, 20), else 0:
+  /// x = 0 before 10, 1 − e^{−(t−10)} on [10, 20), (1 − e^{−10}) e^{−(t−20)} after.
+  static func exact(_ t: Double) -> Double {
+    if t < 10 { return 0 }
+    if t < 20 { return 1 - exp(-(t - 10)) }
+    return (1 - exp(-10)) * exp(-(t - 20))
+  }
+
+  @Test("a pulse on [10, 20) matches the exact piecewise solution to 1e-8",
+        arguments: [Stepper.msbdf, .rkf45, .rk8pd, .bsimp, .rk4imp])
+  func pulse(stepper: Stepper) throws {
+    let m = try model("""
+      nodes:
+        u: {kind: input}
+        x: {rate: u - x}
+      """)
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: stepper, rtol: 1e-11, atol: 1e-12))
+    var parameters = RunParameters(ode)
+    parameters.stimuli[0] = .pulse(start: 10, end: 20, dose: 1, baseline: 0)
+    let times = stride(from: 0.0, through: 40, by: 0.5).map { $0 }
+    let s = solver.solve(parameters, initial: [0], start: 0, end: 40, times: times)
+    #expect(s.failure == nil)
+    #expect(s.statistics.segments == 3)
+    let x = try #require(s.trajectory.column("x")), u = try #require(s.trajectory.column("u"))
+    for (i, t) in times.enumerated() {
+      expectClose(x[i], Self.exact(t), absolute: 1e-8, "\(stepper) x(\(t))")
+      #expect(u[i] == (t >= 10 && t < 20 ? 1 : 0), "the dose is right-continuous at t = \(t)")
+    }
+  }
+
+  @Test("a ramp and a repeated dose end segments and give the right doses")
+  func ramp() throws {
+    let m = try model("""
+      nodes:
+        u: {kind: input}
+        x: {rate: u - x}
+      """)
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: .rk8pd, rtol: 1e-11, atol: 1e-12))
+    var parameters = RunParameters(ode)
+    parameters.stimuli[0] = .ramp(start: 0, end: 10, from: 0, to: 1)
+    let s = solver.solve(parameters, initial: [0], start: 0, end: 10, times: [0, 5, 10])
+    // x' = t/10 − x, x(0) = 0: x = (t − 1 + e^{−t})/10.
+    for (row, t) in [0.0, 5, 10].enumerated() {
+      expectClose(s.trajectory.value(row: row, column: 1), (t - 1 + exp(-t)) / 10, absolute: 1e-9, "ramp x(\(t))")
+      expectClose(s.trajectory.value(row: row, column: 0), t / 10, absolute: 1e-15, "ramp u(\(t))")
+    }
+    let repeated = Stimulus.repeated(start: 1, period: 4, duration: 1, count: 3, dose: 2, baseline: 0)
+    #expect(repeated.breakpoints(from: 0, to: 100) == [1, 2, 5, 6, 9, 10])
+    #expect(repeated.value(at: 5.5) == 2 && repeated.value(at: 6) == 0 && repeated.value(at: 13) == 0)
+    parameters.stimuli[0] = repeated
+    let r = solver.solve(parameters, initial: [0], start: 0, end: 12, times: [12])
+    #expect(r.statistics.segments == 7)
+  }
+
+  @Test("an explicit time-dependent rate law gets ∂f/∂t for bsimp")
+  func timeDependence() throws {
+    let m = try model("""
+      nodes:
+        x: {rate: cos(time) - x}
+      """)
+    // x = (cos t + sin t − e^{−t})/2 for x(0) = 0.
+    let s = try integrate(m, to: 6, method: .bsimp, rtol: 1e-11, atol: 1e-12)
+    expectClose(s.finalState[0], (cos(6.0) + sin(6.0) - exp(-6.0)) / 2, absolute: 1e-8, "x(6)")
+  }
+}
