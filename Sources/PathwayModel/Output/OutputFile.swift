@@ -32,7 +32,7 @@ public final class OutputFile {
       descriptor = STDOUT_FILENO
       return
     }
-    let directory = (path as NSString).deletingLastPathComponent
+    let directory = Paths.directory(of: path)
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
       throw PathwayError(.cannotCreateOutput, "\(path): is a directory; give a file name for the output")
@@ -44,7 +44,7 @@ public final class OutputFile {
         throw PathwayError(.cannotCreateOutput, "\(path): cannot create the folder '\(directory)': \(Self.reason(error))")
       }
     }
-    let name = (path as NSString).lastPathComponent
+    let name = Paths.lastComponent(of: path)
     let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     if fd < 0 {

@@ -190,13 +190,13 @@ extension Scenario {
     if end > start {
       switch time.grid {
       case .steps(let count)?:
-        times = (0...count).map { i in i == count ? end : start + (end - start) * Double(i) / Double(count) }
+        times = (0...count).map { i in i == count ? end : snap(start + (end - start) * Double(i) / Double(count)) }
       case .dt(let dt)?:
         let count = ((end - start) / dt * (1 + 1e-12)).rounded(.down)
         if count > 1e8 {
           report(time.location, "dt \(formatNumber(dt)) gives more than 10⁸ output rows")
         } else {
-          times = (0...Int(count)).map { start + Double($0) * dt }
+          times = (0...Int(count)).map { snap(start + Double($0) * dt) }
           if let last = times.last, end - last > 1e-9 * abs(dt) { times.append(end) } else { times[times.count - 1] = end }
         }
       case .times(let explicit)?:
@@ -253,6 +253,12 @@ extension Scenario {
       equilibrate: model.defaults.equilibrate, start: start, end: end, times: times, options: options,
       select: output.select, layout: layout, record: record)
   }
+}
+
+/// `t` rounded to 15 significant digits, so that a grid of 0.3 gives 0.9 and not
+/// 0.8999999999999999 (the change is at most 5e-16 relative).
+func snap(_ t: Double) -> Double {
+  Double(String(format: "%.15g", t)) ?? t
 }
 
 extension ResolvedRun {

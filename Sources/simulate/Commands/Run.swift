@@ -52,8 +52,8 @@ struct Run: ParsableCommand {
           "layout": .string(run.layout.rawValue),
         ]
         if let failure = solution.failure { entry["failure"] = .string(failure.description) }
-        let directory = (output as NSString).deletingLastPathComponent
-        try RunManifest.record(entry, for: (output as NSString).lastPathComponent, in: directory)
+        let directory = Paths.directory(of: output)
+        try RunManifest.record(entry, for: Paths.lastComponent(of: output), in: directory)
       }
       if let failure = solution.failure {
         throw PathwayError(

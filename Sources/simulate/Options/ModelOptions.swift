@@ -38,7 +38,7 @@ struct ModelOptions: ParsableArguments {
     layers.append(commandLine)
     var layered = Scenario.layering(layers)
     if layered.name.isEmpty {
-      layered.name = scenarios.last.map { ($0 as NSString).lastPathComponent } ?? "default"
+      layered.name = scenarios.last.map { Paths.stem(of: $0) } ?? "default"
     }
     return layered
   }

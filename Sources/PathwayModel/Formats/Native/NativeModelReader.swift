@@ -44,10 +44,7 @@ public enum NativeModelReader {
     return model
   }
 
-  static func fileStem(_ path: String) -> String {
-    let name = path.split(separator: "/").last.map(String.init) ?? path
-    return name.split(separator: ".").first.map(String.init) ?? name
-  }
+  static func fileStem(_ path: String) -> String { Paths.stem(of: path) }
 
   private static func readDefaults(_ value: YAMLValue, into defaults: inout Model.Defaults, _ bag: inout DiagnosticBag) {
     guard let entries = value.mapping(&bag, what: "defaults") else { return }

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+
+@Suite("simulate run", .serialized)
+struct RunCommandTests {
+  static let decay = """
+    model: decay
+    parameters: {k: {value: 0.5, unit: 1/h}}
+    nodes:
+      x: {initial: 1, rate: -k * x}
+    assignments:
+      twice: 2 * x
+    """
+
+  @Test("writes N + 1 rows with both ends, and a manifest with versions, hash and statistics")
+  func csvAndManifest() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.decay, to: dir + "/decay.yaml")
+    let result = try simulate(["run", "decay.yaml", "--t-end", "5", "--steps", "10", "-o", "out/decay.csv"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    let csv = try String(contentsOfFile: dir + "/out/decay.csv", encoding: .utf8)
+    let lines = csv.split(separator: "\n")
+    #expect(lines.first == "time,x,twice")
+    #expect(lines.count == 12)
+    #expect(lines[1] == "0,1,2")
+    let last = lines.last!.split(separator: ",")
+    #expect(last[0] == "5")
+    #expect(abs(Double(last[1])! - exp(-2.5)) < 1e-5)
+    let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/manifest.json"))) as! [String: Any]
+    #expect(manifest["version"] as? String != nil)
+    #expect((manifest["gsl_version"] as? String)?.hasPrefix("2.") == true)
+    let entry = (manifest["outputs"] as! [String: Any])["decay.csv"] as! [String: Any]
+    let model = entry["model"] as! [String: Any]
+    #expect((model["sha256"] as? String)?.count == 64)
+    let statistics = entry["statistics"] as! [String: Any]
+    #expect((statistics["steps"] as? Double ?? 0) > 0)
+    #expect((statistics["rhs_evaluations"] as? Double ?? 0) > 0)
+    #expect(entry["status"] as? String == "ok")
+  }
+
+  @Test("-o - writes the CSV to stdout; --layout long and --select")
+  func stdoutAndLayouts() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.decay, to: dir + "/decay.yaml")
+    let result = try simulate(
+      ["run", "decay.yaml", "--t-end", "1", "--steps", "2", "--layout", "long", "--select", "x", "-o", "-"], in: dir)
+    #expect(result.status == 0)
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.first == "time,variable,value")
+    #expect(lines.count == 4)
+    #expect(lines[1] == "0,x,1")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/manifest.json"))
+    let dt = try simulate(["run", "decay.yaml", "--t-end", "1", "--dt", "0.3", "-o", "-"], in: dir)
+    #expect(dt.stdout.split(separator: "\n").map { $0.split(separator: ",")[0] } == ["time", "0", "0.3", "0.6", "0.9", "1"])
+  }
+
+  @Test("bad command lines exit 64")
+  func usage() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.decay, to: dir + "/decay.yaml")
+    let backwards = try simulate(["run", "decay.yaml", "--t-start", "5", "--t-end", "1", "-o", "x.csv"], in: dir)
+    #expect(backwards.status == 64)
+    #expect(backwards.stderr.contains("--t-end"))
+    #expect(try simulate(["run", "decay.yaml", "--t-end", "1", "--method", "rk9", "-o", "x.csv"], in: dir).status == 64)
+    #expect(try simulate(["run", "decay.yaml", "-o", "x.csv"], in: dir).status == 64)
+    let select = try simulate(["run", "decay.yaml", "--t-end", "1", "--select", "y", "-o", "x.csv"], in: dir)
+    #expect(select.status == 64)
+    #expect(select.stderr.contains("'y'"))
+    let set = try simulate(["run", "decay.yaml", "--t-end", "1", "--set", "kk=2", "-o", "x.csv"], in: dir)
+    #expect(set.status == 64)
+    #expect(set.stderr.contains("did you mean 'k'"))
+  }
+
+  @Test("an unknown identifier in a rule exits 65 with file:line:column")
+  func invalidModel() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("nodes:\n  A: {kind: input}\n  B:\n    rule: A & !Cc\n  C: {rule: B}\n", to: dir + "/bad.yaml")
+    let result = try simulate(["run", "bad.yaml", "--t-end", "1", "-o", "x.csv"], in: dir)
+    #expect(result.status == 65)
+    #expect(result.stderr.hasPrefix("bad.yaml:4:16: error: unknown identifier 'Cc' in the rule of 'B'"))
+    #expect(result.stderr.contains("did you mean 'C'"))
+  }
+
+  @Test("a missing model exits 66; an unwritable output exits 73")
+  func files() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let missing = try simulate(["run", "nope.yaml", "--t-end", "1", "-o", "x.csv"], in: dir)
+    #expect(missing.status == 66)
+    #expect(missing.stderr.contains("nope.yaml: no such file"))
+    try write(Self.decay, to: dir + "/decay.yaml")
+    try write("a file, not a folder", to: dir + "/blocker")
+    let unwritable = try simulate(["run", "decay.yaml", "--t-end", "1", "-o", "blocker/out.csv"], in: dir)
+    #expect(unwritable.status == 73)
+    let directory = try simulate(["run", "decay.yaml", "--t-end", "1", "-o", "."], in: dir)
+    #expect(directory.status == 73)
+  }
+
+  @Test("a NaN in a window: exit 1, message with species and time, partial CSV written")
+  func nonFinite() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("""
+      nodes:
+        a: {initial: 1, rate: -a}
+        bad: {initial: 1, rate: "piecewise(sqrt(-1), time > 5.5 & time < 6, -bad)"}
+      """, to: dir + "/nan.yaml")
+    let result = try simulate(["run", "nan.yaml", "--t-end", "10", "--steps", "10", "-o", "nan.csv"], in: dir)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("the derivative of 'bad' is not finite at t = 5."))
+    let csv = try String(contentsOfFile: dir + "/nan.csv", encoding: .utf8)
+    #expect(csv.split(separator: "\n").count == 7, "header and t = 0…5")
+    let manifest = try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8)
+    #expect(manifest.contains("failed:nonfinite:bad"))
+    let steps = try simulate(["run", "nan.yaml", "--t-end", "5", "--max-steps", "3", "--method", "rk4", "-o", "m.csv"], in: dir)
+    #expect(steps.status == 1)
+    #expect(steps.stderr.contains("3 steps taken"))
+  }
+
+  @Test("scenario files layer and --set applies last; a pulse input resets the driver")
+  func scenarios() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("nodes:\n  u: {kind: input}\n  x: {rate: u - x}\n", to: dir + "/m.yaml")
+    try write("inputs:\n  u: {dose: 1, pulse: [10, 20]}\ntime: {end: 40, steps: 40}\n", to: dir + "/pulse.yaml")
+    let result = try simulate(["run", "m.yaml", "--scenario", "pulse.yaml", "--rtol", "1e-10", "--atol", "1e-12", "-o", "-"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    let rows = result.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+    for row in rows {
+      let t = row[0]
+      let exact = t < 10 ? 0 : t < 20 ? 1 - exp(-(t - 10)) : (1 - exp(-10)) * exp(-(t - 20))
+      #expect(abs(row[2] - exact) < 1e-8, "x(\(t))")
+    }
+    let overridden = try simulate(["run", "m.yaml", "--scenario", "pulse.yaml", "--set", "u=0.5", "-o", "-"], in: dir)
+    #expect(overridden.stdout.split(separator: "\n")[5].hasPrefix("4,0.5,"))
+    let unknown = try simulate(["run", "m.yaml", "--scenario", "bad.yaml", "-o", "-"], in: dir)
+    #expect(unknown.status == 66)
+    try write("inputs:\n  v: 1\ntime: {end: 1}\n", to: dir + "/bad.yaml")
+    let badInput = try simulate(["run", "m.yaml", "--scenario", "bad.yaml", "-o", "-"], in: dir)
+    #expect(badInput.status == 65)
+    #expect(badInput.stderr.hasPrefix("bad.yaml:2:3: error: unknown input 'v'"))
+  }
+
+  @Test("info lists nodes, references and methods; check validates")
+  func infoAndCheck() throws {
+    let model = packageRoot + "/models/osteogenesis/osteogenesis.yaml"
+    let info = try simulate(["info", model])
+    #expect(info.status == 0, "\(info.stderr)")
+    #expect(info.stdout.contains("Runx2 [internal]"))
+    #expect(info.stdout.contains("msbdf (default)"))
+    #expect(!info.stdout.contains("(no reference)"))
+    let check = try simulate(["check", model])
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.stdout.hasPrefix("ok: "))
+  }
+}
