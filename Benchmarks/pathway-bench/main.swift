@@ -1,1 +1,21 @@
-print("not yet")
+// pathway-bench: release-build benchmarks (never run as tests).
+//
+//   swift run -c release pathway-bench ode [MODEL]    HillCube RHS, Jacobian and a 21-day run
+//
+// Each benchmark prints what it measured and the comparison it is meant for.
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let which = arguments.first ?? "ode"
+do {
+  switch which {
+  case "ode":
+    try runODEBenchmarks(modelPath: arguments.count > 1 ? arguments[1] : "models/osteogenesis/osteogenesis.yaml")
+  default:
+    FileHandle.standardError.write(Data("unknown benchmark '\(which)'; available: ode\n".utf8))
+    exit(64)
+  }
+} catch {
+  FileHandle.standardError.write(Data("pathway-bench: \(error)\n".utf8))
+  exit(1)
+}

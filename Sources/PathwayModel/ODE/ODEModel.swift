@@ -35,7 +35,8 @@ public final class ODEModel: @unchecked Sendable {
 
   struct HillNode {
     var state: Int
-    var tableOffset: Int
+    /// Index of the node's diagram in `diagrams`.
+    var diagram: Int
     var regulatorStart: Int
     var regulatorCount: Int
     var modulatorStart: Int
@@ -55,8 +56,8 @@ public final class ODEModel: @unchecked Sendable {
   let modulatorSources: [Source]
   let modulatorIsActivator: [Bool]
   let modulatorWeights: [Double]
-  /// All truth tables as 0/1 doubles, one after another.
-  let tables: UnsafeMutableBufferPointer<Double>
+  /// The rules as multilinear decision diagrams (the HillCube in O(diagram size)).
+  let diagrams: DiagramStore
   /// The largest in-degree of a HillCube node.
   let maximumRegulators: Int
   /// For each state: its HillCube node index, or -1.
@@ -115,7 +116,7 @@ public final class ODEModel: @unchecked Sendable {
     var hillNodes: [HillNode] = []
     var regulatorSources: [Source] = []
     var modulatorSources: [Source] = [], modulatorIsActivator: [Bool] = [], modulatorWeights: [Double] = []
-    var tableValues: [Double] = []
+    var diagrams = DiagramStore()
     var truthTables: [Int: TruthTable] = [:]
     var hillNodeOfState = [Int](repeating: -1, count: stateNodes.count)
     var maximumRegulators = 0
@@ -127,10 +128,10 @@ public final class ODEModel: @unchecked Sendable {
       hillNodeOfState[s] = hillNodes.count
       hillNodes.append(
         HillNode(
-          state: s, tableOffset: tableValues.count, regulatorStart: regulatorSources.count,
+          state: s, diagram: diagrams.start.count, regulatorStart: regulatorSources.count,
           regulatorCount: table.regulators.count, modulatorStart: modulatorSources.count,
           modulatorCount: node.modulators.count))
-      for entry in 0..<table.entryCount { tableValues.append(table.value(at: entry) ? 1 : 0) }
+      diagrams.append(MultilinearDiagram(table))
       for name in table.regulators { regulatorSources.append(source(name)) }
       for modulator in node.modulators {
         modulatorSources.append(source(modulator.source))
@@ -144,8 +145,7 @@ public final class ODEModel: @unchecked Sendable {
     self.modulatorSources = modulatorSources
     self.modulatorIsActivator = modulatorIsActivator
     self.modulatorWeights = modulatorWeights
-    self.tables = .allocate(capacity: max(1, tableValues.count))
-    _ = self.tables.initialize(from: tableValues)
+    self.diagrams = diagrams
     self.maximumRegulators = maximumRegulators
     self.hillNodeOfState = hillNodeOfState
     self.truthTables = truthTables
@@ -234,10 +234,6 @@ public final class ODEModel: @unchecked Sendable {
     self.rhsProgram = builder.build(0..<rhsEnd)
     self.jacobianProgram = builder.build(rhsEnd..<builder.mark)
     self.slotCount = Int(builder.slotCount)
-  }
-
-  deinit {
-    tables.baseAddress.map { $0.deallocate() }
   }
 
   /// True when every Jacobian entry is symbolic (no finite-difference fallback).

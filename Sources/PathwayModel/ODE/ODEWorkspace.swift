@@ -12,14 +12,19 @@ public final class ODEWorkspace {
   // HillCube scratch.
   let regulatorValues: UnsafeMutablePointer<Double>
   let regulatorDerivatives: UnsafeMutablePointer<Double>
-  let scratch: UnsafeMutablePointer<Double>
-  let levels: UnsafeMutablePointer<Double>
-  let adjoint: UnsafeMutablePointer<Double>
+  let diagramValues: UnsafeMutablePointer<Double>
+  let diagramAdjoint: UnsafeMutablePointer<Double>
   let gradient: UnsafeMutablePointer<Double>
+  // The decision diagrams, flattened.
+  let diagramVariable: UnsafeMutablePointer<Int32>
+  let diagramLow: UnsafeMutablePointer<Int32>
+  let diagramHigh: UnsafeMutablePointer<Int32>
   // Structure, flattened.
   let hillCount: Int
   let hillState: UnsafeMutablePointer<Int>
-  let hillTable: UnsafeMutablePointer<Int>
+  let hillDiagramStart: UnsafeMutablePointer<Int>
+  let hillDiagramCount: UnsafeMutablePointer<Int>
+  let hillDiagramRoot: UnsafeMutablePointer<Int32>
   let hillRegStart: UnsafeMutablePointer<Int>
   let hillRegCount: UnsafeMutablePointer<Int>
   let hillModStart: UnsafeMutablePointer<Int>
@@ -77,20 +82,32 @@ public final class ODEWorkspace {
     slots = buffer(ode.slotCount, 0.0)
     regulatorValues = buffer(maxK, 0.0)
     regulatorDerivatives = buffer(maxK, 0.0)
-    scratch = buffer(maxK > 0 ? 1 << (maxK - 1) : 1, 0.0)
-    levels = buffer(1 << maxK, 0.0)
-    adjoint = buffer(1 << maxK, 0.0)
+    let store = ode.diagrams
+    diagramValues = buffer(store.maximumSize + 2, 0.0)
+    diagramAdjoint = buffer(store.maximumSize + 2, 0.0)
     gradient = buffer(maxK, 0.0)
+    diagramVariable = buffer(store.variable.count, Int32(0))
+    diagramLow = buffer(store.low.count, Int32(0))
+    diagramHigh = buffer(store.high.count, Int32(0))
+    for i in 0..<store.variable.count {
+      diagramVariable[i] = store.variable[i]
+      diagramLow[i] = store.low[i]
+      diagramHigh[i] = store.high[i]
+    }
     hillCount = ode.hillNodes.count
     hillState = buffer(hillCount, 0)
-    hillTable = buffer(hillCount, 0)
+    hillDiagramStart = buffer(hillCount, 0)
+    hillDiagramCount = buffer(hillCount, 0)
+    hillDiagramRoot = buffer(hillCount, Int32(0))
     hillRegStart = buffer(hillCount, 0)
     hillRegCount = buffer(hillCount, 0)
     hillModStart = buffer(hillCount, 0)
     hillModCount = buffer(hillCount, 0)
     for (i, h) in ode.hillNodes.enumerated() {
       hillState[i] = h.state
-      hillTable[i] = h.tableOffset
+      hillDiagramStart[i] = store.start[h.diagram]
+      hillDiagramCount[i] = store.count[h.diagram]
+      hillDiagramRoot[i] = store.root[h.diagram]
       hillRegStart[i] = h.regulatorStart
       hillRegCount[i] = h.regulatorCount
       hillModStart[i] = h.modulatorStart
@@ -200,7 +217,6 @@ public final class ODEWorkspace {
     rhsEvaluations &+= 1
     prepareSlots(t, y)
     for (state, slot) in ode.rateStates { f[state] = slots[Int(slot)] }
-    let tables = UnsafePointer(ode.tables.baseAddress!)
     for h in 0..<hillCount {
       let state = hillState[h]
       let start = hillRegStart[h], k = hillRegCount[h]
@@ -210,7 +226,10 @@ public final class ODEWorkspace {
         regulatorValues[j] =
           regIsInput[r] ? inputA[source] + inputB[source] * t : NormalizedHill.value(y[source], n: regN[r], kn: regKn[r])
       }
-      let b = HillCube.value(table: tables + hillTable[h], y: regulatorValues, k: k, scratch: scratch)
+      let d = hillDiagramStart[h]
+      let b = MultilinearKernel.value(
+        variable: diagramVariable + d, low: diagramLow + d, high: diagramHigh + d, count: hillDiagramCount[h],
+        root: hillDiagramRoot[h], y: regulatorValues, values: diagramValues)
       var m = scale[state]
       let mStart = hillModStart[h]
       for j in 0..<hillModCount[h] {
@@ -252,11 +271,11 @@ public final class ODEWorkspace {
         dfdt[row] += inputB[input] * slots[Int(slot)]
       }
     }
-    let tables = UnsafePointer(ode.tables.baseAddress!)
     for h in 0..<hillCount {
       let state = hillState[h]
       let start = hillRegStart[h], k = hillRegCount[h]
       for j in 0..<k {
+        gradient[j] = 0
         let r = start + j
         let source = regIndex[r]
         if regIsInput[r] {
@@ -268,8 +287,11 @@ public final class ODEWorkspace {
           regulatorDerivatives[j] = d
         }
       }
-      let b = HillCube.valueAndGradient(
-        table: tables + hillTable[h], y: regulatorValues, k: k, levels: levels, adjoint: adjoint, gradient: gradient)
+      let d = hillDiagramStart[h]
+      let b = MultilinearKernel.valueAndGradient(
+        variable: diagramVariable + d, low: diagramLow + d, high: diagramHigh + d, count: hillDiagramCount[h],
+        root: hillDiagramRoot[h], y: regulatorValues, values: diagramValues, adjoint: diagramAdjoint,
+        gradient: gradient)
       // Modulator product and the derivative of each factor.
       var m = scale[state]
       let mStart = hillModStart[h], mCount = hillModCount[h]
