@@ -23,6 +23,14 @@ public struct Model: Sendable {
   public var perturbations: [NamedPerturbation]
   /// Free-form references the file lists at top level (for example the seed review).
   public var references: [String]
+  /// Values computed at the start of a run from other values (SBML initial assignments); they
+  /// override the target's `initial` or parameter value.
+  public var initialAssignments: [InitialAssignment] = []
+  /// Discrete events: when a trigger becomes true, assignments change state variables.
+  public var events: [Event] = []
+  /// Species whose node holds an amount in a compartment (SBML). `--amount`/`--concentration`
+  /// choose how they are reported; rate laws already use the right one.
+  public var species: [SpeciesInfo] = []
 
   public init(
     name: String, description: String = "", source: String? = nil, timeUnit: String? = nil,
@@ -56,6 +64,7 @@ public struct Model: Sendable {
   }
 
   public func node(named id: String) -> Node? { nodes.first { $0.id == id } }
+  public func assignment(named id: String) -> Assignment? { assignments.first { $0.id == id } }
   public func parameter(named id: String) -> Parameter? { parameters.first { $0.id == id } }
   public func nodeIndex(_ id: String) -> Int? { nodes.firstIndex { $0.id == id } }
 
@@ -260,5 +269,78 @@ public enum PerturbationAction: Sendable, Hashable {
     switch self {
     case .pin(let node, _), .scale(let node, _): return node
     }
+  }
+}
+
+/// `target = expression`, evaluated once when a run starts (after parameter overrides).
+public struct InitialAssignment: Sendable, Hashable {
+  public var target: String
+  public var expression: ParsedExpression
+  public var location: SourceLocation?
+  public init(target: String, expression: ParsedExpression, location: SourceLocation? = nil) {
+    self.target = target
+    self.expression = expression
+    self.location = location
+  }
+}
+
+/// A discrete event with SBML Level 3 semantics.
+///
+/// The event fires when `trigger` goes from false to true (located inside the integration
+/// step). Its assignments execute after `delay` (evaluated at trigger time); with
+/// `useValuesFromTriggerTime` their values are computed at trigger time, else at execution.
+/// A non-persistent event is cancelled if its trigger turns false before it executes.
+/// Simultaneous events execute in decreasing `priority` (evaluated at execution), ties in
+/// document order; after each execution every trigger is re-evaluated.
+public struct Event: Sendable, Hashable {
+  public var id: String
+  public var trigger: ParsedExpression
+  /// The trigger's value just before the start time (false: a trigger true at t₀ fires at t₀).
+  public var initialValue: Bool
+  public var persistent: Bool
+  public var delay: ParsedExpression?
+  public var priority: ParsedExpression?
+  public var useValuesFromTriggerTime: Bool
+  public var assignments: [EventAssignment]
+  public var location: SourceLocation?
+
+  public init(
+    id: String, trigger: ParsedExpression, initialValue: Bool = true, persistent: Bool = true,
+    delay: ParsedExpression? = nil, priority: ParsedExpression? = nil, useValuesFromTriggerTime: Bool = true,
+    assignments: [EventAssignment], location: SourceLocation? = nil
+  ) {
+    self.id = id
+    self.trigger = trigger
+    self.initialValue = initialValue
+    self.persistent = persistent
+    self.delay = delay
+    self.priority = priority
+    self.useValuesFromTriggerTime = useValuesFromTriggerTime
+    self.assignments = assignments
+    self.location = location
+  }
+}
+
+public struct EventAssignment: Sendable, Hashable {
+  public var target: String
+  public var expression: ParsedExpression
+  public init(target: String, expression: ParsedExpression) {
+    self.target = target
+    self.expression = expression
+  }
+}
+
+/// A species whose node holds its amount in `compartment`; its concentration is amount / size.
+public struct SpeciesInfo: Sendable, Hashable {
+  public var id: String
+  /// The compartment's id (a parameter, a node or an assignment).
+  public var compartment: String
+  /// True when the species is reported as an amount unless asked otherwise (SBML
+  /// `hasOnlySubstanceUnits`).
+  public var reportsAmount: Bool
+  public init(id: String, compartment: String, reportsAmount: Bool) {
+    self.id = id
+    self.compartment = compartment
+    self.reportsAmount = reportsAmount
   }
 }

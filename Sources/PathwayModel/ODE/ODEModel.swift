@@ -86,6 +86,26 @@ public final class ODEModel: @unchecked Sendable {
   public let finiteDifferenceEntries: [(row: Int, column: Int)]
   /// The number of slots a workspace holds.
   let slotCount: Int
+  /// Every name a compiled expression may use, and its slot (assignments included).
+  let variableSlots: [String: Int32]
+
+  // MARK: Events
+
+  struct CompiledEvent {
+    var id: String
+    var trigger: Int32
+    var delay: Int32?
+    var priority: Int32?
+    var assignments: [(state: Int, slot: Int32)]
+    var initialValue: Bool
+    var persistent: Bool
+    var useValuesFromTriggerTime: Bool
+  }
+
+  let events: [CompiledEvent]
+  /// Runs after `rhsProgram`: computes triggers, delays, priorities and assignment values.
+  let eventProgram: CompiledProgram
+  public var hasEvents: Bool { !events.isEmpty }
 
   /// Compiles `model` for continuous simulation. Throws for rules beyond `TruthTable.maximumRegulators`.
   public init(model: Model) throws(PathwayError) {
@@ -231,9 +251,64 @@ public final class ODEModel: @unchecked Sendable {
     self.timeDerivativeEntries = timeEntries
     self.inputDerivativeEntries = inputEntries
     self.finiteDifferenceEntries = finiteDifference
+    let jacobianEnd = builder.mark
+
+    // Events: a part of its own, which must not reuse the Jacobian part's temporaries.
+    builder.invalidateSharing()
+    var events: [CompiledEvent] = []
+    do {
+      for event in model.events {
+        var compiled = CompiledEvent(
+          id: event.id, trigger: try builder.emit(event.trigger.expr), delay: nil, priority: nil, assignments: [],
+          initialValue: event.initialValue, persistent: event.persistent,
+          useValuesFromTriggerTime: event.useValuesFromTriggerTime)
+        if let delay = event.delay { compiled.delay = try builder.emit(delay.expr) }
+        if let priority = event.priority { compiled.priority = try builder.emit(priority.expr) }
+        for assignment in event.assignments {
+          guard let i = nodeIndex[assignment.target], stateIndex[i] >= 0 else {
+            throw PathwayError(
+              .invalidInput, at: assignment.expression.origin ?? event.location,
+              "event '\(event.id)' assigns to '\(assignment.target)', which is not a state variable")
+          }
+          compiled.assignments.append((stateIndex[i], try builder.emit(assignment.expression.expr)))
+        }
+        events.append(compiled)
+      }
+    } catch let error as UnknownVariable {
+      throw PathwayError(.invalidInput, "unknown identifier '\(error.name)' in an event")
+    } catch let error as PathwayError {
+      throw error
+    } catch {
+      throw PathwayError(.invalidInput, "\(error)")
+    }
+    self.events = events
     self.rhsProgram = builder.build(0..<rhsEnd)
-    self.jacobianProgram = builder.build(rhsEnd..<builder.mark)
+    self.jacobianProgram = builder.build(rhsEnd..<jacobianEnd)
+    self.eventProgram = builder.build(jacobianEnd..<builder.mark)
     self.slotCount = Int(builder.slotCount)
+    var slots = variables
+    for (name, slot) in zip(ordered.map(\.id), assignmentSlots) { slots[name] = slot }
+    self.variableSlots = slots
+  }
+
+  /// Compiles output columns (`name`, expression over model names) into a program that runs after
+  /// the rate-law program, over the same slots.
+  public func compileOutputs(_ columns: [(name: String, expr: Expr)]) throws(PathwayError) -> OutputPlan {
+    var builder = ProgramBuilder(variables: variableSlots, reservedSlots: slotCount)
+    var slots: [Int32] = []
+    for column in columns {
+      do {
+        slots.append(try builder.emit(column.expr))
+      } catch {
+        throw PathwayError(.usage, "unknown identifier '\(error.name)' in output column '\(column.name)'")
+      }
+    }
+    return OutputPlan(names: columns.map(\.name), slots: slots, program: builder.build())
+  }
+
+  /// The default output columns: every node (inputs show their dose), then every assignment.
+  public var defaultOutputColumns: [(name: String, expr: Expr)] {
+    model.nodes.map { ($0.id, Expr.variable($0.id)) } + assignmentNames.map { ($0, Expr.variable($0)) }
   }
 
   /// True when every Jacobian entry is symbolic (no finite-difference fallback).
@@ -297,5 +372,79 @@ public struct RunParameters: Sendable {
   /// The dose of input `u` at time t, pins included.
   public func dose(_ u: Int, at t: Double) -> Double {
     inputPins[u] ?? stimuli[u].value(at: t)
+  }
+}
+
+/// Output columns compiled for a model: names, and the slots their values are in after `program`.
+public final class OutputPlan: @unchecked Sendable {
+  public let names: [String]
+  let slots: [Int32]
+  let program: CompiledProgram
+  init(names: [String], slots: [Int32], program: CompiledProgram) {
+    self.names = names
+    self.slots = slots
+    self.program = program
+  }
+}
+
+extension ODEModel {
+  /// Applies the model's initial assignments (and, at t₀, its assignment rules) to a run's
+  /// parameter values and initial state, in dependency order. Targets in `keep` were set
+  /// explicitly by the user and keep their value.
+  ///
+  /// - Throws: on a cycle among initial assignments and rules (exit 65).
+  public func applyInitialAssignments(
+    parameters run: inout RunParameters, state: inout [Double], time t0: Double, keep: Set<String> = []
+  ) throws(PathwayError) {
+    guard !model.initialAssignments.isEmpty else { return }
+    let model = self.model
+    var initialExpression: [String: Expr] = [:]
+    for assignment in model.initialAssignments where !keep.contains(assignment.target) {
+      initialExpression[assignment.target] = assignment.expression.expr
+    }
+    let rules = Dictionary(model.assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
+    let parameterIndex = Dictionary(model.parameters.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    let nodeIndex = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    var memo: [String: Double] = [:]
+    var visiting = Set<String>()
+    var cycle: [String]? = nil
+    var parameters = run.parameters
+    let doses = (0..<inputCount).map { run.dose($0, at: t0) }
+    func value(_ name: String) -> Double {
+      if let v = memo[name] { return v }
+      if name == "time" { return t0 }
+      if visiting.contains(name) {
+        if cycle == nil { cycle = Array(visiting) + [name] }
+        return .nan
+      }
+      visiting.insert(name)
+      defer { visiting.remove(name) }
+      var v: Double
+      if let expr = initialExpression[name] {
+        v = expr.evaluate(value)
+      } else if let expr = rules[name] {
+        v = expr.evaluate(value)
+      } else if let i = nodeIndex[name] {
+        v = stateIndex[i] >= 0 ? state[stateIndex[i]] : doses[inputIndex[i]]
+      } else if let p = parameterIndex[name] {
+        v = parameters[p]
+      } else {
+        v = .nan
+      }
+      memo[name] = v
+      return v
+    }
+    for target in model.initialAssignments.map(\.target) where !keep.contains(target) {
+      let v = value(target)
+      if let i = nodeIndex[target], stateIndex[i] >= 0 {
+        state[stateIndex[i]] = v
+      } else if let p = parameterIndex[target] {
+        parameters[p] = v
+      }
+    }
+    if let cycle {
+      throw PathwayError(.invalidInput, "initial assignments and rules form a cycle: " + cycle.joined(separator: " → "))
+    }
+    run.parameters = parameters
   }
 }

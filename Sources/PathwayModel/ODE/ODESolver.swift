@@ -37,6 +37,8 @@ public struct SolverStatistics: Sendable, Hashable, Codable {
   public var jacobianEvaluations = 0
   /// Integration segments (one more than the breakpoints crossed).
   public var segments = 0
+  /// Times at which events executed.
+  public var events = 0
   public var wallSeconds = 0.0
   public init() {}
 }
@@ -138,29 +140,59 @@ public struct Solution: Sendable {
 
 /// Integrates an `ODEModel` with a GSL stepper. Owns one workspace and one GSL driver; reuse it
 /// across the runs of one worker thread (`solve` resets everything a run changes).
+///
+/// Events (SBML semantics, see `Event`) are located inside steps: after each accepted step the
+/// triggers are evaluated; when one has turned true, the crossing is bracketed by bisection on
+/// the cubic Hermite interpolant of the step, the step is redone exactly up to the crossing, the
+/// events execute, and the integrator restarts.
 public final class ODESolver {
   public let ode: ODEModel
   public let options: SolverOptions
   public let workspace: ODEWorkspace
   let driver: GSLDriver
   private let y: UnsafeMutablePointer<Double>
-  private var assignmentScratch: [Double] = []
+  // Event bookkeeping (allocated once).
+  private let ya: UnsafeMutablePointer<Double>
+  private let fa: UnsafeMutablePointer<Double>
+  private let fb: UnsafeMutablePointer<Double>
+  private let yi: UnsafeMutablePointer<Double>
+  private var triggerState: [Bool] = []
+  private var pending: [PendingEvent] = []
+  private var sequence = 0
 
-  public init(_ ode: ODEModel, options: SolverOptions = SolverOptions()) throws(PathwayError) {
+  struct PendingEvent {
+    var time: Double
+    var event: Int
+    var values: [Double]?
+    var sequence: Int
+  }
+
+  public init(_ ode: ODEModel, options: SolverOptions = SolverOptions(), outputs: OutputPlan? = nil) throws(PathwayError) {
     self.ode = ode
     self.options = options
-    self.workspace = ODEWorkspace(ode)
+    self.workspace = ODEWorkspace(ode, outputs: outputs)
     self.driver = try GSLDriver(
       workspace: workspace, stepper: options.method, rtol: options.rtol, atol: options.atol,
       hInitial: options.hInitial ?? 1e-6)
-    self.y = .allocate(capacity: max(1, ode.stateCount))
-    self.y.initialize(repeating: 0, count: max(1, ode.stateCount))
+    let n = max(1, ode.stateCount)
+    func buffer() -> UnsafeMutablePointer<Double> {
+      let p = UnsafeMutablePointer<Double>.allocate(capacity: n)
+      p.initialize(repeating: 0, count: n)
+      return p
+    }
+    y = buffer()
+    ya = buffer()
+    fa = buffer()
+    fb = buffer()
+    yi = buffer()
   }
 
-  deinit { y.deallocate() }
+  deinit {
+    for p in [y, ya, fa, fb, yi] { p.deallocate() }
+  }
 
-  /// Output columns: every node in model order (inputs show their dose), then every assignment.
-  public var outputNames: [String] { ode.model.nodes.map(\.id) + ode.assignmentNames }
+  /// The output columns' names.
+  public var outputNames: [String] { workspace.outputs.names }
 
   /// The initial state of a run: `initial` values (per state), pinned states at their level.
   public func initialState(_ parameters: RunParameters, _ initial: [Double]) -> [Double] {
@@ -171,6 +203,7 @@ public final class ODESolver {
 
   /// Integrates from `start` to `end`, writing a row at each of `times` (sorted, within
   /// [start, end]). Every discontinuity of an input ends a segment; the driver is reset there.
+  /// Rows at an event time show the state after the events that execute at that time.
   ///
   /// - Parameters:
   ///   - initial: the state at `start`, one value per state variable (pins are applied on top).
@@ -180,6 +213,7 @@ public final class ODESolver {
   ) -> Solution {
     let clock = ContinuousClock.now
     workspace.load(parameters)
+    driver.reset()
     let n = ode.stateCount
     let state = initialState(parameters, initial)
     for i in 0..<n { y[i] = state[i] }
@@ -190,6 +224,9 @@ public final class ODESolver {
     var t = start
     var outputIndex = 0
     var failure: SolverFailure? = nil
+    let hasEvents = ode.hasEvents
+    pending.removeAll(keepingCapacity: true)
+    sequence = 0
 
     // Breakpoints of the inputs that are not pinned.
     var breakpoints = Set<Double>()
@@ -198,55 +235,102 @@ public final class ODESolver {
     }
     let boundaries = [start] + breakpoints.sorted() + [end]
 
+    // Events at the start: a trigger true at t₀ fires when its initial value is false.
+    if hasEvents {
+      workspace.setSegment(at: start)
+      triggerState = ode.events.map(\.initialValue)
+      executeEvents(at: t, due: [])
+    }
     while outputIndex < times.count && times[outputIndex] <= start {
-      record(&trajectory, times[outputIndex], parameters)
+      record(&trajectory, times[outputIndex])
       outputIndex += 1
     }
     var totalSteps = 0, totalFailed = 0
     var h = 0.0
-    segments: for segment in 0..<(boundaries.count - 1) where boundaries[segment + 1] > boundaries[segment] {
-      let segmentEnd = boundaries[segment + 1]
-      workspace.setSegment(at: boundaries[segment])
+    func resetDriver(until segmentEnd: Double) {
+      let counts = driver.counts
+      totalSteps += counts.steps
+      totalFailed += counts.failed
       driver.reset()
-      statistics.segments += 1
       h = options.hInitial ?? max(1e-12, (segmentEnd - t) * 1e-6)
       if let hMax = options.hMax { h = min(h, hMax) }
-      var targets: [Double] = []
-      while outputIndex + targets.count < times.count && times[outputIndex + targets.count] <= segmentEnd {
-        targets.append(times[outputIndex + targets.count])
-      }
-      targets.append(segmentEnd)
-      for target in targets {
-        while t < target {
-          if totalSteps + driver.counts.steps + driver.counts.failed >= options.maxSteps {
+    }
+    func stepsTaken() -> Int { totalSteps + driver.counts.steps + driver.counts.failed }
+
+    segments: for segment in 0..<(boundaries.count - 1) where boundaries[segment + 1] > boundaries[segment] {
+      let segmentEnd = boundaries[segment + 1]
+      if t >= segmentEnd { continue }
+      workspace.setSegment(at: boundaries[segment])
+      resetDriver(until: segmentEnd)
+      statistics.segments += 1
+      if hasEvents { _ = workspace.rhs(t, y, fa) }
+      while t < segmentEnd {
+        // The next stop: an output time, a delayed event, or the segment's end.
+        var stop = segmentEnd
+        if outputIndex < times.count { stop = min(stop, times[outputIndex]) }
+        if let next = pending.map(\.time).min() { stop = min(stop, max(next, t)) }
+        while t < stop {
+          if stepsTaken() >= options.maxSteps {
             failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: h)
             break segments
           }
           if let hMax = options.hMax, h > hMax { h = hMax }
-          let status = driver.step(t: &t, t1: target, h: &h, y: y)
+          let ta = t
+          if hasEvents { for i in 0..<n { ya[i] = y[i] } }
+          let status = driver.step(t: &t, t1: stop, h: &h, y: y)
           if status != .success {
             failure = diagnose(status, t: t, h: h)
             break segments
           }
-          if t < target && t + h == t {
+          if t < stop && t + h == t {
             failure = SolverFailure(reason: .stepSizeUnderflow, time: t, stepSize: h)
             break segments
           }
+          if hasEvents {
+            if let (eventTime, rising) = locateEvents(from: ta, to: t) {
+              // Redo the step exactly up to the crossing, then execute.
+              for i in 0..<n { y[i] = ya[i] }
+              t = ta
+              resetDriver(until: eventTime)
+              while t < eventTime {
+                if stepsTaken() >= options.maxSteps {
+                  failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: h)
+                  break segments
+                }
+                let status = driver.step(t: &t, t1: eventTime, h: &h, y: y)
+                if status != .success {
+                  failure = diagnose(status, t: t, h: h)
+                  break segments
+                }
+              }
+              t = eventTime
+              executeEvents(at: t, due: [], rising: rising)
+              resetDriver(until: segmentEnd)
+              statistics.events += 1
+            }
+            _ = workspace.rhs(t, y, fa)
+          }
         }
-        if outputIndex < times.count && times[outputIndex] == target {
-          record(&trajectory, target, parameters)
+        // At the stop: delayed events that are due, then the output row.
+        if hasEvents {
+          let due = pending.filter { $0.time <= t }
+          if !due.isEmpty {
+            pending.removeAll { $0.time <= t }
+            executeEvents(at: t, due: due)
+            resetDriver(until: segmentEnd)
+            statistics.events += 1
+            _ = workspace.rhs(t, y, fa)
+          }
+        }
+        while outputIndex < times.count && times[outputIndex] <= t {
+          record(&trajectory, times[outputIndex])
           outputIndex += 1
         }
       }
-      let counts = driver.counts
-      totalSteps += counts.steps
-      totalFailed += counts.failed
     }
-    if failure != nil {
-      let counts = driver.counts
-      totalSteps += counts.steps
-      totalFailed += counts.failed
-    }
+    let counts = driver.counts
+    totalSteps += counts.steps
+    totalFailed += counts.failed
     statistics.steps = totalSteps
     statistics.failedSteps = totalFailed
     statistics.rhsEvaluations = workspace.rhsEvaluations
@@ -256,6 +340,112 @@ public final class ODESolver {
     return Solution(
       trajectory: trajectory, statistics: statistics, failure: failure,
       finalState: (0..<n).map { y[$0] }, finalTime: t)
+  }
+
+  // MARK: - Events
+
+  /// After a step from (ta, ya) to (t, y): the first time in (ta, t] where a trigger that was
+  /// false turns true, and those events; nil when none did. Also cancels non-persistent delayed
+  /// events whose trigger turned false.
+  private func locateEvents(from ta: Double, to tb: Double) -> (Double, [Int])? {
+    workspace.evaluateEvents(tb, y)
+    var rising: [Int] = []
+    for (e, event) in ode.events.enumerated() {
+      let now = workspace.eventValue(event.trigger) != 0
+      if now && !triggerState[e] { rising.append(e) }
+    }
+    if !rising.isEmpty {
+      // fb = f(tb, y); fa = f(ta, ya) is kept from the previous step.
+      _ = workspace.rhs(tb, y, fb)
+      workspace.rhsEvaluations -= 1
+      var lo = ta, hi = tb
+      for _ in 0..<200 {
+        if hi - lo <= 4 * Double.ulpOfOne * max(1, abs(hi)) { break }
+        let mid = lo + (hi - lo) / 2
+        interpolate(at: mid, from: ta, to: tb)
+        workspace.evaluateEvents(mid, yi)
+        if rising.contains(where: { workspace.eventValue(ode.events[$0].trigger) != 0 }) { hi = mid } else { lo = mid }
+      }
+      interpolate(at: hi, from: ta, to: tb)
+      workspace.evaluateEvents(hi, yi)
+      let firing = rising.filter { workspace.eventValue(ode.events[$0].trigger) != 0 }
+      return (hi, firing.isEmpty ? rising : firing)
+    }
+    // No rising trigger: remember the values; cancel non-persistent events that lost theirs.
+    for (e, event) in ode.events.enumerated() {
+      let now = workspace.eventValue(event.trigger) != 0
+      if !now && triggerState[e] && !event.persistent { pending.removeAll { $0.event == e } }
+      triggerState[e] = now
+    }
+    return nil
+  }
+
+  /// The cubic Hermite interpolant of the last step at time s, into `yi`.
+  private func interpolate(at s: Double, from ta: Double, to tb: Double) {
+    let h = tb - ta
+    let theta = (s - ta) / h
+    let t2 = theta * theta, t3 = t2 * theta
+    let h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + theta
+    let h01 = -2 * t3 + 3 * t2, h11 = t3 - t2
+    for i in 0..<ode.stateCount {
+      yi[i] = h00 * ya[i] + h10 * h * fa[i] + h01 * y[i] + h11 * h * fb[i]
+    }
+  }
+
+  /// Executes, at time t, the events whose triggers just rose (`rising`; when empty, those that
+  /// rise now compared with `triggerState`) and the delayed events that are `due`, in priority
+  /// order, re-evaluating every trigger after each execution.
+  private func executeEvents(at t: Double, due: [PendingEvent], rising risen: [Int]? = nil) {
+    var ready = due
+    func schedule(_ e: Int) {
+      let event = ode.events[e]
+      let delay = event.delay.map { workspace.eventValue($0) } ?? 0
+      let values = event.useValuesFromTriggerTime ? event.assignments.map { workspace.eventValue($0.slot) } : nil
+      sequence += 1
+      if delay > 0 {
+        pending.append(PendingEvent(time: t + delay, event: e, values: values, sequence: sequence))
+      } else {
+        ready.append(PendingEvent(time: t, event: e, values: values, sequence: sequence))
+      }
+    }
+    workspace.evaluateEvents(t, y)
+    for (e, event) in ode.events.enumerated() {
+      let now = workspace.eventValue(event.trigger) != 0
+      let rises = risen.map { $0.contains(e) } ?? (now && !triggerState[e])
+      if rises { schedule(e) }
+      triggerState[e] = risen.map { $0.contains(e) ? true : now } ?? now
+    }
+    var guardCount = 0
+    while !ready.isEmpty && guardCount < 100_000 {
+      guardCount += 1
+      workspace.evaluateEvents(t, y)
+      // A non-persistent event whose trigger is false now does not execute.
+      ready.removeAll { !ode.events[$0.event].persistent && workspace.eventValue(ode.events[$0.event].trigger) == 0 }
+      guard !ready.isEmpty else { break }
+      // Highest priority first; no priority ranks below any; ties in order of triggering.
+      var best = 0
+      func rank(_ p: PendingEvent) -> Double {
+        ode.events[p.event].priority.map { workspace.eventValue($0) } ?? -.infinity
+      }
+      for i in 1..<ready.count {
+        let a = rank(ready[i]), b = rank(ready[best])
+        if a > b || (a == b && ready[i].sequence < ready[best].sequence) { best = i }
+      }
+      let chosen = ready.remove(at: best)
+      let event = ode.events[chosen.event]
+      let values = chosen.values ?? event.assignments.map { workspace.eventValue($0.slot) }
+      for (assignment, value) in zip(event.assignments, values) {
+        if workspace.parameters.statePins[assignment.state] == nil { y[assignment.state] = value }
+      }
+      // Re-evaluate every trigger at the new state.
+      workspace.evaluateEvents(t, y)
+      for (e, other) in ode.events.enumerated() {
+        let now = workspace.eventValue(other.trigger) != 0
+        if now && !triggerState[e] { schedule(e) }
+        if !now && !other.persistent { pending.removeAll { $0.event == e } }
+        triggerState[e] = now
+      }
+    }
   }
 
   /// Integrates the reference context (stimuli at baseline, no pins or scales) for `duration`
@@ -287,17 +477,8 @@ public final class ODESolver {
     return SolverFailure(reason: .stepperFailed("\(driver.stepper.rawValue) stepper returned \(status)"), time: t, stepSize: h)
   }
 
-  private func record(_ trajectory: inout Trajectory, _ t: Double, _ parameters: RunParameters) {
+  private func record(_ trajectory: inout Trajectory, _ t: Double) {
     trajectory.times.append(t)
-    for node in 0..<ode.model.nodes.count {
-      let s = ode.stateIndex[node]
-      trajectory.values.append(s >= 0 ? y[s] : parameters.dose(ode.inputIndex[node], at: t))
-    }
-    if !ode.assignmentNames.isEmpty {
-      // Assignments see the inputs of the segment that starts at t.
-      workspace.setSegment(at: t)
-      workspace.assignmentValues(t, y, into: &assignmentScratch)
-      trajectory.values.append(contentsOf: assignmentScratch)
-    }
+    workspace.appendOutputs(t, y, to: &trajectory.values)
   }
 }

@@ -68,7 +68,10 @@ public final class ODEWorkspace {
   public var cancellation: (@Sendable () -> Bool)? = nil
   var cancelled = false
 
-  public init(_ ode: ODEModel, parameters: RunParameters? = nil) {
+  /// Output columns (the default ones unless the solver was given others).
+  public let outputs: OutputPlan
+
+  public init(_ ode: ODEModel, parameters: RunParameters? = nil, outputs: OutputPlan? = nil) {
     self.ode = ode
     self.n = ode.stateCount
     var allocations: [UnsafeMutableRawPointer] = []
@@ -79,7 +82,10 @@ public final class ODEWorkspace {
       return p
     }
     let maxK = ode.maximumRegulators
-    slots = buffer(ode.slotCount, 0.0)
+    // Outputs are compiled against the model's slots; a plan that fails to compile here is a bug.
+    let plan = outputs ?? (try! ode.compileOutputs(ode.defaultOutputColumns))
+    self.outputs = plan
+    slots = buffer(max(ode.slotCount, plan.program.slotCount), 0.0)
     regulatorValues = buffer(maxK, 0.0)
     regulatorDerivatives = buffer(maxK, 0.0)
     let store = ode.diagrams
@@ -147,6 +153,7 @@ public final class ODEWorkspace {
     self.allocations = allocations
     self.parameters = parameters ?? RunParameters(ode)
     ode.rhsProgram.initialize(slots)
+    plan.program.initialize(slots)
     load(self.parameters)
   }
 
@@ -371,10 +378,25 @@ public final class ODEWorkspace {
     }
   }
 
-  /// Assignment values at (t, y), for output.
-  public func assignmentValues(_ t: Double, _ y: UnsafePointer<Double>, into out: inout [Double]) {
-    prepareSlots(t, y)
-    out.removeAll(keepingCapacity: true)
-    for slot in ode.assignmentSlots { out.append(slots[Int(slot)]) }
+  /// Appends the output columns at (t, y) to `out`; inputs take the dose that holds from t on
+  /// (right-continuous), whatever segment is current.
+  public func appendOutputs(_ t: Double, _ y: UnsafePointer<Double>, to out: inout [Double]) {
+    for i in 0..<n { slots[i] = y[i] }
+    let base = ode.inputSlotBase
+    for u in 0..<ode.inputCount { slots[base + u] = parameters.dose(u, at: t) }
+    slots[ode.timeSlot] = t
+    ode.rhsProgram.run(slots)
+    outputs.program.run(slots)
+    for slot in outputs.slots { out.append(slots[Int(slot)]) }
   }
+
+  /// Computes every event quantity (triggers, delays, priorities, assignment values) at (t, y)
+  /// with the current segment's inputs; read them with `eventValue(_:)`.
+  func evaluateEvents(_ t: Double, _ y: UnsafePointer<Double>) {
+    prepareSlots(t, y)
+    ode.eventProgram.run(slots)
+  }
+
+  @inline(__always)
+  func eventValue(_ slot: Int32) -> Double { slots[Int(slot)] }
 }
