@@ -1,0 +1,105 @@
+import Foundation
+
+/// Sensitivity indices as horizontal bars, one pair per swept quantity (μ* and σ for Morris,
+/// S1 and ST for Sobol), with confidence intervals as error bars; one panel per metric. The
+/// quantities are sorted by their total effect (ST, or μ*), largest on top, unless `--select`
+/// orders them.
+enum SensitivityPlot {
+  static func render(_ table: SensitivityInput, options: PlotOptions) throws(PathwayError) -> String {
+    var metrics: [String?] = []
+    for entry in table.entries where !metrics.contains(entry.metric) { metrics.append(entry.metric) }
+    if let wanted = options.metric {
+      guard metrics.contains(wanted) else {
+        let names = metrics.compactMap { $0 }
+        var notes = didYouMean(wanted, among: names).map { [$0] } ?? []
+        notes.append(names.isEmpty ? "\(table.file) has no metric column" : "the metrics are: " + names.joined(separator: ", "))
+        throw PathwayError(.usage, "--metric \(wanted): no such metric in \(table.file)", notes: notes)
+      }
+      metrics = [wanted]
+    }
+    let indices = table.indices
+    var panels: [(metric: String?, entries: [SensitivityInput.Entry])] = []
+    for metric in metrics {
+      var entries = table.entries.filter { $0.metric == metric }
+      if let select = options.select, !select.isEmpty {
+        var chosen: [SensitivityInput.Entry] = []
+        for name in select {
+          guard let entry = entries.first(where: { $0.factor == name }) else {
+            let names = entries.map(\.factor)
+            var notes = didYouMean(name, among: names).map { [$0] } ?? []
+            notes.append("the quantities are: " + names.joined(separator: ", "))
+            throw PathwayError(.usage, "--select \(name): no such quantity in \(table.file)", notes: notes)
+          }
+          chosen.append(entry)
+        }
+        entries = chosen
+      } else {
+        // The total effect orders the quantities: ST (Sobol) or μ* (Morris).
+        let key = indices.contains("ST") ? "ST" : indices[0]
+        entries.sort { ($0.values[key]?.value ?? -.infinity) > ($1.values[key]?.value ?? -.infinity) }
+      }
+      panels.append((metric, entries))
+    }
+
+    // One value axis for all panels: from 0 (or below, for a negative index or interval) to the largest end.
+    var low = 0.0, high = 0.0
+    for panel in panels {
+      for entry in panel.entries {
+        for (_, item) in entry.values {
+          guard item.value.isFinite else { continue }
+          low = min(low, item.value, item.interval?.lowerBound ?? item.value)
+          high = max(high, item.value, item.interval?.upperBound ?? item.value)
+        }
+      }
+    }
+    let label = table.method == .morris ? "elementary effect" : "Sobol index"
+    let most = panels.map(\.entries.count).max() ?? 1
+
+    var figure = Figure(title: options.title, panels: [])
+    figure.plotWidth = 360
+    figure.plotHeight = max(60, Double(most) * Double(indices.count) * 13 + Double(most) * 8)
+    figure.columns = min(panels.count, 3)
+    let domain = AxisTicks.dataDomain([low, high], log: false, nice: true, count: figure.xTickCount)
+    for panel in panels {
+      let entries = panel.entries
+      figure.panels.append(
+        FigurePanel(
+          title: panel.metric,
+          x: .value(ValueAxis(label: label, domain: domain)),
+          y: .categories(entries.map(\.factor), label: nil),
+          draw: { svg, g in
+            let band = abs(g.y(1) - g.y(0))
+            let barHeight = band * 0.8 / Double(indices.count)
+            for (row, entry) in entries.enumerated() {
+              let top = g.y(Double(row)) - band * 0.4
+              for (k, index) in indices.enumerated() {
+                guard let item = entry.values[index], item.value.isFinite else { continue }
+                let y = top + Double(k) * barHeight
+                let x0 = g.x(0), x1 = g.x(item.value)
+                var tip = "\(entry.factor): \(SensitivityInput.display(index)) = \(formatNumber(item.value))"
+                if let ci = item.interval { tip += " [\(formatNumber(ci.lowerBound)), \(formatNumber(ci.upperBound))]" }
+                svg.open([("class", "bar"), ("data-factor", entry.factor), ("data-index", index)])
+                svg.rect(
+                  min(x0, x1), y + 1, abs(x1 - x0), barHeight - 2, [("fill", Palette.color(k))], tooltip: tip)
+                if let ci = item.interval {
+                  let a = g.x(ci.lowerBound), b = g.x(ci.upperBound), mid = y + barHeight / 2
+                  let stroke: [(String, String)] = [("class", "interval"), ("stroke", "#222222"), ("stroke-width", "1.2")]
+                  svg.line(a, mid, b, mid, stroke)
+                  svg.line(a, mid - 3, a, mid + 3, stroke)
+                  svg.line(b, mid - 3, b, mid + 3, stroke)
+                }
+                svg.close()
+              }
+            }
+            svg.line(g.x(0), g.top, g.x(0), g.bottom, [("class", "zero"), ("stroke", "#444444")])
+          }))
+    }
+    let hasIntervals = table.entries.contains { $0.values.values.contains { $0.interval != nil } }
+    figure.legend = indices.enumerated().map { k, index in
+      LegendEntry(label: SensitivityInput.display(index), color: Palette.color(k), mark: hasIntervals ? .errorBar : .box)
+    }
+    if hasIntervals { figure.note = "error bars: confidence intervals as given in \(Paths.lastComponent(of: table.file))" }
+    figure.legendTitle = table.method == .morris ? "Morris" : "Sobol"
+    return figure.render()
+  }
+}
