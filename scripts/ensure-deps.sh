@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, only when it is missing: GSL (libgsl-dev) and pkg-config.
+# Further Debian packages can be named as arguments: `bash scripts/ensure-deps.sh chromium` adds
+# headless Chromium, which the figure test (`simulate plot` rendered to PNG) uses when present.
 # Runs apt-get update at most once. Needs root (or passwordless sudo) only when something is missing.
 set -euo pipefail
 

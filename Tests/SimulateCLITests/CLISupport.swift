@@ -25,8 +25,13 @@ struct CommandResult {
 
 /// Runs `simulate` with `arguments` in `directory`.
 func simulate(_ arguments: [String], in directory: String? = nil) throws -> CommandResult {
+  try execute(simulateBinary, arguments, in: directory)
+}
+
+/// Runs `executable` with `arguments` in `directory`, collecting its output and exit status.
+func execute(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> CommandResult {
   let process = Process()
-  process.executableURL = URL(fileURLWithPath: simulateBinary)
+  process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
   if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
   // Files rather than pipes: a large output can never block the child.
