@@ -50,7 +50,6 @@ extension Scenario {
     let nodeIDs = model.nodes.map(\.id)
     let inputIDs = ode.inputNames
     let nodeIndex = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
-    let parameterIndex = Dictionary(model.parameters.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
     var record: [String: JSONValue] = ["name": .string(name), "files": .array(sources.map(JSONValue.string))]
 
     // Stimuli.
@@ -117,59 +116,17 @@ extension Scenario {
     var initialOverrides: [Int: Double] = [:]
     var settingRecord: [String: JSONValue] = [:]
     for setting in settings {
-      let target = setting.target
-      let value = setting.value
-      if let p = parameterIndex[target] {
-        if setting.section == .initial {
-          report(setting.location, "'\(target)' is a parameter; set it under 'parameters:'")
+      switch ode.settingTarget(setting.target, section: setting.section) {
+      case .failure(let problem):
+        report(setting.location, problem.message, notes: problem.notes)
+      case .success(let target):
+        if let problem = target.problem(with: setting.value) {
+          report(setting.location, problem)
           continue
         }
-        parameters.parameters[p] = value
-      } else if let i = nodeIndex[target] {
-        if setting.section == .parameters {
-          report(setting.location, "'\(target)' is a node, not a parameter",
-                 notes: [ode.inputIndex[i] >= 0 ? "set an input's dose under 'inputs:'" : "set a node's initial value under 'initial:'"])
-          continue
-        }
-        if ode.inputIndex[i] >= 0 {
-          parameters.stimuli[ode.inputIndex[i]] = .constant(value)
-        } else {
-          initialOverrides[ode.stateIndex[i]] = value
-        }
-      } else if let dot = target.lastIndex(of: "."), let i = nodeIndex[String(target[..<dot])] {
-        let field = String(target[target.index(after: dot)...])
-        let s = ode.stateIndex[i]
-        switch field {
-        case "initial" where s >= 0: initialOverrides[s] = value
-        case "initial": parameters.stimuli[ode.inputIndex[i]] = .constant(value)
-        case "tau" where s >= 0:
-          guard value > 0 else { report(setting.location, "τ must be positive, found \(formatNumber(value))"); continue }
-          parameters.tau[s] = value
-        case "n", "k":
-          guard value > 0 else { report(setting.location, "\(field) must be positive, found \(formatNumber(value))"); continue }
-          guard s >= 0, ode.hillNodeOfState[s] >= 0 else {
-            report(setting.location, "'\(model.nodes[i].id)' has no logic-derived ODE, so no Hill \(field)")
-            continue
-          }
-          let node = ode.hillNodes[ode.hillNodeOfState[s]]
-          for r in node.regulatorStart..<(node.regulatorStart + node.regulatorCount) {
-            if field == "n" { parameters.regulatorN[r] = value } else { parameters.regulatorK[r] = value }
-          }
-          for m in node.modulatorStart..<(node.modulatorStart + node.modulatorCount) {
-            if field == "n" { parameters.modulatorN[m] = value } else { parameters.modulatorK[m] = value }
-          }
-        default:
-          report(setting.location, "unknown setting '\(target)'",
-                 notes: ["a node's settings are \(model.nodes[i].id).initial, .tau, .n and .k"])
-          continue
-        }
-      } else {
-        let candidates = model.identifiers
-        report(setting.location, "unknown identifier '\(target)'",
-               notes: didYouMean(target, among: candidates).map { [$0] } ?? [])
-        continue
+        target.apply(setting.value, to: &parameters, initialOverrides: &initialOverrides, in: ode)
+        settingRecord[setting.target] = .number(setting.value)
       }
-      settingRecord[target] = .number(value)
     }
     record["inputs"] = .object(inputRecord)
     record["perturbations"] = .array(perturbationRecord)

@@ -1,0 +1,101 @@
+/// What the target of a `Scenario.Setting` (`--set id=value`, `parameters:`, `initial:`, a swept
+/// quantity) names in a compiled model.
+///
+/// Resolving a name is separate from applying a value, so that a sweep looks its targets up once
+/// and then applies thousands of values to a `RunParameters` directly; `Scenario.resolve(for:)`
+/// goes through the same two steps, so both accept and refuse exactly the same settings.
+public enum SettingTarget: Sendable, Hashable {
+  /// A parameter, by model order.
+  case parameter(Int)
+  /// An input's constant dose (replaces its stimulus), by input index.
+  case inputDose(Int)
+  /// A state's initial value (applied after equilibration), by state index.
+  case initial(Int)
+  /// A state's τ, by state index.
+  case tau(Int)
+  /// The Hill exponent of every incoming edge and modulator of a HillCube node (index into the
+  /// model's HillCube nodes).
+  case hillN(Int)
+  /// The Hill threshold of every incoming edge and modulator of a HillCube node.
+  case hillK(Int)
+
+  /// Why a value cannot be applied (τ, n and k must be positive), or nil.
+  public func problem(with value: Double) -> String? {
+    switch self {
+    case .tau where !(value > 0): return "τ must be positive, found \(formatNumber(value))"
+    case .hillN where !(value > 0): return "n must be positive, found \(formatNumber(value))"
+    case .hillK where !(value > 0): return "k must be positive, found \(formatNumber(value))"
+    default: return nil
+    }
+  }
+
+  /// Applies `value`: parameters, doses, τ and Hill values go into `parameters`, initial values
+  /// into `initialOverrides` (by state index). The value must have passed `problem(with:)`.
+  public func apply(
+    _ value: Double, to parameters: inout RunParameters, initialOverrides: inout [Int: Double], in ode: ODEModel
+  ) {
+    switch self {
+    case .parameter(let p): parameters.parameters[p] = value
+    case .inputDose(let u): parameters.stimuli[u] = .constant(value)
+    case .initial(let s): initialOverrides[s] = value
+    case .tau(let s): parameters.tau[s] = value
+    case .hillN(let h), .hillK(let h):
+      let node = ode.hillNodes[h]
+      let isN: Bool
+      if case .hillN = self { isN = true } else { isN = false }
+      for r in node.regulatorStart..<(node.regulatorStart + node.regulatorCount) {
+        if isN { parameters.regulatorN[r] = value } else { parameters.regulatorK[r] = value }
+      }
+      for m in node.modulatorStart..<(node.modulatorStart + node.modulatorCount) {
+        if isN { parameters.modulatorN[m] = value } else { parameters.modulatorK[m] = value }
+      }
+    }
+  }
+}
+
+/// A setting target that does not resolve: the message and its notes.
+public struct SettingTargetProblem: Error, Sendable {
+  public var message: String
+  public var notes: [String]
+}
+
+extension ODEModel {
+  /// Resolves a setting's target name: a parameter, an input (its dose), a node (its initial
+  /// value), or `NODE.initial`, `NODE.tau`, `NODE.n`, `NODE.k`. `section` restricts what a
+  /// scenario's `parameters:` and `initial:` sections may name.
+  public func settingTarget(
+    _ target: String, section: Scenario.Setting.Section = .any
+  ) -> Result<SettingTarget, SettingTargetProblem> {
+    func problem(_ message: String, _ notes: [String] = []) -> Result<SettingTarget, SettingTargetProblem> {
+      .failure(SettingTargetProblem(message: message, notes: notes))
+    }
+    if let p = model.parameters.firstIndex(where: { $0.id == target }) {
+      if section == .initial { return problem("'\(target)' is a parameter; set it under 'parameters:'") }
+      return .success(.parameter(p))
+    }
+    if let i = model.nodeIndex(target) {
+      if section == .parameters {
+        return problem(
+          "'\(target)' is a node, not a parameter",
+          [inputIndex[i] >= 0 ? "set an input's dose under 'inputs:'" : "set a node's initial value under 'initial:'"])
+      }
+      return .success(inputIndex[i] >= 0 ? .inputDose(inputIndex[i]) : .initial(stateIndex[i]))
+    }
+    if let dot = target.lastIndex(of: "."), let i = model.nodeIndex(String(target[..<dot])) {
+      let field = String(target[target.index(after: dot)...])
+      let s = stateIndex[i]
+      switch field {
+      case "initial": return .success(s >= 0 ? .initial(s) : .inputDose(inputIndex[i]))
+      case "tau" where s >= 0: return .success(.tau(s))
+      case "n", "k":
+        guard s >= 0, hillNodeOfState[s] >= 0 else {
+          return problem("'\(model.nodes[i].id)' has no logic-derived ODE, so no Hill \(field)")
+        }
+        return .success(field == "n" ? .hillN(hillNodeOfState[s]) : .hillK(hillNodeOfState[s]))
+      default:
+        return problem("unknown setting '\(target)'", ["a node's settings are \(model.nodes[i].id).initial, .tau, .n and .k"])
+      }
+    }
+    return problem("unknown identifier '\(target)'", didYouMean(target, among: model.identifiers).map { [$0] } ?? [])
+  }
+}
