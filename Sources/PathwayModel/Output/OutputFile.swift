@@ -73,6 +73,12 @@ public final class OutputFile {
     if buffer.count >= 1 << 16 { try flush() }
   }
 
+  /// Appends bytes (buffered).
+  public func write(bytes: some Collection<UInt8>) throws(PathwayError) {
+    buffer.append(contentsOf: bytes)
+    if buffer.count >= 1 << 16 { try flush() }
+  }
+
   /// Writes the buffer out.
   public func flush() throws(PathwayError) {
     var offset = 0

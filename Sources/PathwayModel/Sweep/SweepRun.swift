@@ -1,0 +1,213 @@
+import Foundation
+
+/// Everything the runs of a continuous sweep share, resolved once: the compiled model, the
+/// scenario resolved against it, the swept targets, the metrics and the output grid. Read-only
+/// after construction, so every worker thread uses the same instance.
+public final class SweepSetup: Sendable {
+  public let ode: ODEModel
+  public let plan: SweepPlan
+  /// The layered scenario resolved once; each run starts from its parameters.
+  public let base: ResolvedRun
+  /// One resolved target per swept dimension.
+  public let targets: [SettingTarget]
+  public let metrics: [Metric]
+  /// The trajectory column of each metric's variable.
+  public let metricColumns: [Int]
+  /// The scenario's output grid plus every `value(X,t)` time.
+  public let times: [Double]
+  /// Trajectory columns written by `--save-trajectories` (the scenario's selection, or all).
+  public let trajectoryColumns: [Int]
+  public let trajectoryNames: [String]
+
+  /// Resolves `scenario` and the spec's targets and metrics against `ode`. Unknown names and
+  /// out-of-range values are usage errors (exit 64) when they come from the command line, and
+  /// located errors (exit 65) when a sweep or scenario file wrote them.
+  public init(ode: ODEModel, scenario: Scenario, spec: SweepSpec) throws(PathwayError) {
+    self.ode = ode
+    let base = try scenario.resolve(for: ode)
+    self.base = base
+    var usage = DiagnosticBag()
+    var located = DiagnosticBag()
+    func report(_ location: SourceLocation?, _ message: String, notes: [String] = []) {
+      if let location { located.error(location, message, notes: notes) } else { usage.error(nil, message, notes: notes) }
+    }
+    for problem in spec.validate() { report(nil, problem.message, notes: problem.notes) }
+    var targets: [SettingTarget] = []
+    for dimension in spec.dimensions {
+      switch ode.settingTarget(dimension.target) {
+      case .failure(let problem):
+        report(dimension.location, problem.message, notes: problem.notes)
+      case .success(let target):
+        let (low, high) = dimension.bounds
+        if let problem = target.problem(with: low) ?? target.problem(with: high) {
+          report(dimension.location, "\(dimension.target)=\(dimension.rangeText): \(problem)")
+        }
+        targets.append(target)
+      }
+    }
+    let outputs = ode.model.nodes.map(\.id) + ode.assignmentNames
+    var metrics: [Metric] = []
+    var columns: [Int] = []
+    var extraTimes: [Double] = []
+    for text in spec.metrics {
+      guard case .success(let metric) = Metric.parse(text) else { continue }  // reported by validate()
+      guard let column = outputs.firstIndex(of: metric.variable) else {
+        report(
+          nil, "unknown variable '\(metric.variable)' in the metric '\(text)'",
+          notes: (didYouMean(metric.variable, among: outputs).map { [$0] } ?? []) + ["metrics take nodes and assignments"])
+        continue
+      }
+      if let t = metric.requiredTime {
+        if t < base.start || t > base.end {
+          report(nil, "the metric '\(text)' asks for t = \(formatNumber(t)), outside [\(formatNumber(base.start)), \(formatNumber(base.end))]")
+        }
+        extraTimes.append(t)
+      }
+      metrics.append(metric)
+      columns.append(column)
+    }
+    try located.throwIfErrors()
+    try usage.throwIfErrors(.usage)
+    self.plan = SweepPlan(spec)
+    self.targets = targets
+    self.metrics = metrics
+    self.metricColumns = columns
+    self.times = Array(Set(base.times + extraTimes)).sorted()
+    let selected = base.select ?? outputs
+    self.trajectoryNames = selected
+    self.trajectoryColumns = selected.map { outputs.firstIndex(of: $0)! }
+  }
+
+  /// The metrics a sweep measures when none are given: `final(X)` of each selected output, or
+  /// of every node that is not an input.
+  public static func defaultMetrics(ode: ODEModel, scenario: Scenario) -> [String] {
+    let names = scenario.output.select ?? ode.stateNames
+    return names.map { "final(\($0))" }
+  }
+}
+
+/// The outcome of one run, as a `runs.csv` row holds it.
+public struct RunRecord: Sendable {
+  public enum Status: Sendable, Hashable {
+    case ok
+    /// The solver (or the equilibration before it) failed: a short reason such as `nonfinite:x`.
+    case failed(String)
+    /// Never attempted, or stopped by an interruption before it finished.
+    case notRun
+
+    /// `ok`, `failed:<reason>` or `not_run`.
+    public var text: String {
+      switch self {
+      case .ok: return "ok"
+      case .failed(let reason): return "failed:" + reason
+      case .notRun: return "not_run"
+      }
+    }
+
+    public init?(text: String) {
+      if text == "ok" {
+        self = .ok
+      } else if text == "not_run" {
+        self = .notRun
+      } else if text.hasPrefix("failed:") {
+        self = .failed(String(text.dropFirst("failed:".count)))
+      } else {
+        return nil
+      }
+    }
+
+    /// Ok and failed runs are finished; `--resume` recomputes only the others.
+    public var isFinished: Bool { self != .notRun }
+  }
+
+  public var run: Int
+  public var values: [Double]
+  public var seed: UInt64
+  public var status: Status
+  /// One per metric; NaN where there is no value (written empty).
+  public var metrics: [Double]
+  public var statistics: SolverStatistics?
+  /// Wall time of the run, equilibration included.
+  public var wallSeconds: Double?
+  /// The time course, kept only when trajectories are saved.
+  public var trajectory: Trajectory?
+  /// The record's output text, when the sweep formats it on the worker thread.
+  public var text: String?
+}
+
+/// A worker's reusable state: one `ODESolver` (one GSL driver and workspace), used by one
+/// thread only, and a small cache of equilibrated reference states (a sweep that varies only
+/// doses equilibrates once per worker, not once per run).
+public final class SweepWorker {
+  public let setup: SweepSetup
+  public let solver: ODESolver
+  private var cache: [(key: [Double], state: [Double])] = []
+  private static let cacheSize = 8
+
+  public init(_ setup: SweepSetup) throws(PathwayError) {
+    self.setup = setup
+    self.solver = try ODESolver(setup.ode, options: setup.base.options)
+  }
+
+  /// Runs `run`. `keepTrajectory` keeps the time course in the record. Solver failures become
+  /// `failed:<reason>`; a run stopped by `solver.workspace.cancellation` becomes `not_run`.
+  public func execute(_ run: Int, keepTrajectory: Bool) -> RunRecord {
+    let clock = ContinuousClock.now
+    let plan = setup.plan
+    let values = plan.values(of: run)
+    var record = RunRecord(
+      run: run, values: values, seed: plan.seed(of: run), status: .ok,
+      metrics: [Double](repeating: .nan, count: setup.metrics.count))
+    let base = setup.base
+    var parameters = base.parameters
+    var overrides = base.initialOverrides
+    for (target, value) in zip(setup.targets, values) {
+      target.apply(value, to: &parameters, initialOverrides: &overrides, in: setup.ode)
+    }
+    var state = base.initial
+    if let duration = base.equilibrate {
+      do {
+        state = try equilibrated(parameters, initial: state, duration: duration)
+      } catch {
+        record.status = solver.workspace.cancelled ? .notRun : .failed("equilibration")
+        record.wallSeconds = seconds(since: clock)
+        return record
+      }
+    }
+    for (s, value) in overrides { state[s] = value }
+    let solution = solver.solve(parameters, initial: state, start: base.start, end: base.end, times: setup.times)
+    record.statistics = solution.statistics
+    if let failure = solution.failure {
+      record.status = failure.reason == .cancelled ? .notRun : .failed(failure.code)
+    } else {
+      for (m, metric) in setup.metrics.enumerated() {
+        record.metrics[m] = metric.evaluate(solution.trajectory, column: setup.metricColumns[m])
+      }
+    }
+    if keepTrajectory && record.status != .notRun { record.trajectory = solution.trajectory }
+    record.wallSeconds = seconds(since: clock)
+    return record
+  }
+
+  /// The equilibrated state, from the cache when a run with the same reference context (all
+  /// parameters, τ, n and k; doses and perturbations do not enter it) was equilibrated before.
+  private func equilibrated(_ parameters: RunParameters, initial: [Double], duration: Double) throws(PathwayError) -> [Double] {
+    let key =
+      parameters.parameters + parameters.tau + parameters.regulatorN + parameters.regulatorK + parameters.modulatorN
+      + parameters.modulatorK + initial
+    if let hit = cache.firstIndex(where: { $0.key == key }) {
+      let entry = cache.remove(at: hit)
+      cache.append(entry)
+      return entry.state
+    }
+    let state = try solver.equilibrate(parameters, initial: initial, duration: duration)
+    if cache.count == Self.cacheSize { cache.removeFirst() }
+    cache.append((key, state))
+    return state
+  }
+
+  private func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+  }
+}

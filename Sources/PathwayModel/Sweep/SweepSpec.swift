@@ -1,0 +1,282 @@
+import Foundation
+
+/// One swept quantity: a setting target (as `--set` names it) and the values it takes.
+///
+/// Written `id=lin:a:b:n` (n values from a to b, evenly spaced, both ends included),
+/// `id=log:a:b:n` (evenly spaced in log), or `id=list:v1,v2,…`. The samplers that draw from a
+/// range (lhs, sobol, random, morris, saltelli) use a and b as bounds and need no n.
+public struct SweepDimension: Sendable, Hashable {
+  public enum Range: Sendable, Hashable {
+    case linear(from: Double, to: Double, count: Int?)
+    case log(from: Double, to: Double, count: Int?)
+    case list([Double])
+  }
+
+  public var target: String
+  public var range: Range
+  /// Where the dimension was written (a sweep file), or nil for `--param`.
+  public var location: SourceLocation?
+
+  public init(target: String, range: Range, location: SourceLocation? = nil) {
+    self.target = target
+    self.range = range
+    self.location = location
+  }
+
+  /// The range as it is written after `=`: `lin:0:1:11`, `log:0.01:10:1000`, `list:1,2,5`.
+  public var rangeText: String {
+    let f = formatNumber
+    switch range {
+    case .linear(let a, let b, let n): return "lin:\(f(a)):\(f(b))" + (n.map { ":\($0)" } ?? "")
+    case .log(let a, let b, let n): return "log:\(f(a)):\(f(b))" + (n.map { ":\($0)" } ?? "")
+    case .list(let values): return "list:" + values.map(f).joined(separator: ",")
+    }
+  }
+
+  /// `id=range`, as `--param` takes it.
+  public var text: String { target + "=" + rangeText }
+
+  /// The discrete values (grid and list sampling), or nil for a range without a count.
+  public var values: [Double]? {
+    switch range {
+    case .list(let values): return values
+    case .linear(let a, let b, let n?):
+      return (0..<n).map { i in n == 1 ? a : (i == n - 1 ? b : a + (b - a) * Double(i) / Double(n - 1)) }
+    case .log(let a, let b, let n?):
+      let la = Foundation.log(a), lb = Foundation.log(b)
+      return (0..<n).map { i in n == 1 ? a : (i == 0 ? a : i == n - 1 ? b : Foundation.exp(la + (lb - la) * Double(i) / Double(n - 1))) }
+    default: return nil
+    }
+  }
+
+  /// The value at u ∈ [0, 1] of the range (continuous samplers): linear from a to b, linear in
+  /// log for `log:`, and for a list the item ⌊u·count⌋ (u = 1 gives the last).
+  public func value(atUnit u: Double) -> Double {
+    switch range {
+    case .linear(let a, let b, _): return u == 1 ? b : a + (b - a) * u
+    case .log(let a, let b, _): return u == 0 ? a : u == 1 ? b : Foundation.exp(Foundation.log(a) + (Foundation.log(b) - Foundation.log(a)) * u)
+    case .list(let values): return values[min(values.count - 1, Int(u * Double(values.count)))]
+    }
+  }
+
+  /// Every value the dimension can take lies between these (for checking τ, n, k > 0).
+  public var bounds: (Double, Double) {
+    switch range {
+    case .linear(let a, let b, _), .log(let a, let b, _): return (min(a, b), max(a, b))
+    case .list(let values): return (values.min() ?? 0, values.max() ?? 0)
+    }
+  }
+
+  /// Parses `id=lin:a:b:n`, `id=log:a:b:n` or `id=list:v1,v2,…`; nil and a message when malformed.
+  public static func parse(_ text: String, location: SourceLocation? = nil) -> Result<SweepDimension, SweepSpecProblem> {
+    guard let equals = text.firstIndex(of: "=") else {
+      return .failure(SweepSpecProblem("'\(text)' is not id=range", notes: rangeForms))
+    }
+    let target = text[..<equals].trimmingCharacters(in: .whitespaces)
+    guard !target.isEmpty else { return .failure(SweepSpecProblem("'\(text)' names no quantity", notes: rangeForms)) }
+    switch parseRange(String(text[text.index(after: equals)...]), target: target) {
+    case .success(let range): return .success(SweepDimension(target: target, range: range, location: location))
+    case .failure(let problem): return .failure(problem)
+    }
+  }
+
+  static let rangeForms = [
+    "ranges: lin:a:b:n (n values from a to b), log:a:b:n (evenly spaced in log, a, b > 0), list:v1,v2,…"
+  ]
+
+  /// Parses the part after `=`.
+  public static func parseRange(_ raw: String, target: String) -> Result<Range, SweepSpecProblem> {
+    let text = raw.trimmingCharacters(in: .whitespaces)
+    func fail(_ message: String) -> Result<Range, SweepSpecProblem> {
+      .failure(SweepSpecProblem("\(target): \(message)", notes: rangeForms))
+    }
+    guard let colon = text.firstIndex(of: ":") else { return fail("'\(text)' is not a range") }
+    let kind = text[..<colon].lowercased()
+    let rest = String(text[text.index(after: colon)...])
+    func number(_ s: Substring) -> Double? {
+      guard let v = parseNumber(String(s)), v.isFinite else { return nil }
+      return v
+    }
+    switch kind {
+    case "list":
+      let items = rest.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+      var values: [Double] = []
+      for item in items {
+        guard let v = number(Substring(item)) else { return fail("'\(item)' in the list is not a finite number") }
+        values.append(v)
+      }
+      if values.isEmpty { return fail("the list is empty") }
+      return .success(.list(values))
+    case "lin", "linear", "log":
+      let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
+      guard parts.count == 2 || parts.count == 3 else { return fail("'\(text)' is not \(kind):a:b:n") }
+      guard let a = number(parts[0]), let b = number(parts[1]) else { return fail("the bounds of '\(text)' must be finite numbers") }
+      var count: Int? = nil
+      if parts.count == 3 {
+        guard let n = Int(parts[2].trimmingCharacters(in: .whitespaces)), n >= 1 else {
+          return fail("the count in '\(text)' must be a whole number ≥ 1")
+        }
+        if n > 1, a == b { return fail("'\(text)' has \(n) values but equal bounds") }
+        count = n
+      }
+      if kind == "log" {
+        guard a > 0, b > 0 else { return fail("a log range needs positive bounds, found '\(text)'") }
+        return .success(.log(from: a, to: b, count: count))
+      }
+      return .success(.linear(from: a, to: b, count: count))
+    default:
+      return fail("unknown range kind '\(kind)'")
+    }
+  }
+}
+
+/// A problem with a sweep definition: a message and its notes.
+public struct SweepSpecProblem: Error, Sendable {
+  public var message: String
+  public var notes: [String]
+  public init(_ message: String, notes: [String] = []) {
+    self.message = message
+    self.notes = notes
+  }
+}
+
+/// How the runs of a sweep are chosen from its dimensions.
+public enum Sampling: String, Sendable, Hashable, CaseIterable {
+  /// Every combination of the dimensions' values (the last varies fastest).
+  case grid
+  /// The i-th value of every dimension together (all dimensions have the same length).
+  case list
+  /// Latin hypercube: `samples` runs, each dimension's range cut into `samples` strata, one run per stratum.
+  case lhs
+  /// Sobol' low-discrepancy points (Joe–Kuo direction numbers) with a seeded digital shift.
+  case sobol
+  /// Independent uniform draws (uniform in log for `log:` ranges).
+  case random
+  /// Morris elementary effects: `samples` trajectories of d + 1 runs on a `levels`-level grid.
+  case morris
+  /// Saltelli's scheme for Sobol' indices: `samples` base points, d + 2 runs each (A, AB_1…AB_d, B).
+  case saltelli
+
+  /// Whether the sampler draws from ranges (and needs `--samples`) rather than enumerating values.
+  public var drawsFromRanges: Bool { self != .grid && self != .list }
+  /// Whether it writes `sensitivity.csv`.
+  public var isSensitivityAnalysis: Bool { self == .morris || self == .saltelli }
+}
+
+/// A whole sweep definition: what varies, how it is sampled, and what is measured per run.
+public struct SweepSpec: Sendable, Hashable {
+  public var dimensions: [SweepDimension]
+  public var sampling: Sampling
+  /// Samples (lhs, sobol, random), trajectories (morris) or base points (saltelli).
+  public var samples: Int?
+  /// Grid levels of the Morris design (even, ≥ 2; default 4 as in Morris 1991 and SALib).
+  public var levels: Int
+  public var seed: UInt64
+  /// Metric texts, as written (the column names).
+  public var metrics: [String]
+
+  public init(
+    dimensions: [SweepDimension], sampling: Sampling = .grid, samples: Int? = nil, levels: Int = 4, seed: UInt64 = 1,
+    metrics: [String] = []
+  ) {
+    self.dimensions = dimensions
+    self.sampling = sampling
+    self.samples = samples
+    self.levels = levels
+    self.seed = seed
+    self.metrics = metrics
+  }
+
+  /// Checks what can be checked without the model: counts, lengths, sample sizes.
+  public func validate() -> [SweepSpecProblem] {
+    var problems: [SweepSpecProblem] = []
+    if dimensions.isEmpty {
+      problems.append(SweepSpecProblem("nothing to sweep", notes: ["give --param id=range (repeatable) or --sweep FILE"]))
+    }
+    var seen = Set<String>()
+    for d in dimensions where !seen.insert(d.target).inserted {
+      problems.append(SweepSpecProblem("'\(d.target)' is swept twice"))
+    }
+    switch sampling {
+    case .grid:
+      for d in dimensions where d.values == nil {
+        problems.append(
+          SweepSpecProblem(
+            "\(d.target): a grid needs a count (\(d.rangeText):N)", notes: ["or sample the range with --sampling lhs|sobol|random"]))
+      }
+      if samples != nil { problems.append(SweepSpecProblem("--samples does not apply to grid sampling (the grid sets the count)")) }
+    case .list:
+      let lengths = Set(dimensions.compactMap { $0.values?.count })
+      for d in dimensions where d.values == nil {
+        problems.append(SweepSpecProblem("\(d.target): list sampling needs a count or a list"))
+      }
+      if lengths.count > 1 {
+        problems.append(
+          SweepSpecProblem(
+            "list sampling takes the i-th value of every quantity, but they have different lengths: "
+              + dimensions.map { "\($0.target) \($0.values?.count ?? 0)" }.joined(separator: ", ")))
+      }
+      if samples != nil { problems.append(SweepSpecProblem("--samples does not apply to list sampling")) }
+    default:
+      if let samples, samples >= 1 {
+        if sampling == .saltelli && samples < 2 {
+          problems.append(SweepSpecProblem("saltelli sampling needs --samples ≥ 2 (base points)"))
+        }
+      } else {
+        let what = sampling == .morris ? "trajectories" : sampling == .saltelli ? "base points (runs = N·(d + 2))" : "runs"
+        problems.append(SweepSpecProblem("\(sampling.rawValue) sampling needs --samples N (\(what))"))
+      }
+      if sampling == .morris && (levels < 2 || levels % 2 != 0) {
+        problems.append(SweepSpecProblem("--levels must be even and at least 2, found \(levels)"))
+      }
+      if sampling == .sobol || sampling == .saltelli {
+        let needed = sampling == .saltelli ? 2 * dimensions.count : dimensions.count
+        if needed > SobolSequence.maximumDimensions {
+          problems.append(
+            SweepSpecProblem("\(sampling.rawValue) sampling supports up to \(SobolSequence.maximumDimensions) Sobol' dimensions, this needs \(needed)"))
+        }
+      }
+    }
+    if sampling.isSensitivityAnalysis, dimensions.contains(where: { if case .list = $0.range { return true } else { return false } }) {
+      problems.append(SweepSpecProblem("\(sampling.rawValue) needs a lin: or log: range for every quantity, not a list"))
+    }
+    for metric in metrics {
+      if case .failure(let problem) = Metric.parse(metric) { problems.append(problem) }
+    }
+    return problems
+  }
+
+  /// A JSON record from which `init(record:)` rebuilds the same spec (manifests, merge).
+  public var record: JSONValue {
+    var object: [String: JSONValue] = [
+      "parameters": .array(dimensions.map { .string($0.text) }),
+      "sampling": .string(sampling.rawValue),
+      "seed": .string(String(seed)),
+      "metrics": .array(metrics.map(JSONValue.string)),
+    ]
+    if let samples { object["samples"] = .number(Double(samples)) }
+    if sampling == .morris { object["levels"] = .number(Double(levels)) }
+    return .object(object)
+  }
+
+  /// Rebuilds a spec from `record`; nil when the record is not one.
+  public init?(record: JSONValue) {
+    guard case .object(let object) = record, case .array(let parameters)? = object["parameters"],
+      case .string(let samplingText)? = object["sampling"], let sampling = Sampling(rawValue: samplingText),
+      case .string(let seedText)? = object["seed"], let seed = UInt64(seedText),
+      case .array(let metrics)? = object["metrics"]
+    else { return nil }
+    var dimensions: [SweepDimension] = []
+    for case .string(let text) in parameters {
+      guard case .success(let d) = SweepDimension.parse(text) else { return nil }
+      dimensions.append(d)
+    }
+    var samples: Int? = nil
+    if case .number(let n)? = object["samples"] { samples = Int(n) }
+    var levels = 4
+    if case .number(let n)? = object["levels"] { levels = Int(n) }
+    self.init(
+      dimensions: dimensions, sampling: sampling, samples: samples, levels: levels, seed: seed,
+      metrics: metrics.compactMap { if case .string(let s) = $0 { return s } else { return nil } })
+  }
+}
