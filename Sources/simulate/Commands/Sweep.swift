@@ -1,0 +1,370 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import PathwayModel
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+struct Sweep: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run a model many times over swept parameters, doses, initial values, τ and Hill n/k.",
+    discussion: """
+      Swept quantities are --set targets with a range: id=lin:a:b:n, id=log:a:b:n or \
+      id=list:v1,v2,... (or a --sweep FILE).
+
+      DIR/runs.csv: run_id,shard,seed,<swept>...,status,<metrics>...,steps,rhs_evals,wall_ms, \
+      one row per run; status is ok, failed:<reason> or not_run. Rows are appended as runs \
+      finish; the final file is sorted by run_id and the same for any --jobs (wall_ms aside; \
+      --no-wall-time leaves it empty). Metrics: final(X) max(X) min(X) tmax(X) auc(X) \
+      tcross(X,level) value(X,t).
+
+      Ctrl-C keeps the finished runs (exit 130); --resume finishes the rest. --shard i/N runs \
+      the runs i, i+N, ...; simulate merge joins shards; --slurm submits an array job and a \
+      merge job. --sampling morris or saltelli also writes sensitivity.csv. See docs/sweeps.md.
+
+      Exit codes: 0 every run ok; 1 a run failed or did not run; 64 bad command line; 65 bad \
+      model, scenario or sweep file; 73/74 output problems; 130 interrupted.
+      """)
+
+  @OptionGroup var model: ModelOptions
+  @OptionGroup var solver: SolverOptionGroup
+
+  @Option(name: .customLong("sweep"), help: "A sweep file (YAML): parameters, sampling, samples, seed, metrics, scenarios.")
+  var sweepFile: String?
+
+  @Option(
+    name: .customLong("param"),
+    help: ArgumentHelp("A swept quantity; repeat for several.", valueName: "id=lin:a:b:n|id=log:a:b:n|id=list:v1,v2"))
+  var parameters: [String] = []
+
+  @Option(help: ArgumentHelp("How runs are chosen (default grid).", valueName: Sampling.allCases.map(\.rawValue).joined(separator: "|")))
+  var sampling: Sampling?
+
+  @Option(help: "Runs (lhs, sobol, random), trajectories (morris) or base points (saltelli: N·(d + 2) runs).")
+  var samples: Int?
+
+  @Option(help: "Grid levels of the Morris design (even; default 4).")
+  var levels: Int?
+
+  @Option(help: "Master seed (default: drawn at random and written to the manifest; required with --shard).")
+  var seed: UInt64?
+
+  @Option(name: .customLong("metric"), help: ArgumentHelp("A metric column; repeat for several (default: final(X) of each selected node).", valueName: "spec"))
+  var metrics: [String] = []
+
+  @Option(help: "Columns of trajectories.csv and the default metrics, comma-separated.")
+  var select: String?
+
+  @Option(help: "Worker threads (default: all cores).")
+  var jobs: Int?
+
+  @Option(help: ArgumentHelp("Run one part of the sweep: i/N (0 ≤ i < N), or slurm for the array task's.", valueName: "i/N|slurm"))
+  var shard: String?
+
+  @Flag(help: "Finish the sweep in -o DIR: run only the runs without a finished row.")
+  var resume = false
+
+  @Flag(name: .customLong("save-trajectories"), help: "Also write trajectories.csv (run_id,time,variable,value).")
+  var saveTrajectories = false
+
+  @Flag(help: "After a failed run: keep going (default) or stop at once (the rest become not_run).")
+  var failure: FailurePolicy = .keepGoing
+
+  @Flag(name: .customLong("no-wall-time"), help: "Leave wall_ms empty, so that runs.csv is byte-identical between runs.")
+  var noWallTime = false
+
+  @Flag(name: .shortAndLong, help: "No progress or summary on stderr.")
+  var quiet = false
+
+  @Flag(help: "Write a Slurm array job (one task per shard) and a dependent merge job into DIR/slurm/ and submit both.")
+  var slurm = false
+
+  @Option(help: "With --slurm: the number of array tasks (shards; default min(runs, 10)).")
+  var array: Int?
+
+  @Option(help: "With --slurm: the partition.")
+  var partition: String?
+
+  @Option(name: .shortAndLong, help: "Output folder.")
+  var output: String
+
+  enum FailurePolicy: String, EnumerableFlag {
+    case keepGoing, failFast
+    static func help(for value: FailurePolicy) -> ArgumentHelp? {
+      value == .keepGoing ? "Record a failed run and go on (default)." : "Stop at the first failed run."
+    }
+  }
+
+  func validate() throws {
+    if sweepFile != nil && !parameters.isEmpty { throw ValidationError("give --sweep FILE or --param, not both") }
+    if sweepFile == nil && parameters.isEmpty { throw ValidationError("nothing to sweep: give --param id=range (repeatable) or --sweep FILE") }
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
+    if slurm && shard != nil { throw ValidationError("--slurm writes the shards itself; drop --shard") }
+    if slurm && resume { throw ValidationError("--slurm tasks resume by themselves; drop --resume") }
+    if !slurm && (array != nil || partition != nil) { throw ValidationError("--array and --partition go with --slurm") }
+    if let array, array < 1 { throw ValidationError("--array must be at least 1") }
+    if output == "-" { throw ValidationError("-o takes a folder for a sweep (runs.csv and manifest.json go there)") }
+  }
+
+  func run() throws {
+    var exitCode: Int32 = 0
+    try reportingErrors { () throws(PathwayError) in
+      exitCode = try execute()
+    }
+    if exitCode != 0 { throw ExitCode(exitCode) }
+  }
+
+  private func execute() throws(PathwayError) -> Int32 {
+    let file = try sweepFile.map { path throws(PathwayError) in try SweepFile.read(path: path) }
+    var dimensions = file?.dimensions ?? []
+    for text in parameters {
+      switch SweepDimension.parse(text) {
+      case .success(let d): dimensions.append(d)
+      case .failure(let problem): throw PathwayError(.usage, "--param " + problem.message, notes: problem.notes)
+      }
+    }
+    var shardValue = SweepShard.whole
+    if let shard {
+      let parsed = shard == "slurm" ? SweepShard.slurm(ProcessInfo.processInfo.environment) : SweepShard.parse(shard)
+      switch parsed {
+      case .success(let s): shardValue = s
+      case .failure(let problem): throw PathwayError(.usage, problem.message, notes: problem.notes)
+      }
+    }
+    var masterSeed = seed ?? file?.seed
+    if masterSeed == nil && resume { masterSeed = SweepSession.recordedSeed(in: output) }
+    if masterSeed == nil && shard != nil {
+      throw PathwayError(.usage, "--shard needs --seed", notes: ["every shard must draw the same design; give them all the same --seed"])
+    }
+    let chosenSeed = masterSeed ?? UInt64.random(in: 0...UInt64.max)
+
+    let loaded = try ModelLoader.load(model.model)
+    var cliLayer = try solver.layer()
+    if let select {
+      cliLayer.output.select = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+    var scenarioFiles: [Scenario] = []
+    for path in file?.scenarios ?? [] { scenarioFiles.append(try ScenarioReader.read(path: path)) }
+    var scenario = try model.scenario(extra: cliLayer)
+    if !scenarioFiles.isEmpty {
+      let fromFile = Scenario.layering(scenarioFiles)
+      scenario = Scenario.layering(scenarioFiles + [scenario])
+      if model.scenarios.isEmpty { scenario.name = fromFile.name }
+    }
+    let ode = try ODEModel(model: loaded)
+    let metricTexts = !metrics.isEmpty ? metrics : file?.metrics ?? SweepSetup.defaultMetrics(ode: ode, scenario: scenario)
+    let spec = SweepSpec(
+      dimensions: dimensions, sampling: sampling ?? file?.sampling ?? .grid, samples: samples ?? file?.samples,
+      levels: levels ?? file?.levels ?? 4, seed: chosenSeed, metrics: metricTexts)
+    let setup = try SweepSetup(ode: ode, scenario: scenario, spec: spec)
+    let jobCount = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+
+    if slurm { return try submit(setup: setup, seed: chosenSeed) }
+
+    var options = SweepSession.Options(directory: output, modelPath: model.model)
+    options.shard = shardValue
+    options.jobs = jobCount
+    options.failFast = failure == .failFast
+    options.saveTrajectories = saveTrajectories
+    options.wallTime = !noWallTime
+    options.resume = resume
+    options.arguments = Array(CommandLine.arguments.dropFirst())
+    let session = try SweepSession(setup: setup, options: options)
+    let stopper = InterruptHandler(session.execution, quiet: quiet)
+    let reporter = ProgressReporter(quiet: quiet)
+    if !quiet && session.resumed > 0 {
+      printError("resuming: \(session.resumed) runs already finished, \(session.execution.total) to go")
+    }
+    let outcome = try session.run { reporter.update($0) }
+    stopper.disarm()
+    reporter.finish()
+    if !quiet {
+      let c = outcome.counts
+      let rate = outcome.wallSeconds > 0 ? Double(outcome.computed) / outcome.wallSeconds : 0
+      var line = "sweep \(outcome.status): \(c.ok + c.failed + c.notRun) runs (\(c.ok) ok, \(c.failed) failed, \(c.notRun) not run)"
+      line += String(format: "; %d computed in %.2f s (%.0f runs/s) on %d threads; ", outcome.computed, outcome.wallSeconds, rate, jobCount)
+      line += session.runsPath
+      printError(line)
+      if c.failed > 0 { printError("simulate: \(c.failed) runs failed; their reasons are in the status column of \(session.runsPath)") }
+      if outcome.stopReason == .interrupted { printError("simulate: interrupted; finish with the same command and --resume") }
+    }
+    return outcome.exitCode
+  }
+
+  /// The shard command's arguments: everything that defines the sweep, without output, shard,
+  /// seed, jobs and Slurm options (the scripts add their own).
+  func shardArguments() -> [String] {
+    var args = [model.model]
+    for path in model.scenarios { args += ["--scenario", path] }
+    for setting in model.settings { args += ["--set", setting] }
+    func add(_ flag: String, _ value: Double?) { if let value { args += [flag, formatNumber(value)] } }
+    add("--t-start", solver.tStart)
+    add("--t-end", solver.tEnd)
+    if let steps = solver.steps { args += ["--steps", String(steps)] }
+    add("--dt", solver.dt)
+    if let times = solver.timesFile { args += ["--times", times] }
+    if let method = solver.method { args += ["--method", method] }
+    add("--rtol", solver.rtol)
+    add("--atol", solver.atol)
+    if let maxSteps = solver.maxSteps { args += ["--max-steps", String(maxSteps)] }
+    add("--h-max", solver.hMax)
+    add("--h-init", solver.hInit)
+    if let sweepFile { args += ["--sweep", sweepFile] }
+    for p in parameters { args += ["--param", p] }
+    if let sampling { args += ["--sampling", sampling.rawValue] }
+    if let samples { args += ["--samples", String(samples)] }
+    if let levels { args += ["--levels", String(levels)] }
+    for m in metrics { args += ["--metric", m] }
+    if let select { args += ["--select", select] }
+    if saveTrajectories { args.append("--save-trajectories") }
+    if failure == .failFast { args.append("--fail-fast") }
+    if noWallTime { args.append("--no-wall-time") }
+    if quiet { args.append("--quiet") }
+    return args
+  }
+
+  /// Writes the array and merge scripts and submits them with sbatch.
+  private func submit(setup: SweepSetup, seed: UInt64) throws(PathwayError) -> Int32 {
+    let runs = setup.plan.runCount
+    let shards = min(array ?? 10, max(1, runs))
+    let cwd = FileManager.default.currentDirectoryPath
+    let absoluteOutput = output.hasPrefix("/") ? output : cwd + "/" + output
+    let job = SlurmJob(
+      executable: executablePath(), arguments: shardArguments(), seed: seed, shards: shards, jobsPerTask: jobs ?? 1,
+      partition: partition, directory: absoluteOutput, workingDirectory: cwd)
+    do {
+      try FileManager.default.createDirectory(atPath: job.scriptDirectory, withIntermediateDirectories: true)
+    } catch {
+      throw PathwayError(.cannotCreateOutput, "cannot create \(job.scriptDirectory): \((error as NSError).localizedDescription)")
+    }
+    try OutputFile.write(job.arrayScript, to: job.arrayScriptPath)
+    try OutputFile.write(job.mergeScript, to: job.mergeScriptPath)
+    guard let arrayID = try sbatch(["--parsable", job.arrayScriptPath]) else {
+      throw PathwayError(
+        .usage, "sbatch is not on PATH, so nothing was submitted",
+        notes: ["the scripts are in \(job.scriptDirectory); on a Slurm login node run: jid=$(sbatch --parsable \(job.arrayScriptPath)) && sbatch --dependency=afterany:$jid \(job.mergeScriptPath)"])
+    }
+    guard let mergeID = try sbatch(["--parsable", "--dependency=afterany:\(arrayID)", job.mergeScriptPath]) else {
+      throw PathwayError(.usage, "sbatch disappeared after submitting the array job \(arrayID)")
+    }
+    try RunManifest.record(
+      [
+        "command": .string("sweep --slurm"), "array_job": .string(arrayID), "merge_job": .string(mergeID),
+        "shards": .number(Double(shards)), "runs": .number(Double(runs)), "seed": .string(String(seed)),
+        "array_script": .string(job.arrayScriptPath), "merge_script": .string(job.mergeScriptPath),
+      ], for: "slurm", in: absoluteOutput)
+    if !quiet {
+      printError(
+        "submitted array job \(arrayID) (\(shards) shards of \(runs) runs) and merge job \(mergeID) after it; "
+          + "results in \(output)/runs.csv once the merge job has run")
+    }
+    print(arrayID + " " + mergeID)
+    return 0
+  }
+
+  /// Runs sbatch; its job id (the part before any ';cluster'), or nil when sbatch is missing.
+  private func sbatch(_ arguments: [String]) throws(PathwayError) -> String? {
+    let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    guard let path = paths.map({ "\($0)/sbatch" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+      return nil
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    do { try process.run() } catch { throw PathwayError(.usage, "cannot run sbatch: \(error)") }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard process.terminationStatus == 0, let id = text.split(separator: ";").first, !id.isEmpty else {
+      throw PathwayError(
+        .simulationFailed, "sbatch failed (exit \(process.terminationStatus)): \(errors.trimmingCharacters(in: .whitespacesAndNewlines))")
+    }
+    return String(id)
+  }
+
+  private func executablePath() -> String {
+    if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
+    let first = CommandLine.arguments[0]
+    return first.hasPrefix("/") ? first : FileManager.default.currentDirectoryPath + "/" + first
+  }
+}
+
+extension Sampling: ExpressibleByArgument {}
+
+/// Ctrl-C (SIGINT) and SIGTERM (Slurm's time limit) stop a sweep cleanly: no new run starts,
+/// runs in progress are cancelled, finished rows and the manifest are written, exit 130. A
+/// second signal exits at once.
+final class InterruptHandler: @unchecked Sendable {
+  private var sources: [DispatchSourceSignal] = []
+  private let lock = NSLock()
+  private var signals = 0
+
+  init(_ execution: SweepExecution, quiet: Bool) {
+    for number in [SIGINT, SIGTERM] {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { [self] in
+        lock.lock()
+        signals += 1
+        let count = signals
+        lock.unlock()
+        if count > 1 { _exit(130) }
+        if !quiet { printError("\nsimulate: stopping: writing the finished runs (signal again to quit at once)") }
+        execution.requestStop(.interrupted)
+      }
+      source.resume()
+      sources.append(source)
+    }
+  }
+
+  func disarm() {
+    for source in sources { source.cancel() }
+    signal(SIGINT, SIG_DFL)
+    signal(SIGTERM, SIG_DFL)
+  }
+}
+
+/// Progress on stderr: a bar redrawn in place on a terminal, a plain line every 5 s otherwise.
+final class ProgressReporter {
+  private let quiet: Bool
+  private let terminal = isatty(STDERR_FILENO) != 0
+  private var lastLine = ContinuousClock.now
+  private var drawn = false
+
+  init(quiet: Bool) { self.quiet = quiet }
+
+  func update(_ p: SweepProgress) {
+    guard !quiet, p.total > 0 else { return }
+    let rate = p.elapsed > 0 ? Double(p.done) / p.elapsed : 0
+    let eta = rate > 0 ? Double(p.total - p.done) / rate : .nan
+    let etaText = eta.isFinite ? String(format: "ETA %@", duration(eta)) : "ETA -"
+    let text = String(format: "%d/%d runs, %d failed, %.0f runs/s, ", p.done, p.total, p.failed, rate) + etaText
+    if terminal {
+      let width = 24
+      let filled = Int(Double(width) * Double(p.done) / Double(p.total))
+      let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+      FileHandle.standardError.write(Data("\r[\(bar)] \(text)\u{1B}[K".utf8))
+      drawn = true
+    } else if ContinuousClock.now - lastLine >= .seconds(5) {
+      lastLine = ContinuousClock.now
+      printError("sweep: " + text)
+    }
+  }
+
+  func finish() {
+    if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+
+  private func duration(_ seconds: Double) -> String {
+    if seconds < 90 { return String(format: "%.0f s", seconds) }
+    if seconds < 5400 { return String(format: "%.0f min", seconds / 60) }
+    return String(format: "%.1f h", seconds / 3600)
+  }
+}
