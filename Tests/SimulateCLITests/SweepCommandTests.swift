@@ -1,0 +1,354 @@
+import Foundation
+import PathwayModel
+import Testing
+
+/// `simulate sweep` and `simulate merge` end to end, on the real binary.
+@Suite("simulate sweep and merge", .serialized)
+struct SweepCommandTests {
+  /// dx/dt = −k·x, x(0) = 1: x(t) = exp(−k t).
+  static let decay = """
+    model: decay
+    parameters:
+      k: 1
+    nodes:
+      x:
+        initial: 1
+        rate: -k * x
+    """
+
+  /// dx/dt = −√k·x: the derivative is NaN for k < 0.
+  static let sqrtDecay = """
+    model: sqrt decay
+    parameters:
+      k: 1
+    nodes:
+      x:
+        initial: 1
+        rate: -sqrt(k) * x
+    """
+
+  struct Folder {
+    let path: String
+    init() throws { path = try temporaryDirectory() }
+    func file(_ name: String) -> String { path + "/" + name }
+    func text(_ name: String) throws -> String { try String(contentsOfFile: file(name), encoding: .utf8) }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+  }
+
+  /// runs.csv as a header and rows of fields.
+  static func table(_ text: String) -> (header: [String], rows: [[String]]) {
+    let lines = text.split(separator: "\n")
+    return (RunsTable.fields(lines[0]), lines.dropFirst().map { RunsTable.fields($0) })
+  }
+
+  /// The text with one column (by name) removed from every line.
+  static func dropping(_ column: String, from text: String) -> String {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let index = RunsTable.fields(lines[0]).firstIndex(of: column)!
+    return lines.map { line -> String in
+      guard !line.isEmpty else { return "" }
+      var fields = RunsTable.fields(line)
+      fields.remove(at: index)
+      return fields.map(CSVWriter.field).joined(separator: ",")
+    }.joined(separator: "\n")
+  }
+
+  @Test("dx/dt = −k·x over k = log:0.01:10:1000: every final(x) is exp(−5k) to 1e-6")
+  func decayAccuracy() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    let result = try simulate(
+      ["sweep", "decay.yaml", "--param", "k=log:0.01:10:1000", "--t-end", "5", "--metric", "final(x)", "--method", "rk8pd",
+       "--rtol", "1e-10", "--atol", "1e-30", "--seed", "1", "-o", "out"], in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    let (header, rows) = Self.table(try folder.text("out/runs.csv"))
+    #expect(header == ["run_id", "shard", "seed", "k", "status", "final(x)", "steps", "rhs_evals", "wall_ms"])
+    #expect(rows.count == 1000)
+    var worst = 0.0
+    for (i, row) in rows.enumerated() {
+      #expect(row[0] == String(i))
+      #expect(row[4] == "ok")
+      let k = try #require(Double(row[3])), x = try #require(Double(row[5]))
+      let exact = exp(-5 * k)
+      worst = max(worst, abs(x - exact) / exact)
+      #expect(Int(row[6])! > 0 && Int(row[7])! > 0 && Double(row[8])! >= 0)
+    }
+    #expect(worst <= 1e-6, "largest relative error \(worst)")
+    #expect(Double(rows[0][3]) == 0.01 && Double(rows[999][3]) == 10)
+    let manifest = try folder.text("out/manifest.json")
+    #expect(manifest.contains("\"status\": \"complete\""))
+    #expect(manifest.contains("\"ok\": 1000"))
+  }
+
+  static let quick = [
+    "decay.yaml", "--param", "k=log:0.01:10:300", "--param", "x=list:1,2", "--t-end", "5", "--metric", "final(x)",
+    "--metric", "auc(x)", "--metric", "tcross(x,0.5)", "--metric", "value(x,1.5)", "--metric", "tmax(x)", "--seed", "42",
+  ]
+
+  @Test("--jobs 1 and --jobs 2 give byte-identical runs.csv")
+  func jobsDeterminism() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    for jobs in ["1", "2"] {
+      let result = try simulate(["sweep"] + Self.quick + ["--no-wall-time", "--jobs", jobs, "-o", "j\(jobs)"], in: folder.path)
+      #expect(result.status == 0, "\(result.stderr)")
+      let timed = try simulate(["sweep"] + Self.quick + ["--jobs", jobs, "-q", "-o", "t\(jobs)"], in: folder.path)
+      #expect(timed.status == 0 && timed.stderr.isEmpty, "\(timed.stderr)")
+    }
+    let one = try folder.text("j1/runs.csv"), two = try folder.text("j2/runs.csv")
+    #expect(one.split(separator: "\n").count == 601)
+    #expect(one == two)
+    // With wall times, only wall_ms differs.
+    #expect(Self.dropping("wall_ms", from: try folder.text("t1/runs.csv")) == Self.dropping("wall_ms", from: one))
+    #expect(Self.dropping("wall_ms", from: try folder.text("t2/runs.csv")) == Self.dropping("wall_ms", from: one))
+  }
+
+  @Test("Four shards merged equal the unsharded run")
+  func shardsMerge() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    let whole = try simulate(["sweep"] + Self.quick + ["--no-wall-time", "-o", "whole"], in: folder.path)
+    #expect(whole.status == 0, "\(whole.stderr)")
+    for i in 0..<4 {
+      let shard = try simulate(["sweep"] + Self.quick + ["--no-wall-time", "--shard", "\(i)/4", "-o", "shard\(i)"], in: folder.path)
+      #expect(shard.status == 0, "\(shard.stderr)")
+      let (_, rows) = Self.table(try folder.text("shard\(i)/runs.csv"))
+      #expect(rows.count == 150)
+      #expect(rows.allSatisfy { Int($0[0])! % 4 == i && $0[1] == String(i) })
+    }
+    // Missing a shard: refused, nothing written.
+    let partial = try simulate(["merge", "shard0", "shard1", "shard3", "-o", "partial"], in: folder.path)
+    #expect(partial.status == 65)
+    #expect(partial.stderr.contains("shard(s) 2 of 4 are missing"), "\(partial.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder.file("partial/runs.csv")))
+    let merged = try simulate(["merge", "shard3", "shard1", "shard0", "shard2", "-o", "merged"], in: folder.path)
+    #expect(merged.status == 0, "\(merged.stderr)")
+    let expected = try folder.text("whole/runs.csv"), got = try folder.text("merged/runs.csv")
+    #expect(Self.dropping("shard", from: got) == Self.dropping("shard", from: expected))
+    #expect(try folder.text("merged/manifest.json").contains("\"ok\": 600"))
+    // Shards of another sweep are refused.
+    let other = try simulate(
+      ["sweep"] + Self.quick.map { $0 == "42" ? "43" : $0 } + ["--shard", "1/4", "-o", "other1"], in: folder.path)
+    #expect(other.status == 0)
+    let mixed = try simulate(["merge", "shard0", "other1", "shard2", "shard3", "-o", "mixed"], in: folder.path)
+    #expect(mixed.status == 65 && mixed.stderr.contains("different sweep"), "\(mixed.stderr)")
+  }
+
+  @Test("Runs whose derivative is NaN are recorded as failed with the reason; the others finish; exit 1")
+  func failedRuns() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.sqrtDecay, to: folder.file("m.yaml"))
+    let result = try simulate(
+      ["sweep", "m.yaml", "--param", "k=lin:-1:1:21", "--t-end", "2", "--metric", "final(x)", "--seed", "5", "-o", "out"],
+      in: folder.path)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("10 runs failed"), "\(result.stderr)")
+    let (_, rows) = Self.table(try folder.text("out/runs.csv"))
+    #expect(rows.count == 21)
+    for row in rows {
+      let k = Double(row[3])!
+      if k < 0 {
+        #expect(row[4] == "failed:nonfinite:x", "k = \(k)")
+        #expect(row[5] == "")
+      } else {
+        #expect(row[4] == "ok", "k = \(k)")
+        expectClose(Double(row[5])!, exp(-2 * k.squareRoot()), relative: 1e-3, "k = \(k)")
+      }
+    }
+    let manifest = try folder.text("out/manifest.json")
+    #expect(manifest.contains("\"failed\": 10") && manifest.contains("\"ok\": 11"))
+    // --fail-fast: the first failure stops the sweep; the rest are not_run.
+    let fast = try simulate(
+      ["sweep", "m.yaml", "--param", "k=lin:-1:1:21", "--t-end", "2", "--seed", "5", "--jobs", "1", "--fail-fast", "-o", "fast"],
+      in: folder.path)
+    #expect(fast.status == 1)
+    let (_, fastRows) = Self.table(try folder.text("fast/runs.csv"))
+    #expect(fastRows.count == 21)
+    #expect(fastRows[0][4] == "failed:nonfinite:x")
+    #expect(fastRows.dropFirst().allSatisfy { $0[4] == "not_run" })
+    #expect(try folder.text("fast/manifest.json").contains("stopped_on_failure"))
+  }
+
+  @Test("Ctrl-C during a 100,000-run sweep, then --resume, equals an uninterrupted run")
+  func interruptAndResume() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    let arguments = [
+      "sweep", "decay.yaml", "--param", "k=lin:0.1:1:100000", "--t-end", "1", "--steps", "1", "--method", "rkf45",
+      "--rtol", "1e-4", "--metric", "final(x)", "--seed", "3", "--no-wall-time", "-q",
+    ]
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: simulateBinary)
+    process.arguments = arguments + ["-o", "cut"]
+    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Wait until some runs are on disk, then interrupt.
+    let runs = folder.file("cut/runs.csv")
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline {
+      if let size = (try? FileManager.default.attributesOfItem(atPath: runs))?[.size] as? Int, size > 100_000 { break }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    process.interrupt()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    #expect(try folder.text("cut/manifest.json").contains("\"status\": \"interrupted\""))
+    let (_, cutRows) = Self.table(try folder.text("cut/runs.csv"))
+    #expect(cutRows.count == 100_000, "every run has a row")
+    let finished = cutRows.filter { $0[4] == "ok" }.count
+    #expect(finished > 1000 && finished < 100_000, "\(finished) finished before the interrupt")
+    #expect(cutRows.enumerated().allSatisfy { $0.element[0] == String($0.offset) }, "sorted by run id")
+
+    let resumed = try simulate(arguments + ["--resume", "-o", "cut"], in: folder.path)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(try folder.text("cut/manifest.json").contains("\"resumed_finished_runs\": \(finished)"))
+    let whole = try simulate(arguments + ["-o", "whole"], in: folder.path)
+    #expect(whole.status == 0)
+    #expect(try folder.text("cut/runs.csv") == folder.text("whole/runs.csv"))
+  }
+
+  @Test("Usage and output errors")
+  func errors() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    let base = ["sweep", "decay.yaml", "--t-end", "1"]
+    let unknown = try simulate(base + ["--param", "kk=lin:0:1:3", "-o", "a"], in: folder.path)
+    #expect(unknown.status == 64 && unknown.stderr.contains("unknown identifier 'kk'") && unknown.stderr.contains("'k'"))
+    let malformed = try simulate(base + ["--param", "k=lin:0:1", "-o", "a"], in: folder.path)
+    #expect(malformed.status == 64 && malformed.stderr.contains("a grid needs a count"), "\(malformed.stderr)")
+    let badMetric = try simulate(base + ["--param", "k=lin:0:1:3", "--metric", "peak(x)", "-o", "a"], in: folder.path)
+    #expect(badMetric.status == 64 && badMetric.stderr.contains("unknown metric 'peak'"), "\(badMetric.stderr)")
+    let noSeed = try simulate(base + ["--param", "k=lin:0:1:3", "--shard", "0/2", "-o", "a"], in: folder.path)
+    #expect(noSeed.status == 64 && noSeed.stderr.contains("--shard needs --seed"))
+    let badShard = try simulate(base + ["--param", "k=lin:0:1:3", "--shard", "2/2", "--seed", "1", "-o", "a"], in: folder.path)
+    #expect(badShard.status == 64)
+    let noSamples = try simulate(base + ["--param", "k=lin:0:1", "--sampling", "lhs", "-o", "a"], in: folder.path)
+    #expect(noSamples.status == 64 && noSamples.stderr.contains("needs --samples"))
+    let badTau = try simulate(base + ["--param", "x.tau=lin:0:1:3", "-o", "a"], in: folder.path)
+    #expect(badTau.status == 64, "\(badTau.stderr)")
+    let ok = try simulate(base + ["--param", "k=lin:0:1:3", "-q", "-o", "a"], in: folder.path)
+    #expect(ok.status == 0, "\(ok.stderr)")
+    let again = try simulate(base + ["--param", "k=lin:0:1:3", "-o", "a"], in: folder.path)
+    #expect(again.status == 73 && again.stderr.contains("--resume"), "\(again.stderr)")
+    let different = try simulate(base + ["--param", "k=lin:0:2:3", "--resume", "-o", "a"], in: folder.path)
+    #expect(different.status == 64 && different.stderr.contains("different sweep"), "\(different.stderr)")
+    let done = try simulate(base + ["--param", "k=lin:0:1:3", "--resume", "-q", "-o", "a"], in: folder.path)
+    #expect(done.status == 0, "resuming a finished sweep does nothing: \(done.stderr)")
+  }
+
+  @Test("A sweep file with LHS sampling and trajectories; a Morris sweep writes sensitivity.csv")
+  func sweepFileAndSensitivity() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    try write(
+      """
+      sweep: decay rates
+      parameters:
+        k: log:0.1:10
+        x: [1, 2]
+      sampling: lhs
+      samples: 40
+      seed: 8
+      metrics: [final(x), "tcross(x,0.5)"]
+      """, to: folder.file("sweep.yaml"))
+    let result = try simulate(
+      ["sweep", "decay.yaml", "--sweep", "sweep.yaml", "--t-end", "2", "--steps", "4", "--save-trajectories", "-q", "-o", "lhs"],
+      in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    let (header, rows) = Self.table(try folder.text("lhs/runs.csv"))
+    #expect(header.contains("tcross(x,0.5)"))
+    #expect(rows.count == 40)
+    let trajectories = try folder.text("lhs/trajectories.csv").split(separator: "\n")
+    #expect(trajectories[0] == "run_id,time,variable,value")
+    #expect(trajectories.count == 1 + 40 * 5)
+    #expect(trajectories[1].hasPrefix("0,0,x,"))
+
+    // Morris on y = final(x) with x(0) = a and k: μ* ranks the quantities.
+    let morris = try simulate(
+      ["sweep", "decay.yaml", "--param", "k=lin:0:1", "--param", "x=lin:1:2", "--sampling", "morris", "--samples", "20",
+       "--seed", "1", "--t-end", "1", "--metric", "final(x)", "-q", "-o", "morris"], in: folder.path)
+    #expect(morris.status == 0, "\(morris.stderr)")
+    let (sensitivityHeader, sensitivity) = Self.table(try folder.text("morris/sensitivity.csv"))
+    #expect(sensitivityHeader == ["metric", "parameter", "mu", "mu_star", "sigma", "mu_star_conf", "trajectories"])
+    #expect(sensitivity.map { $0[1] } == ["k", "x"])
+    #expect(sensitivity.allSatisfy { $0[6] == "20" })
+    #expect(Double(sensitivity[0][2])! < 0 && Double(sensitivity[1][2])! > 0, "final(x) falls with k and rises with x(0)")
+  }
+
+  @Test("--slurm writes an array job and a merge job; run by hand, they equal the local sweep")
+  func slurmScripts() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    // A stand-in sbatch that records its arguments and prints a job id.
+    let bin = folder.file("bin")
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    try write("#!/bin/sh\necho \"$@\" >> \"\(folder.path)/sbatch.log\"\necho 4242\n", to: bin + "/sbatch")
+    chmod(bin + "/sbatch", 0o755)
+    let arguments = ["decay.yaml", "--param", "k=log:0.01:10:50", "--t-end", "5", "--metric", "final(x)", "--no-wall-time"]
+    let submit = try simulateWith(
+      environment: ["PATH": bin + ":/usr/bin:/bin"], ["sweep"] + arguments + ["--slurm", "--array", "3", "--seed", "6", "-o", "cluster"],
+      in: folder.path)
+    #expect(submit.status == 0, "\(submit.stderr)")
+    let log = try folder.text("sbatch.log")
+    #expect(log.contains("--parsable \(folder.path)/cluster/slurm/sweep.sbatch"))
+    #expect(log.contains("--dependency=afterany:4242 \(folder.path)/cluster/slurm/merge.sbatch"))
+    let array = try folder.text("cluster/slurm/sweep.sbatch")
+    #expect(array.contains("#SBATCH --array=0-2"))
+    // Run each task as Slurm would, then the merge job.
+    for task in 0..<3 {
+      let result = try run(
+        "/bin/bash", [folder.file("cluster/slurm/sweep.sbatch")], in: folder.path,
+        environment: ["SLURM_ARRAY_TASK_ID": String(task), "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "0"])
+      #expect(result.status == 0, "task \(task): \(result.stderr)")
+    }
+    let merge = try run("/bin/bash", [folder.file("cluster/slurm/merge.sbatch")], in: folder.path, environment: [:])
+    #expect(merge.status == 0, "\(merge.stderr)")
+    let local = try simulate(["sweep"] + arguments + ["--seed", "6", "-q", "-o", "local"], in: folder.path)
+    #expect(local.status == 0)
+    #expect(
+      Self.dropping("shard", from: try folder.text("cluster/runs.csv")) == Self.dropping("shard", from: try folder.text("local/runs.csv")))
+  }
+
+  /// Runs `simulate` with extra environment variables.
+  func simulateWith(environment: [String: String], _ arguments: [String], in directory: String) throws -> CommandResult {
+    try run(simulateBinary, arguments, in: directory, environment: environment)
+  }
+
+  func run(_ executable: String, _ arguments: [String], in directory: String, environment: [String: String]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let base = NSTemporaryDirectory() + "sweep-run-\(UUID().uuidString)"
+    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+    defer {
+      try? FileManager.default.removeItem(atPath: base + ".out")
+      try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
+    try process.run()
+    process.waitUntilExit()
+    return CommandResult(
+      status: process.terminationStatus, stdout: try String(contentsOfFile: base + ".out", encoding: .utf8),
+      stderr: try String(contentsOfFile: base + ".err", encoding: .utf8))
+  }
+}
+
+/// |observed − expected| within `relative`·|expected|, with the numbers in the message.
+func expectClose(
+  _ observed: Double, _ expected: Double, relative: Double, _ context: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
+  #expect(abs(observed - expected) <= relative * abs(expected), "\(context): \(observed) vs \(expected)", sourceLocation: sourceLocation)
+}
