@@ -83,6 +83,35 @@ struct PlotCommandTests {
     #expect(try simulate(["plot", "out/decay.csv", "-o", "."], in: dir).status == 73)
   }
 
+  @Test("draws what simulate sweep writes: dose-response, heat map, Morris and Sobol indices")
+  func sweepOutputs() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.model, to: dir + "/decay.yaml")
+    let sweeps: [[String]] = [
+      ["--param", "k=log:0.01:10:7", "--metric", "final(x)", "-o", "one"],
+      ["--param", "k=log:0.01:10:4", "--param", "y.initial=lin:0:1:3", "--metric", "final(y)", "-o", "two"],
+      ["--param", "k=lin:0.1:2:4", "--param", "y.initial=lin:0:1:3", "--sampling", "morris", "--samples", "4",
+       "--metric", "final(y)", "-o", "morris"],
+    ]
+    for arguments in sweeps {
+      let sweep = try simulate(["sweep", "decay.yaml", "--t-end", "5", "--jobs", "1", "--quiet"] + arguments, in: dir)
+      #expect(sweep.status == 0, "\(sweep.stderr)")
+    }
+    let plots: [(String, [String], String)] = [
+      ("dose-response", ["one/runs.csv", "--log-x"], ">k (1/h)</text>"),
+      ("heatmap", ["two/runs.csv", "--x", "k", "--y", "y.initial", "--log-x"], "class=\"colorbar\""),
+      ("dose-response", ["two/runs.csv", "--x", "k", "--log-x"], "data-label=\"y.initial = 0.5\""),
+      ("sensitivity", ["morris/sensitivity.csv"], ">elementary effect</text>"),
+    ]
+    for (index, (kind, arguments, expected)) in plots.enumerated() {
+      let result = try simulate(["plot"] + arguments + ["-o", "\(index).svg"], in: dir)
+      #expect(result.status == 0, "\(kind): \(result.stderr)")
+      let svg = try String(contentsOfFile: dir + "/\(index).svg", encoding: .utf8)
+      #expect(svg.contains(expected), "\(kind) \(arguments)")
+    }
+  }
+
   /// Every kind of figure, drawn by the CLI into `dir`: (kind, arguments).
   static func everyKind(in dir: String) throws -> [(String, [String])] {
     try runModel(in: dir)

@@ -41,17 +41,20 @@ enum SensitivityPlot {
       panels.append((metric, entries))
     }
 
-    // One value axis for all panels: from 0 (or below, for a negative index or interval) to the largest end.
-    var low = 0.0, high = 0.0
-    for panel in panels {
-      for entry in panel.entries {
-        for (_, item) in entry.values {
-          guard item.value.isFinite else { continue }
+    // The value axis runs from 0 (or below, for a negative index or interval) to the largest end.
+    // Sobol indices are fractions of variance and share one axis; Morris effects are in each
+    // metric's own units, so each panel gets its own.
+    func extent(_ entries: [SensitivityInput.Entry]) -> [Double] {
+      var low = 0.0, high = 0.0
+      for entry in entries {
+        for (_, item) in entry.values where item.value.isFinite {
           low = min(low, item.value, item.interval?.lowerBound ?? item.value)
           high = max(high, item.value, item.interval?.upperBound ?? item.value)
         }
       }
+      return [low, high]
     }
+    let shared = extent(panels.flatMap(\.entries))
     let label = table.method == .morris ? "elementary effect" : "Sobol index"
     let most = panels.map(\.entries.count).max() ?? 1
 
@@ -59,9 +62,10 @@ enum SensitivityPlot {
     figure.plotWidth = 360
     figure.plotHeight = max(60, Double(most) * Double(indices.count) * 13 + Double(most) * 8)
     figure.columns = min(panels.count, 3)
-    let domain = AxisTicks.dataDomain([low, high], log: false, nice: true, count: figure.xTickCount)
     for panel in panels {
       let entries = panel.entries
+      let domain = AxisTicks.dataDomain(
+        table.method == .sobol ? shared : extent(entries), log: false, nice: true, count: figure.xTickCount)
       figure.panels.append(
         FigurePanel(
           title: panel.metric,

@@ -351,6 +351,35 @@ struct PlotFigureTests {
     #expect(svg.all(class: "legend-entry").map { $0.attributes["data-label"] ?? "" } == ["S1 (first order)", "ST (total)"])
   }
 
+  @Test("Morris effects of two metrics: a panel each, on its own axis (they have different units)")
+  func morrisPanels() throws {
+    let csv = "metric,parameter,mu,mu_star,sigma,mu_star_conf,trajectories\n"
+      + "small,a,0,0.01,0.02,0.001,10\nsmall,b,0,0.03,0.01,0.002,10\nlarge,a,0,40,10,5,10\nlarge,b,0,12,30,2,10\n"
+    let directory = try writeFixtures(["sensitivity.csv": csv])
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let svg = try parseSVG(Plotter.plot([directory + "/sensitivity.csv"], options: PlotOptions()).svg)
+    let panels = svg.all(class: "panel")
+    #expect(panels.map { $0.attributes["data-title"] ?? "" } == ["small", "large"])
+    let axes = try panels.map { try readAxis($0, "x") }
+    #expect(axes[0].values.last! >= 0.032 && axes[0].values.last! < 0.1)
+    #expect(axes[1].values.last! >= 45 && axes[1].values.last! <= 60)
+    for (panel, axis) in zip(panels, axes) {
+      for bar in panel.all(class: "bar") {
+        let rect = try #require(bar.all(name: "rect").first)
+        let end = axis.value(at: rect.number("x")! + rect.number("width")!)
+        let expected: [String: Double] = [
+          "small/a/mu_star": 0.01, "small/b/mu_star": 0.03, "small/a/sigma": 0.02, "small/b/sigma": 0.01,
+          "large/a/mu_star": 40, "large/b/mu_star": 12, "large/a/sigma": 10, "large/b/sigma": 30,
+        ]
+        let key = [panel.attributes["data-title"]!, bar.attributes["data-factor"]!, bar.attributes["data-index"]!].joined(separator: "/")
+        let value = try #require(expected[key])
+        #expect(abs(axis.pixel(end) - axis.pixel(value)) <= 1, "\(key)")
+      }
+    }
+    let one = try parseSVG(Plotter.plot([directory + "/sensitivity.csv"], options: PlotOptions(metric: "large")).svg)
+    #expect(one.all(class: "panel").count == 1)
+  }
+
   @Test("Morris indices and the kind of each input are recognised")
   func inference() throws {
     let morris = "metric,parameter,mu,mu_star,sigma,mu_star_conf,trajectories\nm,a,0.1,0.5,0.2,0.05,10\nm,b,0,0.1,0.3,0.02,10\n"
