@@ -1,19 +1,35 @@
-/// Chooses a reader by file extension.
+/// Chooses a reader by file extension, and by content for `.txt`.
 public enum ModelLoader {
   /// The formats `load` understands, by extension.
   public static let nativeExtensions = ["yaml", "yml"]
+  /// PyBoolNet / MaBoSS / AEON Boolean networks.
+  public static let bnetExtensions = ["bnet"]
 
-  /// Reads the model in `path`: native YAML (`.yaml`, `.yml`).
+  /// Reads the model in `path`: native YAML (`.yaml`, `.yml`), `.bnet`, or BoolNet text (a `.txt`
+  /// whose first line that is not blank or a comment is `targets, factors`).
   /// Missing files exit 66, invalid or unsupported ones 65.
   public static func load(_ path: String) throws(PathwayError) -> Model {
     let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
     if nativeExtensions.contains(ext) {
       return try NativeModelReader.read(path: path)
     }
+    if bnetExtensions.contains(ext) {
+      return try BNetReader.read(path: path)
+    }
+    if ext == "txt" {
+      let text = try InputFile.readText(path)
+      if BNetReader.startsWithHeader(text) {
+        return try BNetReader.read(text: text, file: path)
+      }
+      throw PathwayError(
+        .invalidInput, at: SourceLocation(file: path, line: 1, column: 1),
+        "a .txt model must be BoolNet text, starting with the header '\(BNetReader.header)'",
+        notes: ["rename the file to .bnet if it holds 'target, expression' lines without the header"])
+    }
     _ = try InputFile.readData(path)  // a missing file is reported as such first
     throw PathwayError(
       .invalidInput, at: SourceLocation(file: path, line: 1, column: 1),
       "unsupported model format '.\(ext)'",
-      notes: ["this build reads native models (.yaml, .yml)"])
+      notes: ["this build reads native models (.yaml, .yml), .bnet and BoolNet text (.txt)"])
   }
 }

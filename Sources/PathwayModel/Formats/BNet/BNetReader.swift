@@ -1,0 +1,205 @@
+/// Reads Boolean networks written as BoolNet text and as `.bnet` (PyBoolNet, MaBoSS, AEON).
+///
+/// Both formats are one rule per line, `target, expression`:
+///
+/// ```
+/// # a comment (BoolNet and .bnet)
+/// targets, factors          # the BoolNet header; optional in .bnet
+/// CycD,    CycD             # a self-loop: an input (kind: input)
+/// Rb,      !CycD & (p27 | !CycE)
+/// E2F,     0                # a constant: 0/1 or FALSE/TRUE
+/// ```
+///
+/// Names are letters, digits, `_` and `.`, starting with a letter or `_`. Expressions use `!`,
+/// `&`, `|` and parentheses (the expression parser also reads `not`, `and`, `or`, `xor`).
+/// Nodes keep the order of their target lines (BoolNet's gene order, the order of state bits).
+///
+/// The result is the same `Model` value the native reader builds: a self-loop `X, X` is a node
+/// of kind `input` without a rule, every other target an `internal` node with its rule; the model
+/// is validated, so unknown names come back with their line and column (exit 65). BoolNet's
+/// probabilistic (`targets, factors, probabilities`) and temporal (`X[-1]`, `sumgt`, `timeis`)
+/// networks are refused by name.
+public enum BNetReader {
+  /// The BoolNet header `targets, factors`.
+  public static let header = "targets, factors"
+
+  /// Reads and validates the network in `path`. Missing files exit 66, invalid ones 65.
+  public static func read(path: String) throws(PathwayError) -> Model {
+    let text = try InputFile.readText(path)
+    return try read(text: text, file: path)
+  }
+
+  /// True when the first line that is neither blank nor a comment is the BoolNet header
+  /// (`targets, factors`, any case and spacing): how `.txt` files are recognised.
+  public static func startsWithHeader(_ text: String) -> Bool {
+    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+      let content = stripComment(Substring(line)).trimmingCharacters(in: .whitespaces)
+      if content.isEmpty { continue }
+      return isHeader(content)
+    }
+    return false
+  }
+
+  /// Reads and validates a network from `text`; `file` names it in messages.
+  public static func read(text: String, file: String) throws(PathwayError) -> Model {
+    var bag = DiagnosticBag()
+    var nodes: [Node] = []
+    var firstDefinition: [String: SourceLocation] = [:]
+    var sawRule = false
+    var lineNumber = 0
+    for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }) {
+      lineNumber += 1
+      var line = Substring(rawLine)
+      if line.last == "\r" { line = line.dropLast() }
+      let content = stripComment(line)
+      if content.allSatisfy(\.isWhitespace) { continue }
+      let scalars = Array(content.unicodeScalars)
+      func location(_ offset: Int) -> SourceLocation {
+        SourceLocation(file: file, line: lineNumber, column: offset + 1)
+      }
+      let firstNonSpace = scalars.firstIndex { !$0.properties.isWhitespace } ?? 0
+
+      if isHeader(String(content).trimmingCharacters(in: .whitespaces)) {
+        if sawRule {
+          bag.error(location(firstNonSpace), "the header '\(header)' must come before the first rule")
+        }
+        continue
+      }
+      if let columns = headerColumns(String(content)), columns.count > 2, columns[0] == "targets" {
+        throw PathwayError(
+          .invalidInput, at: location(firstNonSpace),
+          "probabilistic Boolean networks ('\(content.trimmingCharacters(in: .whitespaces))') are not supported",
+          notes: ["this reader takes one deterministic rule per target: '\(header)'"])
+      }
+
+      guard let comma = scalars.firstIndex(of: ",") else {
+        bag.error(
+          location(firstNonSpace), "expected 'target, expression', found no comma",
+          notes: ["each line is a node, a comma and its rule, as in 'Rb, !CycD & p27'"])
+        continue
+      }
+      sawRule = true
+      let targetStart = firstNonSpace
+      let target = String(String.UnicodeScalarView(scalars[targetStart..<comma])).trimmingCharacters(in: .whitespaces)
+      let expressionStart = scalars[(comma + 1)...].firstIndex { !$0.properties.isWhitespace } ?? scalars.count
+      let expressionText = String(String.UnicodeScalarView(scalars[expressionStart...]))
+        .trimmingCharacters(in: .whitespaces)
+      let targetLocation = location(targetStart)
+
+      if target.isEmpty {
+        bag.error(targetLocation, "a rule without a target before the comma")
+        continue
+      }
+      guard isValidIdentifier(target) else {
+        bag.error(
+          targetLocation, "'\(target)' is not a valid node name",
+          notes: ["names start with a letter or '_' and contain letters, digits, '_' and '.'"])
+        continue
+      }
+      if let first = firstDefinition[target] {
+        bag.error(targetLocation, "duplicate target '\(target)'", notes: ["first defined at \(first)"])
+        continue
+      }
+      firstDefinition[target] = targetLocation
+      if expressionText.isEmpty {
+        bag.error(location(comma + 1), "the rule of '\(target)' is empty", notes: ["write 0 or 1 for a constant"])
+        continue
+      }
+      if let problem = unsupportedConstruct(in: expressionText) {
+        bag.error(location(expressionStart + problem.offset), problem.message, notes: problem.notes)
+        continue
+      }
+      let parsed: ParsedExpression
+      do {
+        parsed = try ExpressionParser.parse(expressionText, origin: location(expressionStart))
+      } catch {
+        bag.append(contentsOf: error.diagnostics)
+        continue
+      }
+      if let problem = nonBooleanPart(of: parsed.expr) {
+        bag.error(
+          location(expressionStart), "the rule of '\(target)' is not a Boolean expression: \(problem)",
+          notes: ["rules use node names, 0/1, TRUE/FALSE, '!', '&', '|' and parentheses"])
+        continue
+      }
+      var node = Node(id: target, location: targetLocation)
+      if parsed.expr == .variable(target) {
+        node.kind = .input
+      } else {
+        node.rule = parsed
+      }
+      nodes.append(node)
+    }
+    if nodes.isEmpty && !bag.hasErrors {
+      bag.error(SourceLocation(file: file, line: 1, column: 1), "the file defines no rules",
+                notes: ["each line is 'target, expression'"])
+    }
+    try bag.throwIfErrors()
+    let model = Model(name: NativeModelReader.fileStem(file), source: file, nodes: nodes)
+    try model.validate()
+    return model
+  }
+
+  /// The line up to its first `#`.
+  static func stripComment(_ line: Substring) -> Substring {
+    guard let hash = line.firstIndex(of: "#") else { return line }
+    return line[..<hash]
+  }
+
+  private static func headerColumns(_ text: String) -> [String]? {
+    let columns = text.split(separator: ",", omittingEmptySubsequences: false)
+      .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    return columns.count >= 2 ? columns : nil
+  }
+
+  private static func isHeader(_ text: String) -> Bool {
+    headerColumns(text) == ["targets", "factors"]
+  }
+
+  /// BoolNet constructs this reader refuses by name, located within the expression text.
+  private static func unsupportedConstruct(in text: String) -> (offset: Int, message: String, notes: [String])? {
+    let scalars = Array(text.unicodeScalars)
+    if let bracket = scalars.firstIndex(of: "[") {
+      return (bracket, "temporal predicates such as 'X[-1]' (BoolNet's temporal networks) are not supported",
+              ["rewrite the delay through an intermediate node"])
+    }
+    for keyword in ["sumgt", "sumlt", "timegt", "timelt", "timeis", "all", "any", "maj"] {
+      var i = 0
+      let word = Array(keyword.unicodeScalars)
+      while i + word.count <= scalars.count {
+        let before = i == 0 ? nil : scalars[i - 1]
+        if Array(scalars[i..<(i + word.count)]) == word,
+          before.map({ !($0 == "_" || $0 == "." || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }) ?? true
+        {
+          var j = i + word.count
+          while j < scalars.count, scalars[j].properties.isWhitespace { j += 1 }
+          if j < scalars.count, scalars[j] == "(" {
+            return (i, "BoolNet's '\(keyword)(…)' (temporal and symbolic networks) is not supported",
+                    ["write the rule with '!', '&' and '|'"])
+          }
+        }
+        i += 1
+      }
+    }
+    return nil
+  }
+
+  /// A description of the first part of `expr` that is not Boolean logic, or nil.
+  static func nonBooleanPart(of expr: Expr) -> String? {
+    switch expr {
+    case .number(let v):
+      return v == 0 || v == 1 ? nil : "the number \(formatNumber(v)) (constants are 0 and 1)"
+    case .variable:
+      return nil
+    case .unary(.not, let a):
+      return nonBooleanPart(of: a)
+    case .unary(.negate, _):
+      return "arithmetic negation '-'"
+    case .binary(let op, let a, let b):
+      guard op == .and || op == .or || op == .xor else { return "the operator '\(op.rawValue)'" }
+      return nonBooleanPart(of: a) ?? nonBooleanPart(of: b)
+    case .call(let f, _):
+      return "the function '\(f.rawValue)'"
+    }
+  }
+}
