@@ -1,0 +1,182 @@
+/// Turns command-line flags and scenario files into what a Boolean run or attractor search
+/// needs: pins (knockouts, over-expressions) and initial values.
+///
+/// Every name is checked. A name given on the command line that is not a node is a usage error
+/// (exit 64); one in a scenario file is located there (exit 65). Both come with a "did you
+/// mean". Nothing is ignored silently: production scalings, which have no Boolean meaning, are
+/// returned as warnings.
+public enum BooleanSetup {
+  /// The pins for `--knockout` and `--overexpress` names and the perturbations of `scenario`
+  /// (named ones from the model, or explicit actions; a pin level is read as `level ≥ 0.5`).
+  public static func pins(
+    knockout: [String], overexpress: [String], scenario: Scenario? = nil, model: Model
+  ) throws(PathwayError) -> (pins: [Int: Bool], warnings: [Diagnostic]) {
+    var usage = DiagnosticBag()
+    var bag = DiagnosticBag()
+    var warnings: [Diagnostic] = []
+    let names = model.nodes.map(\.id)
+    let index = Dictionary(names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    var pins: [Int: Bool] = [:]
+    var origin: [Int: String] = [:]
+
+    func pin(_ name: String, _ value: Bool, _ what: String, _ location: SourceLocation?, fromCommandLine: Bool) {
+      func report(_ message: String, notes: [String]) {
+        if fromCommandLine { usage.error(nil, message, notes: notes) } else { bag.error(location, message, notes: notes) }
+      }
+      guard let i = index[name] else {
+        var notes = didYouMean(name, among: names).map { [$0] } ?? []
+        if notes.isEmpty {
+          notes = ["the nodes are: " + names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", …" : "")]
+        }
+        report("unknown node '\(name)' in \(what)", notes: notes)
+        return
+      }
+      if let previous = pins[i], previous != value {
+        report("'\(name)' is pinned both at 0 and at 1", notes: ["first by \(origin[i]!)"])
+        return
+      }
+      pins[i] = value
+      origin[i] = what
+    }
+    for name in knockout { pin(name, false, "--knockout", nil, fromCommandLine: true) }
+    for name in overexpress { pin(name, true, "--overexpress", nil, fromCommandLine: true) }
+
+    func apply(_ action: PerturbationAction, _ location: SourceLocation?, _ what: String) {
+      let fromCommandLine = location == nil || location?.file == Scenario.commandLine
+      switch action {
+      case .pin(let node, let level):
+        pin(node, level >= 0.5, what, location, fromCommandLine: fromCommandLine)
+      case .scale(let node, let factor):
+        warnings.append(
+          Diagnostic(
+            .warning, at: location, "\(what): 'scale \(node) × \(formatNumber(factor))' acts on ODEs only; Boolean runs ignore it"))
+      }
+    }
+    for entry in scenario?.perturbations ?? [] {
+      switch entry {
+      case .named(let name, let location):
+        guard let named = model.perturbations.first(where: { $0.name == name }) else {
+          let known = model.perturbations.map(\.name)
+          var notes = didYouMean(name, among: known).map { [$0] } ?? []
+          if !known.isEmpty { notes.append("the model defines: " + known.joined(separator: ", ")) }
+          if location == nil || location?.file == Scenario.commandLine {
+            usage.error(nil, "unknown perturbation '\(name)'", notes: notes)
+          } else {
+            bag.error(location, "unknown perturbation '\(name)'", notes: notes)
+          }
+          continue
+        }
+        for action in named.actions { apply(action, location, "perturbation '\(name)'") }
+      case .actions(let actions, _):
+        for located in actions { apply(located.action, located.location, "a scenario perturbation") }
+      }
+    }
+    try usage.throwIfErrors(.usage)
+    try bag.throwIfErrors()
+    return (pins, warnings)
+  }
+
+  /// The initial state of a Boolean run: the model's `initial ≥ 0.5`, then the scenario's input
+  /// doses and initial values (`--set X=1` included). Time-varying doses are refused: a Boolean
+  /// run holds each input constant.
+  public static func initialState(model: Model, scenario: Scenario?) throws(PathwayError) -> BooleanState {
+    var state = BooleanState(model.nodes.map { $0.initial >= 0.5 })
+    guard let scenario else { return state }
+    var usage = DiagnosticBag()
+    var bag = DiagnosticBag()
+    let names = model.nodes.map(\.id)
+    func report(_ location: SourceLocation?, _ message: String, notes: [String] = []) {
+      if location == nil || location?.file == Scenario.commandLine { usage.error(nil, message, notes: notes) } else {
+        bag.error(location, message, notes: notes)
+      }
+    }
+    for entry in scenario.inputs {
+      guard let i = model.nodeIndex(entry.input) else {
+        report(entry.location, "unknown input '\(entry.input)'", notes: didYouMean(entry.input, among: names).map { [$0] } ?? [])
+        continue
+      }
+      guard case .constant(let dose) = entry.stimulus else {
+        report(
+          entry.location, "input '\(entry.input)' changes over time; a Boolean run holds each input constant",
+          notes: ["give it a constant dose, or run the ODEs"])
+        continue
+      }
+      state[i] = dose >= 0.5
+    }
+    for setting in scenario.settings {
+      var target = setting.target
+      if target.hasSuffix(".initial") { target = String(target.dropLast(".initial".count)) }
+      if let i = model.nodeIndex(target) {
+        state[i] = setting.value >= 0.5
+      } else if model.parameter(named: target) == nil && !target.contains(".") {
+        report(setting.location, "unknown node '\(target)'", notes: didYouMean(target, among: names).map { [$0] } ?? [])
+      }
+      // Parameters and τ/n/k settings have no Boolean meaning; they are ODE settings.
+    }
+    try usage.throwIfErrors(.usage)
+    try bag.throwIfErrors()
+    return state
+  }
+
+  /// Reads an initial state from a file: one string of n `0`/`1` characters; or lines
+  /// `NODE = 0|1` (also `NODE,1`, `NODE: 1`, `NODE 1`; `#` comments; unlisted nodes keep their
+  /// value in `base`); or a CSV whose header names nodes (a trajectory written by `simulate run
+  /// --boolean`), whose last row is taken.
+  public static func initialState(file path: String, names: [String], base: BooleanState) throws(PathwayError) -> BooleanState {
+    let text = try InputFile.readText(path)
+    let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+      .map { (number: $0.offset + 1, text: BNetReader.stripComment($0.element).trimmingCharacters(in: .whitespaces)) }
+      .filter { !$0.text.isEmpty }
+    func location(_ line: Int, _ column: Int = 1) -> SourceLocation { SourceLocation(file: path, line: line, column: column) }
+    guard let first = lines.first else {
+      throw PathwayError(.invalidInput, at: location(1), "the initial-state file is empty")
+    }
+    let compact = first.text.filter { !$0.isWhitespace }
+    if lines.count == 1, !compact.isEmpty, compact.allSatisfy({ $0 == "0" || $0 == "1" }) {
+      guard compact.count == names.count else {
+        throw PathwayError(
+          .invalidInput, at: location(first.number),
+          "the state has \(compact.count) digits, the network \(names.count) nodes",
+          notes: ["one 0/1 character per node, in model order: " + names.prefix(8).joined(separator: ", ") + (names.count > 8 ? ", …" : "")])
+      }
+      return BooleanState(compact)!
+    }
+    let index = Dictionary(names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    let header = first.text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    if header.count > 2, header.allSatisfy({ index[$0] != nil || $0 == "step" || $0 == "time" }) {
+      guard let last = lines.dropFirst().last else {
+        throw PathwayError(.invalidInput, at: location(first.number), "the CSV has a header but no row")
+      }
+      let fields = last.text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+      guard fields.count == header.count else {
+        throw PathwayError(.invalidInput, at: location(last.number), "the row has \(fields.count) fields, the header \(header.count)")
+      }
+      var state = base
+      for (name, field) in zip(header, fields) {
+        guard let i = index[name] else { continue }
+        guard let value = Double(field) else {
+          throw PathwayError(.invalidInput, at: location(last.number), "'\(field)' is not a value for '\(name)'")
+        }
+        state[i] = value >= 0.5
+      }
+      return state
+    }
+    var state = base
+    var bag = DiagnosticBag()
+    for line in lines {
+      let parts = line.text.split(whereSeparator: { $0 == "=" || $0 == "," || $0 == ":" || $0.isWhitespace })
+      guard parts.count == 2, let value = Double(parts[1]) else {
+        bag.error(location(line.number), "expected 'NODE = 0' or 'NODE = 1', found '\(line.text)'")
+        continue
+      }
+      let name = String(parts[0])
+      guard let i = index[name] else {
+        bag.error(location(line.number), "unknown node '\(name)'", notes: didYouMean(name, among: names).map { [$0] } ?? [])
+        continue
+      }
+      state[i] = value >= 0.5
+    }
+    try bag.throwIfErrors()
+    return state
+  }
+}
