@@ -1,0 +1,187 @@
+/// Attractors reached from seeded random initial states, for networks too large for an exact
+/// search.
+///
+/// Sample k draws its initial state from `Xoshiro256StarStar(seed:stream: k)`, so the result
+/// depends on the seed and the number of samples only, not on how samples are spread over
+/// threads.
+///
+/// - Synchronous: each sample follows x, F(x), F²(x), … with Brent's cycle detection (constant
+///   memory) until the cycle closes or `maximumSteps` is reached (then it is unresolved).
+///   An attractor's `basinFraction` estimates the share of the state space that reaches it.
+/// - Asynchronous: steady states are found exactly (`SteadyStates`); each sample then walks at
+///   random, flipping one node chosen among those that can change, for `maximumSteps` steps.
+///   A walk that ends away from a steady state proposes a complex attractor, kept only when a
+///   symbolic check proves that its forward reachable set is strongly connected (a terminal
+///   SCC). `basinFraction` is the share of walks that ended in the attractor.
+enum SampledSearch {
+  static func run(
+    _ network: BooleanNetwork, scheme: UpdateScheme, samples: Int, seed: UInt64, options: AttractorSearch.Options
+  ) throws(PathwayError) -> AttractorSet {
+    switch scheme {
+    case .synchronous: return synchronous(network, samples: samples, seed: seed, options: options)
+    case .asynchronous: return try asynchronous(network, samples: samples, seed: seed, options: options)
+    }
+  }
+
+  // MARK: - Synchronous
+
+  private static func synchronous(
+    _ network: BooleanNetwork, samples: Int, seed: UInt64, options: AttractorSearch.Options
+  ) -> AttractorSet {
+    let results = parallelMap(samples) { k -> [BooleanState]? in
+      var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(k))
+      let start = BooleanState.random(count: network.count, using: &generator)
+      return cycle(network, from: start, maximumSteps: options.maximumSteps)
+    }
+    var reached: [BooleanState: (cycle: [BooleanState], hits: Int)] = [:]
+    var unresolved = 0
+    for result in results {
+      guard let cycle = result else {
+        unresolved += 1
+        continue
+      }
+      let attractor = Attractor.synchronousCycle(cycle)
+      reached[attractor.states[0], default: (attractor.states, 0)].hits += 1
+    }
+    let attractors = reached.values.map { entry in
+      var a = Attractor.synchronousCycle(entry.cycle)
+      a.basinFraction = Double(entry.hits) / Double(samples)
+      return a
+    }
+    return AttractorSet(
+      nodes: network.names, scheme: .synchronous, attractors: attractors, complete: false,
+      method: "sampled: \(samples) random initial states, at most \(options.maximumSteps) steps each",
+      samples: samples, seed: seed, unresolvedSamples: unresolved)
+  }
+
+  /// The cycle the synchronous trajectory from `start` ends in (in update order), or nil when it
+  /// does not close within `maximumSteps` (Brent 1980: the tortoise jumps to the hare at powers
+  /// of two; λ counts the hare's steps since).
+  static func cycle(_ network: BooleanNetwork, from start: BooleanState, maximumSteps: Int) -> [BooleanState]? {
+    let kernel = network.kernel
+    let w = kernel.wordCount
+    var buffer = [UInt64](repeating: 0, count: 3 * w)
+    return buffer.withUnsafeMutableBufferPointer { b -> [BooleanState]? in
+      let base = b.baseAddress!
+      let tortoise = base
+      var hare = base + w, spare = base + 2 * w
+      start.withUnsafeWords { tortoise.update(from: $0, count: w) }
+      kernel.step(tortoise, into: hare)
+      var steps = 1
+      var power = 1, lambda = 1
+      func equal() -> Bool {
+        for i in 0..<w where tortoise[i] != hare[i] { return false }
+        return true
+      }
+      while !equal() {
+        if power == lambda {
+          tortoise.update(from: hare, count: w)
+          power *= 2
+          lambda = 0
+        }
+        kernel.step(hare, into: spare)
+        swap(&hare, &spare)
+        lambda += 1
+        steps += 1
+        if steps > maximumSteps { return nil }
+      }
+      var states: [BooleanState] = []
+      states.reserveCapacity(lambda)
+      for _ in 0..<lambda {
+        states.append(BooleanState(words: Array(UnsafeBufferPointer(start: hare, count: w)), count: network.count))
+        kernel.step(hare, into: spare)
+        swap(&hare, &spare)
+      }
+      return states
+    }
+  }
+
+  // MARK: - Asynchronous
+
+  private static func asynchronous(
+    _ network: BooleanNetwork, samples: Int, seed: UInt64, options: AttractorSearch.Options
+  ) throws(PathwayError) -> AttractorSet {
+    let steady: [BooleanState]
+    do {
+      steady = try SteadyStates.all(network, limit: options.maximumCycleStates)
+    } catch {
+      throw PathwayError(.usage, "the network has \(error.reason)", notes: ["pin some inputs with --knockout/--overexpress"])
+    }
+    let whole = Subnetwork(network, free: Array(0..<network.count), fixed: [:])
+    let endpoints = parallelMap(samples) { k -> [Bool] in
+      var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(k))
+      var state = (0..<network.count).map { _ in generator.next() & 1 == 1 }
+      SymbolicSearch.randomWalk(whole, &state, steps: options.maximumSteps, &generator)
+      return state
+    }
+    var hits: [BooleanState: Int] = [:]
+    for s in steady { hits[s] = 0 }
+    var complex: [(attractor: Attractor, set: BDD.Node, hits: Int)] = []
+    var unresolved = 0
+    var verifier = Verifier(whole, nodeLimit: options.symbolicNodeLimit)
+    for endpoint in endpoints {
+      let state = whole.fullState(endpoint)
+      if hits[state] != nil {
+        hits[state]! += 1
+        continue
+      }
+      let cube = verifier.cube(endpoint)
+      if let known = complex.firstIndex(where: { verifier.contains($0.set, cube) }) {
+        complex[known].hits += 1
+        continue
+      }
+      guard let found = verifier.terminalComponent(from: cube, listLimit: options.listLimit) else {
+        unresolved += 1
+        continue
+      }
+      complex.append((found.attractor, found.set, 1))
+    }
+    var attractors = steady.map { s in
+      Attractor(kind: .fixed, states: [s], size: 1, basinFraction: Double(hits[s]!) / Double(samples))
+    }
+    for entry in complex {
+      var a = entry.attractor
+      a.basinFraction = Double(entry.hits) / Double(samples)
+      attractors.append(a)
+    }
+    return AttractorSet(
+      nodes: network.names, scheme: .asynchronous, attractors: attractors, complete: false,
+      method: "sampled: all steady states by constraint propagation; \(samples) random walks of \(options.maximumSteps) steps, complex attractors verified on decision diagrams",
+      samples: samples, seed: seed, unresolvedSamples: unresolved)
+  }
+
+  /// Checks on decision diagrams that a state lies in a terminal SCC, and remembers the ones found.
+  private struct Verifier: ~Copyable {
+    let sub: Subnetwork
+    var graph: SymbolicSearch.AsynchronousGraph
+
+    init(_ sub: Subnetwork, nodeLimit: Int) {
+      self.sub = sub
+      graph = SymbolicSearch.AsynchronousGraph(sub, nodeLimit: nodeLimit)
+    }
+
+    mutating func cube(_ state: [Bool]) -> BDD.Node {
+      graph.bdd.cube(state.enumerated().map { (level: $0.offset, value: $0.element) })
+    }
+
+    mutating func contains(_ set: BDD.Node, _ cube: BDD.Node) -> Bool { graph.bdd.isSubset(cube, of: set) }
+
+    /// The attractor holding `start` when its forward set is strongly connected, else nil (also
+    /// when the diagrams outgrow their budget).
+    mutating func terminalComponent(from start: BDD.Node, listLimit: Int) -> (attractor: Attractor, set: BDD.Node)? {
+      guard !graph.bdd.exhausted,
+        let forward = try? graph.forward(from: start, within: BDD.one),
+        let backward = try? graph.backward(from: start, within: forward),
+        backward == forward
+      else { return nil }
+      let m = sub.count
+      let size = graph.bdd.count(forward, counted: [Bool](repeating: true, count: m))
+      let states = graph.bdd.assignments(forward, counted: Array(0..<m), limit: listLimit).map { sub.fullState($0) }.sorted()
+      let positions = graph.bdd.enclosingSubspace(forward)
+      let attractor = Attractor(
+        kind: size == 1 ? .fixed : .complex, states: states, size: size,
+        subspace: size == 1 ? nil : AttractorSearch.subspace(positions, sub))
+      return (attractor, forward)
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/// Writes an `AttractorSet` as JSON or CSV.
+///
+/// JSON (keys sorted; the first three are the schema every consumer relies on):
+///
+/// ```
+/// {"nodes": ["CycD", "Rb", …],            // network order; states index into it
+///  "update": "sync" | "async",
+///  "attractors": [{"type": "fixed" | "cycle" | "complex",
+///                  "states": ["0101…", …],  // a cycle in update order, from its smallest state
+///                  "basin": 512 | null,      // exact basin size (exhaustive synchronous search)
+///                  "basin_fraction": 0.25,   // sampled searches only
+///                  "size": 1.3e11,           // complex only: how many states (listed or not)
+///                  "subspace": "01--1…"}],   // complex only: fixed nodes 0/1, free ones '-'
+///  "complete": true,                         // false for sampled searches
+///  "method": "…", "knockout": […], "overexpress": […],
+///  "samples": K, "seed": S, "unresolved_samples": U}   // sampled searches only
+/// ```
+///
+/// CSV: one row per listed attractor state, `attractor,type,basin,<node>,<node>,…`, with the
+/// attractor numbered from 1 in JSON order, an empty basin when unknown, and 0/1 per node.
+public enum AttractorReport {
+  public enum Format: String, Sendable, CaseIterable {
+    case json, csv
+  }
+
+  /// The JSON value of `set`.
+  public static func json(_ set: AttractorSet) -> JSONValue {
+    var object: [String: JSONValue] = [
+      "nodes": .array(set.nodes.map(JSONValue.string)),
+      "update": .string(set.scheme.rawValue),
+      "attractors": .array(set.attractors.map(json)),
+      "complete": .bool(set.complete),
+      "method": .string(set.method),
+      "knockout": .array(set.pins.filter { !$0.value }.keys.sorted().map(JSONValue.string)),
+      "overexpress": .array(set.pins.filter { $0.value }.keys.sorted().map(JSONValue.string)),
+    ]
+    if let samples = set.samples {
+      object["samples"] = .number(Double(samples))
+      object["unresolved_samples"] = .number(Double(set.unresolvedSamples))
+    }
+    if let seed = set.seed {
+      object["seed"] = seed < 1 << 53 ? .number(Double(seed)) : .string(String(seed))
+    }
+    return .object(object)
+  }
+
+  private static func json(_ a: Attractor) -> JSONValue {
+    var object: [String: JSONValue] = [
+      "type": .string(a.kind.rawValue),
+      "states": .array(a.states.map { .string($0.description) }),
+      "basin": a.basin.map { .number(Double($0)) } ?? .null,
+    ]
+    if let fraction = a.basinFraction { object["basin_fraction"] = .number(fraction) }
+    if a.kind == .complex {
+      object["size"] = .number(a.size)
+      if let subspace = a.subspaceText { object["subspace"] = .string(subspace) }
+    }
+    return .object(object)
+  }
+
+  /// The CSV text of `set`.
+  public static func csv(_ set: AttractorSet) -> String {
+    var out = "attractor,type,basin," + set.nodes.map(CSVWriter.field).joined(separator: ",") + "\n"
+    for (index, a) in set.attractors.enumerated() {
+      let prefix = "\(index + 1),\(a.kind.rawValue),\(a.basin.map(String.init) ?? ""),"
+      for state in a.states {
+        var line = prefix
+        for i in 0..<state.count {
+          if i > 0 { line += "," }
+          line += state[i] ? "1" : "0"
+        }
+        out += line + "\n"
+      }
+    }
+    return out
+  }
+
+  /// Writes `set` to `path` (or standard output for `-`) atomically.
+  public static func write(_ set: AttractorSet, format: Format, to path: String) throws(PathwayError) {
+    let text: String
+    switch format {
+    case .json: text = json(set).rendered() + "\n"
+    case .csv: text = csv(set)
+    }
+    let file = try OutputFile(path: path)
+    try file.write(text)
+    try file.commit()
+  }
+}
+
+/// Writes a Boolean time course as CSV: `step,<node>,<node>,…`, one row per step, 0/1 values.
+public enum BooleanTrajectoryCSV {
+  public static func write(_ trajectory: BooleanTrajectory, to file: OutputFile) throws(PathwayError) {
+    try file.write("step," + trajectory.names.map(CSVWriter.field).joined(separator: ",") + "\n")
+    let n = trajectory.names.count
+    var line = [UInt8]()
+    line.reserveCapacity(2 * n + 16)
+    for row in 0..<trajectory.rowCount {
+      line.removeAll(keepingCapacity: true)
+      line.append(contentsOf: String(row).utf8)
+      for node in 0..<n {
+        line.append(UInt8(ascii: ","))
+        line.append(trajectory.value(row: row, node: node) ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+      }
+      line.append(UInt8(ascii: "\n"))
+      try file.write(String(decoding: line, as: UTF8.self))
+    }
+  }
+}
