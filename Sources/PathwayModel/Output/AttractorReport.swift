@@ -90,15 +90,16 @@ public enum AttractorReport {
 
 /// Writes a Boolean time course as CSV: `step,<node>,<node>,…`, one row per step, 0/1 values.
 public enum BooleanTrajectoryCSV {
-  public static func write(_ trajectory: BooleanTrajectory, to file: OutputFile) throws(PathwayError) {
-    try file.write("step," + trajectory.names.map(CSVWriter.field).joined(separator: ",") + "\n")
-    let n = trajectory.names.count
+  /// Writes the nodes `columns` (indices in network order; all when nil) of `trajectory`.
+  public static func write(_ trajectory: BooleanTrajectory, columns: [Int]? = nil, to file: OutputFile) throws(PathwayError) {
+    let columns = columns ?? Array(trajectory.names.indices)
+    try file.write("step," + columns.map { CSVWriter.field(trajectory.names[$0]) }.joined(separator: ",") + "\n")
     var line = [UInt8]()
-    line.reserveCapacity(2 * n + 16)
+    line.reserveCapacity(2 * columns.count + 16)
     for row in 0..<trajectory.rowCount {
       line.removeAll(keepingCapacity: true)
       line.append(contentsOf: String(row).utf8)
-      for node in 0..<n {
+      for node in columns {
         line.append(UInt8(ascii: ","))
         line.append(trajectory.value(row: row, node: node) ? UInt8(ascii: "1") : UInt8(ascii: "0"))
       }

@@ -115,8 +115,7 @@ struct Attractors: ParsableCommand {
           entry["seed"] = .number(Double(seed ?? 1))
           entry["max_steps"] = .number(Double(maxSteps))
         }
-        let directory = (output as NSString).deletingLastPathComponent
-        try RunManifest.record(entry, for: (output as NSString).lastPathComponent, in: directory)
+        try RunManifest.record(entry, for: Paths.lastComponent(of: output), in: Paths.directory(of: output))
       }
     }
   }

@@ -14,6 +14,8 @@ struct Run: ParsableCommand {
 
   @OptionGroup var model: ModelOptions
   @OptionGroup var solver: SolverOptionGroup
+  // Boolean mode (--boolean, --seed, --initial): see Run+Boolean.swift.
+  @OptionGroup var booleanMode: BooleanRunOptions
 
   @Option(help: "Columns to write, comma-separated (default: every node, then every assignment).")
   var select: String?
@@ -25,6 +27,7 @@ struct Run: ParsableCommand {
   var output: String
 
   func run() throws {
+    if let scheme = booleanMode.scheme { return try runBoolean(scheme) }  // Boolean mode: Run+Boolean.swift
     try reportingErrors { () throws(PathwayError) in
       let loaded = try ModelLoader.load(model.model)
       var cliLayer = try solver.layer()
