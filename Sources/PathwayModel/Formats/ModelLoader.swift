@@ -10,6 +10,9 @@ public enum ModelLoader {
     if nativeExtensions.contains(ext) {
       return try NativeModelReader.read(path: path)
     }
+    if ext == "xml" || ext == "sbml" {
+      return try SBMLReader.read(path: path)
+    }
     _ = try InputFile.readData(path)  // a missing file is reported as such first
     throw PathwayError(
       .invalidInput, at: SourceLocation(file: path, line: 1, column: 1),

@@ -94,9 +94,12 @@ public final class ODEModel: @unchecked Sendable {
   struct CompiledEvent {
     var id: String
     var trigger: Int32
+    /// lhs − rhs of every comparison in the trigger: a sign change inside a step means the
+    /// trigger may have changed there, even when it has the same value at both ends.
+    var roots: [Int32]
     var delay: Int32?
     var priority: Int32?
-    var assignments: [(state: Int, slot: Int32)]
+    var assignments: [(state: Int, slot: Int32, multiplier: Int32?)]
     var initialValue: Bool
     var persistent: Bool
     var useValuesFromTriggerTime: Bool
@@ -178,7 +181,7 @@ public final class ODEModel: @unchecked Sendable {
     let parameterSlotBase = inputSlotBase + inputNodes.count
     for (p, parameter) in model.parameters.enumerated() { variables[parameter.id] = Int32(parameterSlotBase + p) }
     let timeSlot = parameterSlotBase + model.parameters.count
-    variables["time"] = Int32(timeSlot)
+    variables[Expr.timeName] = Int32(timeSlot)
     self.inputSlotBase = inputSlotBase
     self.parameterSlotBase = parameterSlotBase
     self.timeSlot = timeSlot
@@ -224,7 +227,7 @@ public final class ODEModel: @unchecked Sendable {
       for (row, expr) in rateExpressions {
         for name in expr.variables {
           guard let i = nodeIndex[name] else {
-            if name == "time" {
+            if name == Expr.timeName {
               if let d = expr.derivative(withRespectTo: name) {
                 if d != .zero { timeEntries.append((row, try builder.emit(d))) }
               }
@@ -259,9 +262,13 @@ public final class ODEModel: @unchecked Sendable {
     do {
       for event in model.events {
         var compiled = CompiledEvent(
-          id: event.id, trigger: try builder.emit(event.trigger.expr), delay: nil, priority: nil, assignments: [],
+          id: event.id, trigger: try builder.emit(event.trigger.expr), roots: [], delay: nil, priority: nil,
+          assignments: [],
           initialValue: event.initialValue, persistent: event.persistent,
           useValuesFromTriggerTime: event.useValuesFromTriggerTime)
+        for comparison in event.trigger.expr.comparisons {
+          compiled.roots.append(try builder.emit(.binary(.subtract, comparison.0, comparison.1)))
+        }
         if let delay = event.delay { compiled.delay = try builder.emit(delay.expr) }
         if let priority = event.priority { compiled.priority = try builder.emit(priority.expr) }
         for assignment in event.assignments {
@@ -270,7 +277,8 @@ public final class ODEModel: @unchecked Sendable {
               .invalidInput, at: assignment.expression.origin ?? event.location,
               "event '\(event.id)' assigns to '\(assignment.target)', which is not a state variable")
           }
-          compiled.assignments.append((stateIndex[i], try builder.emit(assignment.expression.expr)))
+          let multiplier = try assignment.multiplier.map { name throws(UnknownVariable) in try builder.emit(.variable(name)) }
+          compiled.assignments.append((stateIndex[i], try builder.emit(assignment.expression.expr), multiplier))
         }
         events.append(compiled)
       }
@@ -412,7 +420,7 @@ extension ODEModel {
     let doses = (0..<inputCount).map { run.dose($0, at: t0) }
     func value(_ name: String) -> Double {
       if let v = memo[name] { return v }
-      if name == "time" { return t0 }
+      if name == Expr.timeName { return t0 }
       if visiting.contains(name) {
         if cycle == nil { cycle = Array(visiting) + [name] }
         return .nan

@@ -14,9 +14,14 @@ public struct SolverOptions: Sendable, Hashable, Codable {
   /// The run fails after this many steps (accepted and rejected) in all.
   public var maxSteps: Int
 
-  /// rtol 1e-6 and atol 1e-8 are the values `BIOLOGY.md` §3.3 asks for (relative errors around
-  /// 1e-6 on activities in [0, 1]); a million steps is beyond any sane signalling run.
-  public init(method: Stepper = .default, rtol: Double = 1e-6, atol: Double = 1e-8, hMax: Double? = nil,
+  /// Defaults: rtol 1e-8, atol 1e-12. The absolute floor must sit far below the smallest
+  /// quantity of interest (SBML models often carry amounts around 1e-6, where an atol of 1e-8
+  /// is a 1 % error). GSL's msbdf controls only the local error, and its global error grows to
+  /// 10–100 × rtol on problems that do not decay (measured: 2.4e-4 relative on exponential
+  /// growth over 5 time constants at rtol 1e-6, 1.6e-6 at rtol 1e-8), so the default rtol is
+  /// 1e-8, which gives global errors near 1e-6, like CVODE at 1e-6. A million steps is beyond
+  /// any sane signalling run.
+  public init(method: Stepper = .default, rtol: Double = 1e-8, atol: Double = 1e-12, hMax: Double? = nil,
               hInitial: Double? = nil, maxSteps: Int = 1_000_000) {
     self.method = method
     self.rtol = rtol
@@ -157,6 +162,8 @@ public final class ODESolver {
   private let fb: UnsafeMutablePointer<Double>
   private let yi: UnsafeMutablePointer<Double>
   private var triggerState: [Bool] = []
+  /// Every event's root functions at the start of the current step.
+  private var rootsBefore: [Double] = []
   private var pending: [PendingEvent] = []
   private var sequence = 0
 
@@ -287,7 +294,7 @@ public final class ODESolver {
             break segments
           }
           if hasEvents {
-            if let (eventTime, rising) = locateEvents(from: ta, to: t) {
+            if let eventTime = locateEvents(from: ta, to: t) {
               // Redo the step exactly up to the crossing, then execute.
               for i in 0..<n { y[i] = ya[i] }
               t = ta
@@ -304,9 +311,10 @@ public final class ODESolver {
                 }
               }
               t = eventTime
-              executeEvents(at: t, due: [], rising: rising)
+              // The interpolant may place the crossing a hair early; then no trigger is true yet
+              // and the next (small) step finds it again.
+              if executeEvents(at: t, due: []) { statistics.events += 1 }
               resetDriver(until: segmentEnd)
-              statistics.events += 1
             }
             _ = workspace.rhs(t, y, fa)
           }
@@ -345,16 +353,26 @@ public final class ODESolver {
   // MARK: - Events
 
   /// After a step from (ta, ya) to (t, y): the first time in (ta, t] where a trigger that was
-  /// false turns true, and those events; nil when none did. Also cancels non-persistent delayed
-  /// events whose trigger turned false.
-  private func locateEvents(from ta: Double, to tb: Double) -> (Double, [Int])? {
+  /// false turns true (by the step's interpolant), or nil when none did. Also cancels
+  /// non-persistent delayed events whose trigger turned false.
+  private func locateEvents(from ta: Double, to tb: Double) -> Double? {
     workspace.evaluateEvents(tb, y)
     var rising: [Int] = []
     for (e, event) in ode.events.enumerated() {
       let now = workspace.eventValue(event.trigger) != 0
       if now && !triggerState[e] { rising.append(e) }
     }
-    if !rising.isEmpty {
+    // A root function that changed sign inside the step: the trigger may have turned true and
+    // back (a narrow window), so the crossing is located too.
+    var crossing = false
+    var r = 0
+    for event in ode.events {
+      for root in event.roots {
+        if sign(workspace.eventValue(root)) != sign(rootsBefore[r]) { crossing = true }
+        r += 1
+      }
+    }
+    if !rising.isEmpty || crossing {
       // fb = f(tb, y); fa = f(ta, ya) is kept from the previous step.
       _ = workspace.rhs(tb, y, fb)
       workspace.rhsEvaluations -= 1
@@ -364,12 +382,9 @@ public final class ODESolver {
         let mid = lo + (hi - lo) / 2
         interpolate(at: mid, from: ta, to: tb)
         workspace.evaluateEvents(mid, yi)
-        if rising.contains(where: { workspace.eventValue(ode.events[$0].trigger) != 0 }) { hi = mid } else { lo = mid }
+        if changed() { hi = mid } else { lo = mid }
       }
-      interpolate(at: hi, from: ta, to: tb)
-      workspace.evaluateEvents(hi, yi)
-      let firing = rising.filter { workspace.eventValue(ode.events[$0].trigger) != 0 }
-      return (hi, firing.isEmpty ? rising : firing)
+      return hi
     }
     // No rising trigger: remember the values; cancel non-persistent events that lost theirs.
     for (e, event) in ode.events.enumerated() {
@@ -377,8 +392,34 @@ public final class ODESolver {
       if !now && triggerState[e] && !event.persistent { pending.removeAll { $0.event == e } }
       triggerState[e] = now
     }
+    recordRoots()
     return nil
   }
+
+  /// True when, at the last evaluation, a trigger rose or a root function has left its sign at
+  /// the start of the step.
+  private func changed() -> Bool {
+    var r = 0
+    for (e, event) in ode.events.enumerated() {
+      if workspace.eventValue(event.trigger) != 0 && !triggerState[e] { return true }
+      for root in event.roots {
+        if sign(workspace.eventValue(root)) != sign(rootsBefore[r]) { return true }
+        r += 1
+      }
+    }
+    return false
+  }
+
+  /// Records every root function at the current evaluation as the start of the next step.
+  private func recordRoots() {
+    rootsBefore.removeAll(keepingCapacity: true)
+    for event in ode.events {
+      for root in event.roots { rootsBefore.append(workspace.eventValue(root)) }
+    }
+  }
+
+  @inline(__always)
+  private func sign(_ x: Double) -> Int { x > 0 ? 1 : (x < 0 ? -1 : 0) }
 
   /// The cubic Hermite interpolant of the last step at time s, into `yi`.
   private func interpolate(at s: Double, from ta: Double, to tb: Double) {
@@ -392,10 +433,11 @@ public final class ODESolver {
     }
   }
 
-  /// Executes, at time t, the events whose triggers just rose (`rising`; when empty, those that
-  /// rise now compared with `triggerState`) and the delayed events that are `due`, in priority
-  /// order, re-evaluating every trigger after each execution.
-  private func executeEvents(at t: Double, due: [PendingEvent], rising risen: [Int]? = nil) {
+  /// Executes, at time t, the events whose triggers rise now (true, and false in
+  /// `triggerState`) and the delayed events that are `due`, in priority order, re-evaluating
+  /// every trigger after each execution. Returns whether any event executed.
+  @discardableResult
+  private func executeEvents(at t: Double, due: [PendingEvent]) -> Bool {
     var ready = due
     func schedule(_ e: Int) {
       let event = ode.events[e]
@@ -411,10 +453,11 @@ public final class ODESolver {
     workspace.evaluateEvents(t, y)
     for (e, event) in ode.events.enumerated() {
       let now = workspace.eventValue(event.trigger) != 0
-      let rises = risen.map { $0.contains(e) } ?? (now && !triggerState[e])
-      if rises { schedule(e) }
-      triggerState[e] = risen.map { $0.contains(e) ? true : now } ?? now
+      if now && !triggerState[e] { schedule(e) }
+      if !now && triggerState[e] && !event.persistent { pending.removeAll { $0.event == e } }
+      triggerState[e] = now
     }
+    var executed = false
     var guardCount = 0
     while !ready.isEmpty && guardCount < 100_000 {
       guardCount += 1
@@ -433,9 +476,12 @@ public final class ODESolver {
       }
       let chosen = ready.remove(at: best)
       let event = ode.events[chosen.event]
+      executed = true
       let values = chosen.values ?? event.assignments.map { workspace.eventValue($0.slot) }
-      for (assignment, value) in zip(event.assignments, values) {
-        if workspace.parameters.statePins[assignment.state] == nil { y[assignment.state] = value }
+      // Multipliers (a compartment's size for a concentration) are read now, before any assignment.
+      let multipliers = event.assignments.map { $0.multiplier.map { workspace.eventValue($0) } ?? 1 }
+      for ((assignment, value), multiplier) in zip(zip(event.assignments, values), multipliers) {
+        if workspace.parameters.statePins[assignment.state] == nil { y[assignment.state] = value * multiplier }
       }
       // Re-evaluate every trigger at the new state.
       workspace.evaluateEvents(t, y)
@@ -446,6 +492,9 @@ public final class ODESolver {
         triggerState[e] = now
       }
     }
+    workspace.evaluateEvents(t, y)
+    recordRoots()
+    return executed
   }
 
   /// Integrates the reference context (stimuli at baseline, no pins or scales) for `duration`
