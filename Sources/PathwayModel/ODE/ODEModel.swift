@@ -106,6 +106,14 @@ public final class ODEModel: @unchecked Sendable {
   }
 
   let events: [CompiledEvent]
+  /// lhs − rhs of comparisons in rate laws (after inlining assignments) that depend on the
+  /// state: the integrator stops and restarts where one changes sign.
+  let switchRoots: [Int32]
+  /// Comparisons in rate laws that depend only on time and parameters: their zeros become
+  /// segment boundaries, computed per run.
+  public let timeSwitches: [Expr]
+  /// True when the solver must monitor root functions after each step.
+  var monitorsRoots: Bool { !events.isEmpty || !switchRoots.isEmpty }
   /// Runs after `rhsProgram`: computes triggers, delays, priorities and assignment values.
   let eventProgram: CompiledProgram
   public var hasEvents: Bool { !events.isEmpty }
@@ -290,6 +298,30 @@ public final class ODEModel: @unchecked Sendable {
       throw PathwayError(.invalidInput, "\(error)")
     }
     self.events = events
+
+    // Discontinuities of the right-hand side: comparisons inside rate laws.
+    var timeSwitches: [Expr] = []
+    var switchRoots: [Int32] = []
+    var seen = Set<Expr>()
+    let parameterNames = Set(model.parameters.map(\.id))
+    do {
+      for (_, expr) in rateExpressions {
+        for (a, b) in expr.comparisons {
+          let g = Expr.binary(.subtract, a, b)
+          guard seen.insert(g).inserted else { continue }
+          let names = g.variables
+          if names.allSatisfy({ $0 == Expr.timeName || parameterNames.contains($0) }) {
+            if names.contains(Expr.timeName) { timeSwitches.append(g) }
+          } else {
+            switchRoots.append(try builder.emit(g))
+          }
+        }
+      }
+    } catch {
+      throw PathwayError(.invalidInput, "unknown identifier '\(error.name)' in a rate law")
+    }
+    self.timeSwitches = timeSwitches
+    self.switchRoots = switchRoots
     self.rhsProgram = builder.build(0..<rhsEnd)
     self.jacobianProgram = builder.build(rhsEnd..<jacobianEnd)
     self.eventProgram = builder.build(jacobianEnd..<builder.mark)
@@ -454,5 +486,44 @@ extension ODEModel {
       throw PathwayError(.invalidInput, "initial assignments and rules form a cycle: " + cycle.joined(separator: " → "))
     }
     run.parameters = parameters
+  }
+}
+
+extension ODEModel {
+  /// The times in (start, end) where a time switch of the rate laws changes sign, for these
+  /// parameter values: each is found by scanning 4,096 points and bisecting to the last bit.
+  public func switchTimes(parameters values: [Double], from start: Double, to end: Double) -> [Double] {
+    guard !timeSwitches.isEmpty, end > start else { return [] }
+    let index = Dictionary(model.parameters.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    var times: [Double] = []
+    for g in timeSwitches {
+      func value(_ t: Double) -> Double {
+        g.evaluate { $0 == Expr.timeName ? t : index[$0].map { values[$0] } }
+      }
+      let samples = 4096
+      var previousTime = start
+      var previous = value(start)
+      for i in 1...samples {
+        let t = i == samples ? end : start + (end - start) * Double(i) / Double(samples)
+        let v = value(t)
+        if (previous > 0) != (v > 0) || (previous < 0) != (v < 0) {
+          // Bisect to the first time whose sign differs from the left end's.
+          var lo = previousTime, hi = t
+          let left = previous
+          for _ in 0..<200 {
+            let mid = lo + (hi - lo) / 2
+            if mid <= lo || mid >= hi { break }
+            let m = value(mid)
+            if (m > 0) == (left > 0) && (m < 0) == (left < 0) { lo = mid } else { hi = mid }
+          }
+          // A switch like `time < 40` changes exactly at 40: prefer the exact zero when it is one.
+          let crossing = value(lo) == 0 ? lo : hi
+          if crossing > start && crossing < end { times.append(crossing) }
+        }
+        previousTime = t
+        previous = v
+      }
+    }
+    return times
   }
 }
