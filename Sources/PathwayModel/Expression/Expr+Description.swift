@@ -19,7 +19,7 @@ extension Expr: CustomStringConvertible {
       let text = formatNumber(v)
       return v < 0 && parentPrecedence > 0 ? "(\(text))" : text
     case .variable(let name):
-      return name
+      return name == Expr.timeName ? "time" : name
     case .unary(let op, let a):
       let inner = a.render(parentPrecedence: 6)
       let text = op == .negate ? "-\(inner)" : "!\(inner)"

@@ -13,6 +13,12 @@ public indirect enum Expr: Hashable, Sendable {
 
   public static let zero = Expr.number(0)
   public static let one = Expr.number(1)
+
+  /// The internal name of the simulation time. No file format can spell it as an identifier,
+  /// so a model may have a symbol of its own called `time` (SBML allows that); the native
+  /// language's `time` and SBML's time csymbol both become this.
+  public static let timeName = "@time"
+  public static let time = Expr.variable(timeName)
 }
 
 public enum UnaryOperator: String, Sendable, Hashable {
@@ -151,5 +157,25 @@ extension Expr {
       return .binary(op, a.substituting(replacement), b.substituting(replacement))
     case .call(let f, let args): return .call(f, args.map { $0.substituting(replacement) })
     }
+  }
+}
+
+extension Expr {
+  /// The operands of every comparison in the tree (`a < b` gives `(a, b)`), outermost first.
+  public var comparisons: [(Expr, Expr)] {
+    var out: [(Expr, Expr)] = []
+    func walk(_ e: Expr) {
+      switch e {
+      case .number, .variable: break
+      case .unary(_, let a): walk(a)
+      case .binary(let op, let a, let b):
+        if op.isComparison { out.append((a, b)) }
+        walk(a)
+        walk(b)
+      case .call(_, let args): args.forEach(walk)
+      }
+    }
+    walk(self)
+    return out
   }
 }

@@ -310,6 +310,7 @@ public struct ExpressionParser {
       switch name {
       case "true", "TRUE", "True": return .one
       case "false", "FALSE", "False": return .zero
+      case "time": return .time
       default:
         references.append(.init(name: name, location: location(at: start)))
         return .variable(name)

@@ -5,13 +5,16 @@ public enum ModelLoader {
   /// PyBoolNet / MaBoSS / AEON Boolean networks.
   public static let bnetExtensions = ["bnet"]
 
-  /// Reads the model in `path`: native YAML (`.yaml`, `.yml`), `.bnet`, or BoolNet text (a `.txt`
+  /// Reads the model in `path`: native YAML (`.yaml`, `.yml`), SBML (`.xml`, `.sbml`), `.bnet`, or BoolNet text (a `.txt`
   /// whose first line that is not blank or a comment is `targets, factors`).
   /// Missing files exit 66, invalid or unsupported ones 65.
   public static func load(_ path: String) throws(PathwayError) -> Model {
     let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
     if nativeExtensions.contains(ext) {
       return try NativeModelReader.read(path: path)
+    }
+    if ext == "xml" || ext == "sbml" {
+      return try SBMLReader.read(path: path)
     }
     if bnetExtensions.contains(ext) {
       return try BNetReader.read(path: path)
@@ -30,6 +33,6 @@ public enum ModelLoader {
     throw PathwayError(
       .invalidInput, at: SourceLocation(file: path, line: 1, column: 1),
       "unsupported model format '.\(ext)'",
-      notes: ["this build reads native models (.yaml, .yml), .bnet and BoolNet text (.txt)"])
+      notes: ["this build reads native models (.yaml, .yml), SBML (.xml, .sbml), .bnet and BoolNet text (.txt)"])
   }
 }

@@ -12,7 +12,7 @@ extension Model {
     checkDefinitions(&bag)
     let nodeIDs = nodes.map(\.id)
     let nodeSet = Set(nodeIDs)
-    let everything = identifiers + Array(Self.reservedNames)
+    let everything = identifiers + [Expr.timeName]
     let everythingSet = Set(everything)
 
     for node in nodes {
@@ -43,6 +43,10 @@ extension Model {
             if notes.isEmpty { notes = ["known nodes: " + nodeIDs.prefix(12).joined(separator: ", ") + (nodeIDs.count > 12 ? ", …" : "")] }
             bag.error(reference.location ?? node.location, "unknown identifier '\(reference.name)' in the rule of '\(node.id)'", notes: notes)
           }
+        }
+        if rule.expr.variables.contains(Expr.timeName) {
+          bag.error(rule.origin ?? node.location, "the rule of '\(node.id)' uses time",
+                    notes: ["logical rules are functions of nodes; use a stimulus in a scenario for time-dependent inputs"])
         }
         let regulators = Set(rule.names)
         for edge in node.edges where !regulators.contains(edge.source) {
@@ -91,12 +95,8 @@ extension Model {
   private func checkDefinitions(_ bag: inout DiagnosticBag) {
     var first: [String: (String, SourceLocation?)] = [:]
     func define(_ id: String, _ what: String, _ location: SourceLocation?) {
-      if Self.reservedNames.contains(id) {
-        bag.error(location, "'\(id)' is a reserved name (the simulation time)", notes: ["rename the \(what)"])
-      }
-      if id.isEmpty || !isValidIdentifier(id) {
-        bag.error(location, "'\(id)' is not a valid identifier",
-                  notes: ["identifiers start with a letter or '_' and contain letters, digits, '_' and '.'"])
+      if id.isEmpty {
+        bag.error(location, "an empty identifier (\(what))")
       }
       if let (previousWhat, previousLocation) = first[id] {
         bag.error(

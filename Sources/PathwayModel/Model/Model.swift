@@ -324,9 +324,13 @@ public struct Event: Sendable, Hashable {
 public struct EventAssignment: Sendable, Hashable {
   public var target: String
   public var expression: ParsedExpression
-  public init(target: String, expression: ParsedExpression) {
+  /// When set, the target receives `expression × multiplier`, the multiplier read when the
+  /// assignment executes (a species assigned a concentration: amount = value × size then).
+  public var multiplier: String?
+  public init(target: String, expression: ParsedExpression, multiplier: String? = nil) {
     self.target = target
     self.expression = expression
+    self.multiplier = multiplier
   }
 }
 

@@ -94,15 +94,26 @@ public final class ODEModel: @unchecked Sendable {
   struct CompiledEvent {
     var id: String
     var trigger: Int32
+    /// lhs − rhs of every comparison in the trigger: a sign change inside a step means the
+    /// trigger may have changed there, even when it has the same value at both ends.
+    var roots: [Int32]
     var delay: Int32?
     var priority: Int32?
-    var assignments: [(state: Int, slot: Int32)]
+    var assignments: [(state: Int, slot: Int32, multiplier: Int32?)]
     var initialValue: Bool
     var persistent: Bool
     var useValuesFromTriggerTime: Bool
   }
 
   let events: [CompiledEvent]
+  /// lhs − rhs of comparisons in rate laws (after inlining assignments) that depend on the
+  /// state: the integrator stops and restarts where one changes sign.
+  let switchRoots: [Int32]
+  /// Comparisons in rate laws that depend only on time and parameters: their zeros become
+  /// segment boundaries, computed per run.
+  public let timeSwitches: [Expr]
+  /// True when the solver must monitor root functions after each step.
+  var monitorsRoots: Bool { !events.isEmpty || !switchRoots.isEmpty }
   /// Runs after `rhsProgram`: computes triggers, delays, priorities and assignment values.
   let eventProgram: CompiledProgram
   public var hasEvents: Bool { !events.isEmpty }
@@ -178,7 +189,7 @@ public final class ODEModel: @unchecked Sendable {
     let parameterSlotBase = inputSlotBase + inputNodes.count
     for (p, parameter) in model.parameters.enumerated() { variables[parameter.id] = Int32(parameterSlotBase + p) }
     let timeSlot = parameterSlotBase + model.parameters.count
-    variables["time"] = Int32(timeSlot)
+    variables[Expr.timeName] = Int32(timeSlot)
     self.inputSlotBase = inputSlotBase
     self.parameterSlotBase = parameterSlotBase
     self.timeSlot = timeSlot
@@ -224,7 +235,7 @@ public final class ODEModel: @unchecked Sendable {
       for (row, expr) in rateExpressions {
         for name in expr.variables {
           guard let i = nodeIndex[name] else {
-            if name == "time" {
+            if name == Expr.timeName {
               if let d = expr.derivative(withRespectTo: name) {
                 if d != .zero { timeEntries.append((row, try builder.emit(d))) }
               }
@@ -259,9 +270,13 @@ public final class ODEModel: @unchecked Sendable {
     do {
       for event in model.events {
         var compiled = CompiledEvent(
-          id: event.id, trigger: try builder.emit(event.trigger.expr), delay: nil, priority: nil, assignments: [],
+          id: event.id, trigger: try builder.emit(event.trigger.expr), roots: [], delay: nil, priority: nil,
+          assignments: [],
           initialValue: event.initialValue, persistent: event.persistent,
           useValuesFromTriggerTime: event.useValuesFromTriggerTime)
+        for comparison in event.trigger.expr.comparisons {
+          compiled.roots.append(try builder.emit(.binary(.subtract, comparison.0, comparison.1)))
+        }
         if let delay = event.delay { compiled.delay = try builder.emit(delay.expr) }
         if let priority = event.priority { compiled.priority = try builder.emit(priority.expr) }
         for assignment in event.assignments {
@@ -270,7 +285,8 @@ public final class ODEModel: @unchecked Sendable {
               .invalidInput, at: assignment.expression.origin ?? event.location,
               "event '\(event.id)' assigns to '\(assignment.target)', which is not a state variable")
           }
-          compiled.assignments.append((stateIndex[i], try builder.emit(assignment.expression.expr)))
+          let multiplier = try assignment.multiplier.map { name throws(UnknownVariable) in try builder.emit(.variable(name)) }
+          compiled.assignments.append((stateIndex[i], try builder.emit(assignment.expression.expr), multiplier))
         }
         events.append(compiled)
       }
@@ -282,6 +298,30 @@ public final class ODEModel: @unchecked Sendable {
       throw PathwayError(.invalidInput, "\(error)")
     }
     self.events = events
+
+    // Discontinuities of the right-hand side: comparisons inside rate laws.
+    var timeSwitches: [Expr] = []
+    var switchRoots: [Int32] = []
+    var seen = Set<Expr>()
+    let parameterNames = Set(model.parameters.map(\.id))
+    do {
+      for (_, expr) in rateExpressions {
+        for (a, b) in expr.comparisons {
+          let g = Expr.binary(.subtract, a, b)
+          guard seen.insert(g).inserted else { continue }
+          let names = g.variables
+          if names.allSatisfy({ $0 == Expr.timeName || parameterNames.contains($0) }) {
+            if names.contains(Expr.timeName) { timeSwitches.append(g) }
+          } else {
+            switchRoots.append(try builder.emit(g))
+          }
+        }
+      }
+    } catch {
+      throw PathwayError(.invalidInput, "unknown identifier '\(error.name)' in a rate law")
+    }
+    self.timeSwitches = timeSwitches
+    self.switchRoots = switchRoots
     self.rhsProgram = builder.build(0..<rhsEnd)
     self.jacobianProgram = builder.build(rhsEnd..<jacobianEnd)
     self.eventProgram = builder.build(jacobianEnd..<builder.mark)
@@ -412,7 +452,7 @@ extension ODEModel {
     let doses = (0..<inputCount).map { run.dose($0, at: t0) }
     func value(_ name: String) -> Double {
       if let v = memo[name] { return v }
-      if name == "time" { return t0 }
+      if name == Expr.timeName { return t0 }
       if visiting.contains(name) {
         if cycle == nil { cycle = Array(visiting) + [name] }
         return .nan
@@ -446,5 +486,44 @@ extension ODEModel {
       throw PathwayError(.invalidInput, "initial assignments and rules form a cycle: " + cycle.joined(separator: " → "))
     }
     run.parameters = parameters
+  }
+}
+
+extension ODEModel {
+  /// The times in (start, end) where a time switch of the rate laws changes sign, for these
+  /// parameter values: each is found by scanning 4,096 points and bisecting to the last bit.
+  public func switchTimes(parameters values: [Double], from start: Double, to end: Double) -> [Double] {
+    guard !timeSwitches.isEmpty, end > start else { return [] }
+    let index = Dictionary(model.parameters.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    var times: [Double] = []
+    for g in timeSwitches {
+      func value(_ t: Double) -> Double {
+        g.evaluate { $0 == Expr.timeName ? t : index[$0].map { values[$0] } }
+      }
+      let samples = 4096
+      var previousTime = start
+      var previous = value(start)
+      for i in 1...samples {
+        let t = i == samples ? end : start + (end - start) * Double(i) / Double(samples)
+        let v = value(t)
+        if (previous > 0) != (v > 0) || (previous < 0) != (v < 0) {
+          // Bisect to the first time whose sign differs from the left end's.
+          var lo = previousTime, hi = t
+          let left = previous
+          for _ in 0..<200 {
+            let mid = lo + (hi - lo) / 2
+            if mid <= lo || mid >= hi { break }
+            let m = value(mid)
+            if (m > 0) == (left > 0) && (m < 0) == (left < 0) { lo = mid } else { hi = mid }
+          }
+          // A switch like `time < 40` changes exactly at 40: prefer the exact zero when it is one.
+          let crossing = value(lo) == 0 ? lo : hi
+          if crossing > start && crossing < end { times.append(crossing) }
+        }
+        previousTime = t
+        previous = v
+      }
+    }
+    return times
   }
 }

@@ -14,9 +14,14 @@ public struct SolverOptions: Sendable, Hashable, Codable {
   /// The run fails after this many steps (accepted and rejected) in all.
   public var maxSteps: Int
 
-  /// rtol 1e-6 and atol 1e-8 are the values `BIOLOGY.md` §3.3 asks for (relative errors around
-  /// 1e-6 on activities in [0, 1]); a million steps is beyond any sane signalling run.
-  public init(method: Stepper = .default, rtol: Double = 1e-6, atol: Double = 1e-8, hMax: Double? = nil,
+  /// Defaults: rtol 1e-8, atol 1e-12. The absolute floor must sit far below the smallest
+  /// quantity of interest (SBML models often carry amounts around 1e-6, where an atol of 1e-8
+  /// is a 1 % error). GSL's msbdf controls only the local error, and its global error grows to
+  /// 10–100 × rtol on problems that do not decay (measured: 2.4e-4 relative on exponential
+  /// growth over 5 time constants at rtol 1e-6, 1.6e-6 at rtol 1e-8), so the default rtol is
+  /// 1e-8, which gives global errors near 1e-6, like CVODE at 1e-6. A million steps is beyond
+  /// any sane signalling run.
+  public init(method: Stepper = .default, rtol: Double = 1e-8, atol: Double = 1e-12, hMax: Double? = nil,
               hInitial: Double? = nil, maxSteps: Int = 1_000_000) {
     self.method = method
     self.rtol = rtol
@@ -73,7 +78,7 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
       let when = evaluationTime.map { "at t = \(formatNumber($0))" } ?? ""
       return "the derivative of '\(species)' is not finite \(when) (last good state \(at))"
     case .maxStepsReached(let n):
-      return "\(n) steps taken before reaching the end \(at); raise --max-steps or check for stiffness (try --method msbdf)"
+      return "\(n) steps taken before reaching the end \(at); raise --max-steps, or use an implicit method (msbdf, bsimp) if the model is stiff"
     case .stepSizeUnderflow:
       return "the step size fell below the time resolution \(at); the model may be singular or discontinuous there"
     case .stepperFailed(let status):
@@ -157,6 +162,10 @@ public final class ODESolver {
   private let fb: UnsafeMutablePointer<Double>
   private let yi: UnsafeMutablePointer<Double>
   private var triggerState: [Bool] = []
+  /// Whether the last `locateEvents` found a trigger rising (rather than a rate-law switch).
+  private var risingFound = false
+  /// Every event's root functions at the start of the current step.
+  private var rootsBefore: [Double] = []
   private var pending: [PendingEvent] = []
   private var sequence = 0
 
@@ -213,6 +222,8 @@ public final class ODESolver {
   ) -> Solution {
     let clock = ContinuousClock.now
     workspace.load(parameters)
+    workspace.segmentLow = -.infinity
+    workspace.segmentHigh = .infinity
     driver.reset()
     let n = ode.stateCount
     let state = initialState(parameters, initial)
@@ -224,7 +235,7 @@ public final class ODESolver {
     var t = start
     var outputIndex = 0
     var failure: SolverFailure? = nil
-    let hasEvents = ode.hasEvents
+    let hasEvents = ode.monitorsRoots
     pending.removeAll(keepingCapacity: true)
     sequence = 0
 
@@ -233,6 +244,8 @@ public final class ODESolver {
     for u in 0..<ode.inputCount where parameters.inputPins[u] == nil {
       for b in parameters.stimuli[u].breakpoints(from: start, to: end) { breakpoints.insert(b) }
     }
+    // Discontinuities of the rate laws in time (a dose switched on at t = 40 inside a formula).
+    for b in ode.switchTimes(parameters: parameters.parameters, from: start, to: end) { breakpoints.insert(b) }
     let boundaries = [start] + breakpoints.sorted() + [end]
 
     // Events at the start: a trigger true at t₀ fires when its initial value is false.
@@ -261,10 +274,14 @@ public final class ODESolver {
       let segmentEnd = boundaries[segment + 1]
       if t >= segmentEnd { continue }
       workspace.setSegment(at: boundaries[segment])
+      if !ode.timeSwitches.isEmpty {
+        workspace.segmentLow = boundaries[segment].nextUp
+        workspace.segmentHigh = segmentEnd.nextDown
+      }
       resetDriver(until: segmentEnd)
       statistics.segments += 1
       if hasEvents { _ = workspace.rhs(t, y, fa) }
-      while t < segmentEnd {
+      stepping: while t < segmentEnd {
         // The next stop: an output time, a delayed event, or the segment's end.
         var stop = segmentEnd
         if outputIndex < times.count { stop = min(stop, times[outputIndex]) }
@@ -287,26 +304,41 @@ public final class ODESolver {
             break segments
           }
           if hasEvents {
-            if let (eventTime, rising) = locateEvents(from: ta, to: t) {
-              // Redo the step exactly up to the crossing, then execute.
+            if let eventTime = locateEvents(from: ta, to: t) {
+              // Redo the step exactly up to the crossing, then execute. The interpolant may place
+              // a crossing a hair early (or right at the start of the step, where the state
+              // cannot yet resolve it): then search forward, doubling, until a trigger is true
+              // with the integrated state, at the latest at the step's end.
+              let stepEnd = t
               for i in 0..<n { y[i] = ya[i] }
               t = ta
-              resetDriver(until: eventTime)
-              while t < eventTime {
-                if stepsTaken() >= options.maxSteps {
-                  failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: h)
-                  break segments
+              var target = eventTime
+              var delta = 4 * Double.ulpOfOne * max(1, abs(eventTime))
+              var fired = false
+              for _ in 0..<64 {
+                resetDriver(until: target)
+                while t < target {
+                  if stepsTaken() >= options.maxSteps {
+                    failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: h)
+                    break segments
+                  }
+                  let status = driver.step(t: &t, t1: target, h: &h, y: y)
+                  if status != .success {
+                    failure = diagnose(status, t: t, h: h)
+                    break segments
+                  }
                 }
-                let status = driver.step(t: &t, t1: eventTime, h: &h, y: y)
-                if status != .success {
-                  failure = diagnose(status, t: t, h: h)
-                  break segments
-                }
+                t = target
+                fired = executeEvents(at: t, due: [])
+                if fired || !risingFound || target >= stepEnd { break }
+                delta *= 4
+                target = min(stepEnd, eventTime + delta)
               }
-              t = eventTime
-              executeEvents(at: t, due: [], rising: rising)
+              if fired { statistics.events += 1 }
               resetDriver(until: segmentEnd)
-              statistics.events += 1
+              _ = workspace.rhs(t, y, fa)
+              // New delayed events may now be due before `stop`: choose the next stop again.
+              if fired { continue stepping }
             }
             _ = workspace.rhs(t, y, fa)
           }
@@ -345,31 +377,50 @@ public final class ODESolver {
   // MARK: - Events
 
   /// After a step from (ta, ya) to (t, y): the first time in (ta, t] where a trigger that was
-  /// false turns true, and those events; nil when none did. Also cancels non-persistent delayed
-  /// events whose trigger turned false.
-  private func locateEvents(from ta: Double, to tb: Double) -> (Double, [Int])? {
+  /// false turns true (by the step's interpolant), or nil when none did. Also cancels
+  /// non-persistent delayed events whose trigger turned false.
+  private func locateEvents(from ta: Double, to tb: Double) -> Double? {
+    risingFound = false
     workspace.evaluateEvents(tb, y)
+
     var rising: [Int] = []
     for (e, event) in ode.events.enumerated() {
       let now = workspace.eventValue(event.trigger) != 0
       if now && !triggerState[e] { rising.append(e) }
     }
-    if !rising.isEmpty {
+    // A root function that changed sign inside the step: the trigger may have turned true and
+    // back (a narrow window), so the crossing is located too.
+    var crossing = false
+    var r = 0
+    for event in ode.events {
+      for root in event.roots {
+        if crossed(workspace.eventValue(root), rootsBefore[r]) { crossing = true }
+        r += 1
+      }
+    }
+    for root in ode.switchRoots {
+      if crossed(workspace.eventValue(root), rootsBefore[r]) { crossing = true }
+      r += 1
+    }
+    if !rising.isEmpty || crossing {
       // fb = f(tb, y); fa = f(ta, ya) is kept from the previous step.
       _ = workspace.rhs(tb, y, fb)
       workspace.rhsEvaluations -= 1
+      // The first time in (ta, tb] where a trigger rises or a root function leaves its sign.
       var lo = ta, hi = tb
-      for _ in 0..<200 {
-        if hi - lo <= 4 * Double.ulpOfOne * max(1, abs(hi)) { break }
-        let mid = lo + (hi - lo) / 2
-        interpolate(at: mid, from: ta, to: tb)
-        workspace.evaluateEvents(mid, yi)
-        if rising.contains(where: { workspace.eventValue(ode.events[$0].trigger) != 0 }) { hi = mid } else { lo = mid }
-      }
+      bisect(&lo, &hi, from: ta, to: tb, changed)
       interpolate(at: hi, from: ta, to: tb)
       workspace.evaluateEvents(hi, yi)
-      let firing = rising.filter { workspace.eventValue(ode.events[$0].trigger) != 0 }
-      return (hi, firing.isEmpty ? rising : firing)
+      if ode.events.indices.contains(where: { workspace.eventValue(ode.events[$0].trigger) != 0 && !triggerState[$0] }) {
+        risingFound = true
+        return hi
+      }
+      // Only a root function crossed there. A discontinuity of the rate laws: stop there,
+      // unless it sits at the very start of the step (a root resting at zero, crossing on noise).
+      let minimumProgress = 1e-9 * max(1, abs(ta)) + 1e-6 * (tb - ta)
+      if switchCrossed() && hi - ta > minimumProgress { return hi }
+      // Otherwise no trigger changed: take the step as it is.
+      workspace.evaluateEvents(tb, y)
     }
     // No rising trigger: remember the values; cancel non-persistent events that lost theirs.
     for (e, event) in ode.events.enumerated() {
@@ -377,7 +428,67 @@ public final class ODESolver {
       if !now && triggerState[e] && !event.persistent { pending.removeAll { $0.event == e } }
       triggerState[e] = now
     }
+    recordRoots()
     return nil
+  }
+
+  /// Narrows [lo, hi] (lo: `predicate` false, hi: true) by bisection on the step's interpolant.
+  private func bisect(_ lo: inout Double, _ hi: inout Double, from ta: Double, to tb: Double, _ predicate: () -> Bool) {
+    for _ in 0..<200 {
+      if hi - lo <= 4 * Double.ulpOfOne * max(1, abs(hi)) { break }
+      let mid = lo + (hi - lo) / 2
+      interpolate(at: mid, from: ta, to: tb)
+      workspace.evaluateEvents(mid, yi)
+      if predicate() { hi = mid } else { lo = mid }
+    }
+  }
+
+  /// True when, at the last evaluation, a rate-law switch has left its sign at the start of the step.
+  private func switchCrossed() -> Bool {
+    var r = ode.events.reduce(0) { $0 + $1.roots.count }
+    for root in ode.switchRoots {
+      if crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+      r += 1
+    }
+    return false
+  }
+
+  /// True when, at the last evaluation, a trigger rose or a root function has left its sign at
+  /// the start of the step.
+  private func changed() -> Bool {
+    var r = 0
+    for (e, event) in ode.events.enumerated() {
+      if workspace.eventValue(event.trigger) != 0 && !triggerState[e] { return true }
+      for root in event.roots {
+        if crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+        r += 1
+      }
+    }
+    for root in ode.switchRoots {
+      if crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+      r += 1
+    }
+    return false
+  }
+
+  /// Records every root function at the current evaluation as the start of the next step.
+  private func recordRoots() {
+    rootsBefore.removeAll(keepingCapacity: true)
+    for event in ode.events {
+      for root in event.roots { rootsBefore.append(workspace.eventValue(root)) }
+    }
+    for root in ode.switchRoots { rootsBefore.append(workspace.eventValue(root)) }
+  }
+
+  @inline(__always)
+  private func sign(_ x: Double) -> Int { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+
+  /// A root function has crossed when it is strictly on another side than before (reaching
+  /// zero is not yet a crossing: a trigger `x > c` is still false at x = c).
+  @inline(__always)
+  private func crossed(_ now: Double, _ before: Double) -> Bool {
+    let s = sign(now)
+    return s != 0 && s != sign(before)
   }
 
   /// The cubic Hermite interpolant of the last step at time s, into `yi`.
@@ -392,12 +503,16 @@ public final class ODESolver {
     }
   }
 
-  /// Executes, at time t, the events whose triggers just rose (`rising`; when empty, those that
-  /// rise now compared with `triggerState`) and the delayed events that are `due`, in priority
-  /// order, re-evaluating every trigger after each execution.
-  private func executeEvents(at t: Double, due: [PendingEvent], rising risen: [Int]? = nil) {
+  /// Executes, at time t, the events whose triggers rise now (true, and false in
+  /// `triggerState`) and the delayed events that are `due`, in priority order, re-evaluating
+  /// every trigger after each execution. Returns whether any event was triggered (now or for
+  /// later) or executed.
+  @discardableResult
+  private func executeEvents(at t: Double, due: [PendingEvent]) -> Bool {
     var ready = due
+    var triggered = false
     func schedule(_ e: Int) {
+      triggered = true
       let event = ode.events[e]
       let delay = event.delay.map { workspace.eventValue($0) } ?? 0
       let values = event.useValuesFromTriggerTime ? event.assignments.map { workspace.eventValue($0.slot) } : nil
@@ -411,10 +526,11 @@ public final class ODESolver {
     workspace.evaluateEvents(t, y)
     for (e, event) in ode.events.enumerated() {
       let now = workspace.eventValue(event.trigger) != 0
-      let rises = risen.map { $0.contains(e) } ?? (now && !triggerState[e])
-      if rises { schedule(e) }
-      triggerState[e] = risen.map { $0.contains(e) ? true : now } ?? now
+      if now && !triggerState[e] { schedule(e) }
+      if !now && triggerState[e] && !event.persistent { pending.removeAll { $0.event == e } }
+      triggerState[e] = now
     }
+    var executed = false
     var guardCount = 0
     while !ready.isEmpty && guardCount < 100_000 {
       guardCount += 1
@@ -433,9 +549,12 @@ public final class ODESolver {
       }
       let chosen = ready.remove(at: best)
       let event = ode.events[chosen.event]
+      executed = true
       let values = chosen.values ?? event.assignments.map { workspace.eventValue($0.slot) }
-      for (assignment, value) in zip(event.assignments, values) {
-        if workspace.parameters.statePins[assignment.state] == nil { y[assignment.state] = value }
+      // Multipliers (a compartment's size for a concentration) are read now, before any assignment.
+      let multipliers = event.assignments.map { $0.multiplier.map { workspace.eventValue($0) } ?? 1 }
+      for ((assignment, value), multiplier) in zip(zip(event.assignments, values), multipliers) {
+        if workspace.parameters.statePins[assignment.state] == nil { y[assignment.state] = value * multiplier }
       }
       // Re-evaluate every trigger at the new state.
       workspace.evaluateEvents(t, y)
@@ -446,6 +565,9 @@ public final class ODESolver {
         triggerState[e] = now
       }
     }
+    workspace.evaluateEvents(t, y)
+    recordRoots()
+    return executed || triggered
   }
 
   /// Integrates the reference context (stimuli at baseline, no pins or scales) for `duration`

@@ -64,6 +64,11 @@ public final class ODEWorkspace {
   /// Set when the right-hand side produced a non-finite value: the state index and the time.
   public var nonFiniteState: Int? = nil
   public var nonFiniteTime: Double = .nan
+  /// The open interval of the current segment, as the rate laws see time: a formula switch at
+  /// a segment boundary (`time < 40`) must keep the value of the segment being integrated when a
+  /// step lands exactly on the boundary, so time is kept one ulp inside.
+  var segmentLow = -Double.infinity
+  var segmentHigh = Double.infinity
   /// When set, the right-hand side stops the integration (cancellation, Ctrl-C).
   public var cancellation: (@Sendable () -> Bool)? = nil
   var cancelled = false
@@ -213,7 +218,7 @@ public final class ODEWorkspace {
     for i in 0..<n { slots[i] = y[i] }
     let base = ode.inputSlotBase
     for u in 0..<ode.inputCount { slots[base + u] = inputA[u] + inputB[u] * t }
-    slots[ode.timeSlot] = t
+    slots[ode.timeSlot] = t < segmentLow ? segmentLow : (t > segmentHigh ? segmentHigh : t)
     ode.rhsProgram.run(slots)
   }
 

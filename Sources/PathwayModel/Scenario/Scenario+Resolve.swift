@@ -8,6 +8,8 @@ public struct ResolvedRun: Sendable {
   public var initial: [Double]
   /// Initial values the scenario sets explicitly (applied after equilibration), by state index.
   public var initialOverrides: [Int: Double]
+  /// Parameters the scenario set explicitly (initial assignments leave them alone).
+  public var explicitlySet: Set<String>
   /// How long to equilibrate the reference context first (nil: start from `initial`).
   public var equilibrate: Double?
   public var start: Double
@@ -16,6 +18,9 @@ public struct ResolvedRun: Sendable {
   public var options: SolverOptions
   /// Output columns, or nil for all.
   public var select: [String]?
+  /// The output columns as formulas: a species as its amount or its concentration, any other
+  /// name as its value.
+  public var columns: [(name: String, expr: Expr)]
   public var layout: OutputLayout
   /// A JSON-ready record of the resolved scenario (for manifests).
   public var record: [String: JSONValue]
@@ -194,11 +199,29 @@ extension Scenario {
     if let text = output.layout {
       if let l = OutputLayout(rawValue: text) { layout = l } else { usage.error(nil, "unknown layout '\(text)'") }
     }
-    let outputs = model.nodes.map(\.id) + ode.assignmentNames
-    if let select = output.select {
-      for name in select where !outputs.contains(name) {
+    let selectable = model.nodes.map(\.id) + ode.assignmentNames + model.parameters.map(\.id)
+    let species = Dictionary(model.species.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    let amounts = Set(output.amount ?? []), concentrations = Set(output.concentration ?? [])
+    for name in amounts.intersection(concentrations) {
+      usage.error(nil, "'\(name)' is asked for both as an amount and as a concentration")
+    }
+    for name in amounts.union(concentrations).sorted() where !selectable.contains(name) {
+      usage.error(nil, "unknown identifier '\(name)' in --amount/--concentration",
+                  notes: didYouMean(name, among: selectable).map { [$0] } ?? [])
+    }
+    var columns: [(name: String, expr: Expr)] = []
+    for name in output.select ?? (model.nodes.map(\.id) + ode.assignmentNames) {
+      guard selectable.contains(name) else {
         usage.error(nil, "unknown identifier '\(name)' in the selection",
-                    notes: (didYouMean(name, among: outputs).map { [$0] } ?? []) + ["selectable: nodes and assignments"])
+                    notes: (didYouMean(name, among: selectable).map { [$0] } ?? [])
+                      + ["selectable: nodes, assignments and parameters"])
+        continue
+      }
+      if let info = species[name] {
+        let amount = amounts.contains(name) || (!concentrations.contains(name) && info.reportsAmount)
+        columns.append((name, amount ? .variable(name) : .binary(.divide, .variable(name), .variable(info.compartment))))
+      } else {
+        columns.append((name, .variable(name)))
       }
     }
     record["equilibrate"] = model.defaults.equilibrate.map(JSONValue.number) ?? .null
@@ -207,8 +230,9 @@ extension Scenario {
     try usage.throwIfErrors(.usage)
     return ResolvedRun(
       name: name, parameters: parameters, initial: initial, initialOverrides: initialOverrides,
+      explicitlySet: Set(settings.map(\.target).filter { target in model.parameters.contains { $0.id == target } }),
       equilibrate: model.defaults.equilibrate, start: start, end: end, times: times, options: options,
-      select: output.select, layout: layout, record: record)
+      select: output.select, columns: columns, layout: layout, record: record)
   }
 }
 
@@ -223,13 +247,18 @@ extension ResolvedRun {
   /// scenario's initial values, integrates. Throws only for setup problems; solver failures are
   /// in `Solution.failure`.
   public func simulate(_ ode: ODEModel) throws(PathwayError) -> Solution {
-    let solver = try ODESolver(ode, options: options)
+    let solver = try ODESolver(ode, options: options, outputs: try ode.compileOutputs(columns))
     return try simulate(with: solver)
   }
 
   /// As `simulate(_:)`, reusing a solver (a sweep worker's).
   public func simulate(with solver: ODESolver) throws(PathwayError) -> Solution {
     var state = initial
+    var parameters = self.parameters
+    let ode = solver.ode
+    // Initial assignments, except for what the scenario set explicitly.
+    let kept = Set(initialOverrides.keys.map { ode.stateNames[$0] }).union(explicitlySet)
+    try ode.applyInitialAssignments(parameters: &parameters, state: &state, time: start, keep: kept)
     if let duration = equilibrate {
       state = try solver.equilibrate(parameters, initial: state, duration: duration)
     }

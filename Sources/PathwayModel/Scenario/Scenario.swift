@@ -98,6 +98,9 @@ public struct Scenario: Sendable {
 
   public struct OutputSpec: Sendable, Hashable {
     public var select: [String]?
+    /// Species to report as amounts / as concentrations (others: the model's default).
+    public var amount: [String]?
+    public var concentration: [String]?
     public var layout: String?
     public init() {}
   }
@@ -126,6 +129,8 @@ public struct Scenario: Sendable {
     if let v = solver.hInitial { out.solver.hInitial = v }
     if let v = solver.maxSteps { out.solver.maxSteps = v }
     if let v = output.select { out.output.select = v }
+    if let v = output.amount { out.output.amount = v }
+    if let v = output.concentration { out.output.concentration = v }
     if let v = output.layout { out.output.layout = v }
     return out
   }

@@ -20,6 +20,12 @@ struct Run: ParsableCommand {
   @Option(help: "Columns to write, comma-separated (default: every node, then every assignment).")
   var select: String?
 
+  @Option(help: ArgumentHelp("Species to write as amounts, comma-separated (SBML models; may be empty).", valueName: "ids"))
+  var amount: String?
+
+  @Option(help: ArgumentHelp("Species to write as concentrations, comma-separated (may be empty).", valueName: "ids"))
+  var concentration: String?
+
   @Option(help: "CSV layout: wide or long.")
   var layout: OutputLayout?
 
@@ -36,13 +42,18 @@ struct Run: ParsableCommand {
           .filter { !$0.isEmpty }
       }
       if let layout { cliLayer.output.layout = layout.rawValue }
+      func list(_ text: String?) -> [String]? {
+        text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+      }
+      cliLayer.output.amount = list(amount)
+      cliLayer.output.concentration = list(concentration)
       let scenario = try model.scenario(extra: cliLayer)
       let ode = try ODEModel(model: loaded)
       let run = try scenario.resolve(for: ode)
       let solution = try run.simulate(ode)
 
       let file = try OutputFile(path: output)
-      try CSVWriter.write(solution.trajectory, select: run.select, layout: run.layout, to: file)
+      try CSVWriter.write(solution.trajectory, layout: run.layout, to: file)
       try file.commit()
       if output != "-" {
         var entry: [String: JSONValue] = [

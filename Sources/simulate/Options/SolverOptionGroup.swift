@@ -21,10 +21,10 @@ struct SolverOptionGroup: ParsableArguments {
   @Option(help: ArgumentHelp("The GSL stepper.", valueName: Stepper.allCases.map(\.rawValue).joined(separator: "|")))
   var method: String?
 
-  @Option(help: "Relative tolerance (default 1e-6).")
+  @Option(help: "Relative tolerance (default 1e-8; see README).")
   var rtol: Double?
 
-  @Option(help: "Absolute tolerance (default 1e-8).")
+  @Option(help: "Absolute tolerance (default 1e-12).")
   var atol: Double?
 
   @Option(name: .customLong("max-steps"), help: "Fail after this many steps (default 1000000).")

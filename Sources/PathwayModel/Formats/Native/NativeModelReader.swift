@@ -39,9 +39,25 @@ public enum NativeModelReader {
     if let perturbations = top["perturbations"] {
       model.perturbations = readPerturbations(perturbations, nodes: model.nodes.map(\.id), &bag)
     }
+    checkIdentifiers(model, &bag)
     try bag.throwIfErrors()
     try model.validate()
     return model
+  }
+
+  /// Names a formula of this format can spell: letters, digits, `_` and `.`, not a keyword, and
+  /// not `time` (the simulation time).
+  static func checkIdentifiers(_ model: Model, _ bag: inout DiagnosticBag) {
+    let definitions = model.nodes.map { ($0.id, "node", $0.location) } + model.parameters.map { ($0.id, "parameter", $0.location) }
+      + model.assignments.map { ($0.id, "assignment", $0.location) }
+    for (id, what, location) in definitions {
+      if Model.reservedNames.contains(id) {
+        bag.error(location, "'\(id)' is a reserved name (the simulation time)", notes: ["rename the \(what)"])
+      } else if !isValidIdentifier(id) {
+        bag.error(location, "'\(id)' is not a valid identifier",
+                  notes: ["identifiers start with a letter or '_' and contain letters, digits, '_' and '.'"])
+      }
+    }
   }
 
   static func fileStem(_ path: String) -> String { Paths.stem(of: path) }

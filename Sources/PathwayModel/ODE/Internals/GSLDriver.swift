@@ -14,13 +14,13 @@ public var gslVersion: String {
 /// GSL status codes, as typed values.
 public enum GSLStatus: Equatable, Sendable, CustomStringConvertible {
   case success
-  /// The right-hand side reported a non-finite value or a cancellation. The corresponding GSL status is `Int32(GSL_EBADFUNC)`.
+  /// The right-hand side reported a non-finite value or a cancellation. The corresponding GSL status is `GSL_EBADFUNC`.
   case badFunction
-  /// The step failed or its size fell below machine precision. The corresponding GSL status is `Int32(GSL_FAILURE)`.
+  /// The step failed or its size fell below machine precision. The corresponding GSL status is `GSL_FAILURE`.
   case failure
-  /// The iteration limit was reached. The corresponding GSL status is `Int32(GSL_EMAXITER)`.
+  /// The iteration limit was reached. The corresponding GSL status is `GSL_EMAXITER`.
   case maxIterations
-  /// No progress: the step size underflowed. The corresponding GSL status is `Int32(GSL_ENOPROG)`.
+  /// No progress: the step size underflowed. The corresponding GSL status is `GSL_ENOPROG`.
   case noProgress
   case other(Int32)
 
@@ -38,17 +38,17 @@ public enum GSLStatus: Equatable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .success: return "success"
-    case .badFunction: return "Int32(GSL_EBADFUNC) (the right-hand side failed)"
-    case .failure: return "Int32(GSL_FAILURE) (the step failed)"
-    case .maxIterations: return "Int32(GSL_EMAXITER)"
-    case .noProgress: return "Int32(GSL_ENOPROG) (no progress)"
+    case .badFunction: return "GSL_EBADFUNC (the right-hand side failed)"
+    case .failure: return "GSL_FAILURE (the step failed)"
+    case .maxIterations: return "GSL_EMAXITER"
+    case .noProgress: return "GSL_ENOPROG (no progress)"
     case .other(let code): return "GSL status \(code): " + String(cString: gsl_strerror(code))
     }
   }
 }
 
 /// The right-hand side trampoline: reaches the workspace through `params`; returns
-/// `Int32(GSL_EBADFUNC)` on a non-finite derivative or a cancellation, so that GSL stops at once with
+/// `GSL_EBADFUNC` on a non-finite derivative or a cancellation, so that GSL stops at once with
 /// t and y at their last good values.
 private let rhsTrampoline:
   @convention(c) (Double, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?) -> Int32 = {

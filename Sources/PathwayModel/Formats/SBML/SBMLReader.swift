@@ -1,0 +1,490 @@
+import Foundation
+
+/// Reads SBML Level 3 (Versions 1 and 2) core, and Level 2 Version 4 where it maps one to one,
+/// into a `Model` whose species nodes hold amounts.
+///
+/// Mapping:
+/// - A species' node holds its **amount**. In every formula a species id means what SBML says it
+///   means: its concentration (amount / compartment size) unless `hasOnlySubstanceUnits`; the
+///   reader rewrites the formulas accordingly. Reactions change amounts: dn/dt = Σ stoichiometry ·
+///   rate. A rate rule on a concentration becomes dn/dt = f·V + (n/V)·dV/dt.
+/// - Constant parameters and compartments become parameters; ones changed by rate rules or
+///   events become nodes; assignment rules become assignments; each reaction's kinetic law
+///   becomes an assignment named by the reaction id. Local parameters are renamed
+///   `reaction.parameter`.
+/// - Initial assignments, and initial concentrations (amount = concentration · size), are
+///   evaluated at the start of each run; events keep SBML Level 3 semantics (`Event`).
+///
+/// Unsupported constructs (algebraic rules, fast reactions, `delay`, `rateOf`, `avogadro`,
+/// stoichiometryMath, conversion factors, assigned stoichiometries, packages) are refused by name,
+/// with their line, all at once (exit 65).
+public enum SBMLReader {
+  public static func read(path: String) throws(PathwayError) -> Model {
+    let data = try InputFile.readData(path)
+    return try read(data: data, file: path)
+  }
+
+  public static func read(data: Data, file: String) throws(PathwayError) -> Model {
+    let root = try XMLTreeReader.parse(data, file: file)
+    var importer = Importer(file: file)
+    return try importer.run(root)
+  }
+
+  /// Every unsupported construct of the document, one diagnostic each (empty when supported).
+  public static func unsupportedConstructs(path: String) throws(PathwayError) -> [Diagnostic] {
+    let root = try XMLTreeReader.parse(try InputFile.readData(path), file: path)
+    var importer = Importer(file: path)
+    return importer.unsupported(root)
+  }
+}
+
+private struct Importer {
+  let file: String
+  var bag = DiagnosticBag()
+  var math: MathMLConverter
+  var level = 3
+  var version = 2
+
+  init(file: String) {
+    self.file = file
+    self.math = MathMLConverter(file: file)
+  }
+
+  // MARK: - Unsupported constructs
+
+  static let corePrefix = "http://www.sbml.org/sbml/level"
+  static let mathNamespace = "http://www.w3.org/1998/Math/MathML"
+
+  /// Collects every construct this reader refuses, with its location.
+  mutating func unsupported(_ root: XMLNode) -> [Diagnostic] {
+    var found: [Diagnostic] = []
+    func refuse(_ node: XMLNode, _ construct: String, _ reason: String) {
+      found.append(Diagnostic(.error, at: node.location(file), "unsupported SBML construct: \(construct) (\(reason))"))
+    }
+    // Packages: any element in a namespace other than core, MathML or XHTML (notes).
+    var packages = Set<String>()
+    func walk(_ node: XMLNode, inMath: Bool, inAnnotation: Bool) {
+      let annotation = inAnnotation || node.name == "annotation" || node.name == "notes"
+      if !annotation && !node.namespace.isEmpty && !node.namespace.hasPrefix(Self.corePrefix)
+        && node.namespace != Self.mathNamespace && node.namespace != "http://www.w3.org/1999/xhtml"
+      {
+        let package = node.namespace.split(separator: "/").dropLast(2).last.map(String.init) ?? node.namespace
+        if packages.insert(package).inserted {
+          refuse(node, "the '\(package)' package", "only SBML core is supported")
+        }
+      }
+      if !annotation {
+        switch node.name {
+        case "algebraicRule": refuse(node, "algebraicRule", "algebraic constraints need a DAE solver")
+        case "stoichiometryMath": refuse(node, "stoichiometryMath", "stoichiometries must be numbers")
+        case "reaction" where node.attributes["fast"] == "true":
+          refuse(node, "fast reaction '\(node.attributes["id"] ?? "")'", "fast reactions need an algebraic solver")
+        case "csymbol":
+          if let name = MathMLConverter.unsupportedSymbols[node.attributes["definitionURL"] ?? ""] {
+            refuse(node, "the '\(name)' csymbol", "not supported")
+          }
+        default: break
+        }
+        if node.attributes["conversionFactor"] != nil && (node.name == "model" || node.name == "species") {
+          refuse(node, "conversionFactor on <\(node.name)>", "conversion factors are not supported")
+        }
+      }
+      for child in node.children { walk(child, inMath: inMath || node.name == "math", inAnnotation: annotation) }
+    }
+    walk(root, inMath: false, inAnnotation: false)
+    // Species references whose stoichiometry can change (assigned by rules, events or initial assignments).
+    if let model = root.child("model") {
+      var referenceIDs: [String: XMLNode] = [:]
+      for reaction in model.list("listOfReactions", "reaction") {
+        for list in ["listOfReactants", "listOfProducts"] {
+          for reference in reaction.list(list, "speciesReference") {
+            if let id = reference.attributes["id"] { referenceIDs[id] = reference }
+          }
+        }
+      }
+      let targets =
+        model.list("listOfRules", "assignmentRule").compactMap { $0.attributes["variable"] }
+        + model.list("listOfRules", "rateRule").compactMap { $0.attributes["variable"] }
+        + model.list("listOfInitialAssignments", "initialAssignment").compactMap { $0.attributes["symbol"] }
+        + model.list("listOfEvents", "event").flatMap { $0.list("listOfEventAssignments", "eventAssignment") }
+        .compactMap { $0.attributes["variable"] }
+      for target in Set(targets) {
+        if let reference = referenceIDs[target] {
+          refuse(reference, "assigned stoichiometry of '\(target)'", "stoichiometries must be constant numbers")
+        }
+      }
+    }
+    return found
+  }
+
+  // MARK: - Import
+
+  mutating func run(_ root: XMLNode) throws(PathwayError) -> Model {
+    guard root.name == "sbml" else {
+      throw PathwayError(.invalidInput, at: root.location(file), "not an SBML document (root element <\(root.name)>)")
+    }
+    level = Int(root.attributes["level"] ?? "") ?? 0
+    version = Int(root.attributes["version"] ?? "") ?? 0
+    guard (level == 3 && (1...2).contains(version)) || (level == 2 && version == 4) else {
+      throw PathwayError(
+        .invalidInput, at: root.location(file),
+        "unsupported SBML level \(level) version \(version)", notes: ["this reader takes Level 3 Versions 1–2 and Level 2 Version 4"])
+    }
+    let refused = unsupported(root)
+    if !refused.isEmpty { throw PathwayError(.invalidInput, refused) }
+    guard let modelNode = root.child("model") else {
+      throw PathwayError(.invalidInput, at: root.location(file), "the SBML document has no <model>")
+    }
+    return try importModel(modelNode)
+  }
+
+  func location(_ node: XMLNode) -> SourceLocation { node.location(file) }
+
+  func bool(_ node: XMLNode, _ attribute: String, default value: Bool) -> Bool {
+    guard let text = node.attributes[attribute] else { return value }
+    return text == "true" || text == "1"
+  }
+
+  mutating func double(_ node: XMLNode, _ attribute: String) -> Double? {
+    guard let text = node.attributes[attribute] else { return nil }
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    switch trimmed.uppercased() {
+    case "INF", "+INF": return .infinity
+    case "-INF": return -.infinity
+    case "NAN": return .nan
+    default: break
+    }
+    guard let v = Double(trimmed) else {
+      bag.error(location(node), "attribute \(attribute)=\"\(text)\" is not a number")
+      return nil
+    }
+    return v
+  }
+
+  mutating func mathOf(_ node: XMLNode, what: String) throws(PathwayError) -> Expr? {
+    guard let m = node.child("math") else { return nil }
+    return try math.convertMath(m)
+  }
+
+  private struct SpeciesRecord {
+    var id: String
+    var compartment: String
+    var amountOnly: Bool
+    var boundary: Bool
+    var constant: Bool
+    var node: XMLNode
+  }
+
+  mutating func importModel(_ model: XMLNode) throws(PathwayError) -> Model {
+    var result = Model(name: model.attributes["id"] ?? model.attributes["name"] ?? Paths.stem(of: file), source: file)
+    result.description = model.attributes["name"] ?? ""
+
+    // Function definitions (inlined wherever they are called), in dependency order.
+    var pendingFunctions = model.list("listOfFunctionDefinitions", "functionDefinition")
+    while !pendingFunctions.isEmpty {
+      var progress = false
+      var lastError: PathwayError? = nil
+      var remaining: [XMLNode] = []
+      for definition in pendingFunctions {
+        guard let id = definition.attributes["id"], let m = definition.child("math") else {
+          throw PathwayError(.invalidInput, at: location(definition), "a function definition needs an id and <math>")
+        }
+        do {
+          let (parameters, body) = try math.lambda(m)
+          math.functions[id] = (parameters, body)
+          progress = true
+        } catch {
+          lastError = error
+          remaining.append(definition)
+        }
+      }
+      if !progress { throw lastError! }
+      pendingFunctions = remaining
+    }
+
+    // Symbols.
+    var compartments: [String: (node: XMLNode, constant: Bool, size: Double?, dimensions: Double)] = [:]
+    var compartmentOrder: [String] = []
+    for c in model.list("listOfCompartments", "compartment") {
+      guard let id = c.attributes["id"] else { bag.error(location(c), "a compartment needs an id"); continue }
+      let dimensions = double(c, "spatialDimensions") ?? 3
+      let constant = bool(c, "constant", default: true)
+      compartments[id] = (c, constant, double(c, "size") ?? double(c, "volume"), dimensions)
+      compartmentOrder.append(id)
+    }
+    var species: [SpeciesRecord] = []
+    for s in model.list("listOfSpecies", "species") {
+      guard let id = s.attributes["id"], let compartment = s.attributes["compartment"] else {
+        bag.error(location(s), "a species needs an id and a compartment")
+        continue
+      }
+      if compartments[compartment] == nil {
+        bag.error(location(s), "species '\(id)' is in an unknown compartment '\(compartment)'")
+        continue
+      }
+      species.append(
+        SpeciesRecord(
+          id: id, compartment: compartment, amountOnly: bool(s, "hasOnlySubstanceUnits", default: false),
+          boundary: bool(s, "boundaryCondition", default: false), constant: bool(s, "constant", default: false), node: s))
+    }
+    var parameters: [(id: String, node: XMLNode, value: Double?, constant: Bool)] = []
+    for p in model.list("listOfParameters", "parameter") {
+      guard let id = p.attributes["id"] else { bag.error(location(p), "a parameter needs an id"); continue }
+      parameters.append((id, p, double(p, "value"), bool(p, "constant", default: level == 2)))
+    }
+    try bag.throwIfErrors()
+
+    // Rules and event targets decide which symbols are states.
+    var assignmentRules: [(variable: String, expr: Expr, node: XMLNode)] = []
+    var rateRules: [String: (expr: Expr, node: XMLNode)] = [:]
+    for rule in model.child("listOfRules")?.children ?? [] {
+      guard let variable = rule.attributes["variable"] else { continue }
+      guard let expr = try mathOf(rule, what: rule.name) else {
+        bag.error(location(rule), "the \(rule.name) for '\(variable)' has no math")
+        continue
+      }
+      if rule.name == "assignmentRule" { assignmentRules.append((variable, expr, rule)) }
+      if rule.name == "rateRule" { rateRules[variable] = (expr, rule) }
+    }
+    let assignedByRule = Set(assignmentRules.map(\.variable))
+    var eventTargets = Set<String>()
+    for event in model.list("listOfEvents", "event") {
+      for a in event.list("listOfEventAssignments", "eventAssignment") {
+        if let v = a.attributes["variable"] { eventTargets.insert(v) }
+      }
+    }
+
+    // Concentration rewriting: a species id in math means amount / size unless hasOnlySubstanceUnits.
+    var concentrationOf: [String: Expr] = [:]
+    for s in species where !s.amountOnly {
+      concentrationOf[s.id] = .binary(.divide, .variable(s.id), .variable(s.compartment))
+    }
+    var localNames: [String: String] = [:]
+    func rewrite(_ e: Expr) -> Expr {
+      e.substituting { name in
+        if let local = localNames[name] { return .variable(local) }
+        return concentrationOf[name]
+      }
+    }
+    func parsed(_ e: Expr, _ node: XMLNode) -> ParsedExpression {
+      ParsedExpression(
+        expr: e, text: e.description, origin: location(node),
+        references: e.variables.map { .init(name: $0, location: location(node)) })
+    }
+    /// An expression in concentration units, as an amount for species `s`.
+    func asAmount(_ e: Expr, species s: SpeciesRecord) -> Expr {
+      if s.amountOnly { return e }
+      return .binary(.multiply, e, .variable(s.compartment))
+    }
+
+    // Reactions: kinetic laws as assignments named by the reaction, stoichiometries per species.
+    var reactionRates: [(id: String, expr: Expr, node: XMLNode)] = []
+    var change: [String: [(stoichiometry: Double, reaction: String)]] = [:]
+    for reaction in model.list("listOfReactions", "reaction") {
+      guard let id = reaction.attributes["id"] else { bag.error(location(reaction), "a reaction needs an id"); continue }
+      localNames = [:]
+      if let law = reaction.child("kineticLaw") {
+        let locals = law.list("listOfLocalParameters", "localParameter") + law.list("listOfParameters", "parameter")
+        for local in locals {
+          guard let localID = local.attributes["id"] else { continue }
+          let qualified = "\(id).\(localID)"
+          localNames[localID] = qualified
+          result.parameters.append(
+            Parameter(id: qualified, value: double(local, "value") ?? .nan, description: "local parameter of \(id)",
+                      location: location(local)))
+        }
+        if let expr = try mathOf(law, what: "kineticLaw") {
+          reactionRates.append((id, rewrite(expr), law))
+        } else {
+          bag.error(location(law), "the kinetic law of '\(id)' has no math")
+        }
+      } else {
+        reactionRates.append((id, .zero, reaction))
+      }
+      localNames = [:]
+      for (list, sign) in [("listOfReactants", -1.0), ("listOfProducts", 1.0)] {
+        for reference in reaction.list(list, "speciesReference") {
+          guard let s = reference.attributes["species"] else { continue }
+          guard species.contains(where: { $0.id == s }) else {
+            bag.error(location(reference), "reaction '\(id)' refers to an unknown species '\(s)'")
+            continue
+          }
+          let stoichiometry = double(reference, "stoichiometry") ?? 1
+          change[s, default: []].append((sign * stoichiometry, id))
+          // A species reference's id names its (constant) stoichiometry in formulas.
+          if let referenceID = reference.attributes["id"] {
+            result.parameters.append(
+              Parameter(id: referenceID, value: stoichiometry, description: "stoichiometry of \(s) in \(id)",
+                        location: location(reference)))
+          }
+        }
+      }
+      for modifier in reaction.list("listOfModifiers", "modifierSpeciesReference") {
+        if let s = modifier.attributes["species"], !species.contains(where: { $0.id == s }) {
+          bag.error(location(modifier), "reaction '\(id)' has an unknown modifier '\(s)'")
+        }
+      }
+    }
+
+    // Nodes and parameters.
+    var nodes: [Node] = []
+    var assignments: [Assignment] = []
+    var initialAssignments: [InitialAssignment] = []
+    func rateOfSize(_ c: String) -> Expr {
+      if let rule = rateRules[c] { return rewrite(rule.expr) }
+      return .zero
+    }
+    for id in compartmentOrder {
+      let c = compartments[id]!
+      let size = c.size ?? 1
+      if assignedByRule.contains(id) { continue }
+      if rateRules[id] != nil || eventTargets.contains(id) || !c.constant {
+        nodes.append(Node(id: id, description: "compartment", initial: size, rate: parsed(rateOfSize(id), c.node), location: location(c.node)))
+      } else {
+        result.parameters.append(Parameter(id: id, value: size, description: "compartment size", location: location(c.node)))
+      }
+    }
+    for s in species {
+      let c = compartments[s.compartment]!
+      var initial = 0.0
+      if let amount = double(s.node, "initialAmount") {
+        initial = amount
+      } else if let concentration = double(s.node, "initialConcentration") {
+        // amount = concentration × size, evaluated when the run starts (the size may be assigned).
+        initial = concentration * (c.size ?? 1)
+        initialAssignments.append(
+          InitialAssignment(
+            target: s.id, expression: parsed(.binary(.multiply, .number(concentration), .variable(s.compartment)), s.node),
+            location: location(s.node)))
+      }
+      if assignedByRule.contains(s.id) { continue }
+      var rate: Expr = .zero
+      if let rule = rateRules[s.id] {
+        let f = rewrite(rule.expr)
+        if s.amountOnly {
+          rate = f
+        } else {
+          // n = [S]·V: dn/dt = d[S]/dt·V + [S]·dV/dt.
+          let dV = rateOfSize(s.compartment)
+          rate = .binary(.multiply, f, .variable(s.compartment))
+          if dV != .zero {
+            rate = .binary(.add, rate, .binary(.multiply, .binary(.divide, .variable(s.id), .variable(s.compartment)), dV))
+          }
+        }
+      } else if !s.boundary && !s.constant {
+        for (stoichiometry, reaction) in change[s.id] ?? [] {
+          let term: Expr = stoichiometry == 1 ? .variable(reaction) : .binary(.multiply, .number(stoichiometry), .variable(reaction))
+          rate = rate == .zero ? term : .binary(.add, rate, term)
+        }
+      }
+      nodes.append(
+        Node(id: s.id, description: "species in \(s.compartment)", initial: initial, rate: parsed(rate, s.node), location: location(s.node)))
+      result.species.append(SpeciesInfo(id: s.id, compartment: s.compartment, reportsAmount: s.amountOnly))
+    }
+    for s in species where assignedByRule.contains(s.id) {
+      result.species.append(SpeciesInfo(id: s.id, compartment: s.compartment, reportsAmount: s.amountOnly))
+    }
+    for p in parameters {
+      if assignedByRule.contains(p.id) { continue }
+      if rateRules[p.id] != nil || eventTargets.contains(p.id) || !p.constant {
+        nodes.append(
+          Node(id: p.id, description: "parameter", initial: p.value ?? .nan, rate: parsed(rateOfSize(p.id), p.node), location: location(p.node)))
+      } else {
+        result.parameters.append(Parameter(id: p.id, value: p.value ?? .nan, location: location(p.node)))
+      }
+    }
+    // Assignment rules (species in amounts), then reaction rates.
+    for rule in assignmentRules {
+      var expr = rewrite(rule.expr)
+      if let s = species.first(where: { $0.id == rule.variable }) { expr = asAmount(expr, species: s) }
+      assignments.append(Assignment(id: rule.variable, expression: parsed(expr, rule.node), location: location(rule.node)))
+    }
+    for (id, expr, node) in reactionRates {
+      assignments.append(Assignment(id: id, expression: parsed(expr, node), description: "rate of reaction \(id)", location: location(node)))
+    }
+    // Rate rules on symbols that are neither species, compartments nor parameters.
+    let known = Set(compartmentOrder + species.map(\.id) + parameters.map(\.id))
+    for (variable, rule) in rateRules where !known.contains(variable) {
+      bag.error(location(rule.node), "a rate rule for an unknown symbol '\(variable)'")
+    }
+
+    // Initial assignments (species in amounts).
+    for ia in model.list("listOfInitialAssignments", "initialAssignment") {
+      guard let symbol = ia.attributes["symbol"], let e = try mathOf(ia, what: "initialAssignment") else {
+        bag.error(location(ia), "an initial assignment needs a symbol and math")
+        continue
+      }
+      var expr = rewrite(e)
+      if let s = species.first(where: { $0.id == symbol }) { expr = asAmount(expr, species: s) }
+      initialAssignments.removeAll { $0.target == symbol }
+      initialAssignments.append(InitialAssignment(target: symbol, expression: parsed(expr, ia), location: location(ia)))
+    }
+
+    // Events.
+    var events: [Event] = []
+    for (index, event) in model.list("listOfEvents", "event").enumerated() {
+      let id = event.attributes["id"] ?? "event\(index + 1)"
+      // Level 3 Version 2 allows an event without a trigger (or without trigger math): it never fires.
+      guard let triggerNode = event.child("trigger"), let trigger = try mathOf(triggerNode, what: "trigger") else {
+        bag.warning(location(event), "event '\(id)' has no trigger; it never fires")
+        continue
+      }
+      var e = Event(
+        id: id, trigger: parsed(rewrite(trigger), triggerNode),
+        initialValue: bool(triggerNode, "initialValue", default: true),
+        persistent: bool(triggerNode, "persistent", default: true),
+        useValuesFromTriggerTime: bool(event, "useValuesFromTriggerTime", default: true),
+        assignments: [], location: location(event))
+      if let delayNode = event.child("delay"), let delay = try mathOf(delayNode, what: "delay") {
+        e.delay = parsed(rewrite(delay), delayNode)
+      }
+      if let priorityNode = event.child("priority"), let priority = try mathOf(priorityNode, what: "priority") {
+        e.priority = parsed(rewrite(priority), priorityNode)
+      }
+      for a in event.list("listOfEventAssignments", "eventAssignment") {
+        guard let variable = a.attributes["variable"] else { continue }
+        guard let value = try mathOf(a, what: "eventAssignment") else { continue }
+        // A concentration becomes an amount with the compartment size at execution time.
+        let s = species.first(where: { $0.id == variable })
+        let multiplier = s.flatMap { $0.amountOnly ? nil : $0.compartment }
+        e.assignments.append(EventAssignment(target: variable, expression: parsed(rewrite(value), a), multiplier: multiplier))
+      }
+      events.append(e)
+    }
+
+    try bag.throwIfErrors()
+    result.nodes = nodes
+    result.assignments = assignments
+    result.initialAssignments = initialAssignments
+    result.events = events
+    // Names in formulas: check them here, with the XML line of the formula.
+    let defined = Set(result.identifiers + [Expr.timeName])
+    func check(_ e: ParsedExpression, _ what: String) {
+      for name in e.expr.variables where !defined.contains(name) {
+        bag.error(
+          e.origin, "unknown identifier '\(name)' in \(what)",
+          notes: didYouMean(name, among: result.identifiers).map { [$0] } ?? [])
+      }
+    }
+    for a in result.assignments { check(a.expression, "the math of '\(a.id)'") }
+    for n in result.nodes { if let r = n.rate { check(r, "the rate of '\(n.id)'") } }
+    for ia in result.initialAssignments { check(ia.expression, "the initial assignment of '\(ia.target)'") }
+    for e in result.events {
+      check(e.trigger, "the trigger of event '\(e.id)'")
+      e.delay.map { check($0, "the delay of event '\(e.id)'") }
+      e.priority.map { check($0, "the priority of event '\(e.id)'") }
+      for a in e.assignments {
+        check(a.expression, "an assignment of event '\(e.id)'")
+        if !result.nodes.contains(where: { $0.id == a.target }) {
+          bag.error(a.expression.origin, "event '\(e.id)' assigns to '\(a.target)', which is constant or unknown")
+        }
+      }
+    }
+    for ia in result.initialAssignments where !defined.contains(ia.target) {
+      bag.error(ia.location, "initial assignment to an unknown symbol '\(ia.target)'")
+    }
+    try bag.throwIfErrors()
+    try result.validate()
+    return result
+  }
+}

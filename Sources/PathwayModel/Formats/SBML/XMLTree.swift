@@ -1,0 +1,112 @@
+import Foundation
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// A parsed XML element with its namespace, attributes, children, text and source position.
+final class XMLNode {
+  let name: String
+  let namespace: String
+  let attributes: [String: String]
+  var children: [XMLNode] = []
+  var text = ""
+  /// The text between children: segment i precedes child i (MathML `<sep/>` splits numbers).
+  var segments: [String] = [""]
+  let line: Int
+  let column: Int
+
+  init(name: String, namespace: String, attributes: [String: String], line: Int, column: Int) {
+    self.name = name
+    self.namespace = namespace
+    self.attributes = attributes
+    self.line = line
+    self.column = column
+  }
+
+  func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
+  func children(_ name: String) -> [XMLNode] { children.filter { $0.name == name } }
+  /// The children of `<listOfX>` for a list name.
+  func list(_ listName: String, _ itemName: String) -> [XMLNode] {
+    child(listName)?.children(itemName) ?? []
+  }
+
+  func location(_ file: String) -> SourceLocation { SourceLocation(file: file, line: line, column: column) }
+}
+
+/// Parses XML into `XMLNode`s with FoundationXML's SAX parser (no outside dependency). External
+/// entities are never resolved; malformed XML is a located error (exit 65).
+enum XMLTreeReader {
+  static func parse(_ data: Data, file: String, maximumDepth: Int = 10_000) throws(PathwayError) -> XMLNode {
+    let delegate = Delegate(maximumDepth: maximumDepth)
+    let parser = XMLParser(data: data)
+    parser.shouldProcessNamespaces = true
+    parser.shouldResolveExternalEntities = false
+    parser.delegate = delegate
+    let ok = parser.parse()
+    if let problem = delegate.problem {
+      throw PathwayError(.invalidInput, at: SourceLocation(file: file, line: problem.line, column: problem.column), problem.message)
+    }
+    if !ok || delegate.root == nil {
+      let error = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "no root element"
+      throw PathwayError(
+        .invalidInput, at: SourceLocation(file: file, line: max(1, parser.lineNumber), column: max(1, parser.columnNumber)),
+        "malformed XML: \(error)")
+    }
+    return delegate.root!
+  }
+
+  private final class Delegate: NSObject, XMLParserDelegate {
+    var stack: [XMLNode] = []
+    var root: XMLNode?
+    var problem: (line: Int, column: Int, message: String)?
+    let maximumDepth: Int
+
+    init(maximumDepth: Int) { self.maximumDepth = maximumDepth }
+
+    func parser(
+      _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+      attributes: [String: String] = [:]
+    ) {
+      if stack.count >= maximumDepth {
+        problem = (parser.lineNumber, parser.columnNumber, "XML nested deeper than \(maximumDepth) elements")
+        parser.abortParsing()
+        return
+      }
+      let node = XMLNode(
+        name: elementName, namespace: namespaceURI ?? "", attributes: attributes, line: parser.lineNumber,
+        column: parser.columnNumber)
+      if let parent = stack.last {
+        parent.children.append(node)
+        parent.segments.append("")
+      } else {
+        root = node
+      }
+      stack.append(node)
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+      _ = stack.popLast()
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+      guard let node = stack.last else { return }
+      node.text += string
+      node.segments[node.segments.count - 1] += string
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+      stack.last?.text += String(decoding: CDATABlock, as: UTF8.self)
+    }
+
+    func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {
+      problem = (parser.lineNumber, parser.columnNumber, "XML entity declarations are not accepted (entity '\(name)')")
+      parser.abortParsing()
+    }
+
+    func parser(_ parser: XMLParser, foundExternalEntityDeclarationWithName name: String, publicID: String?, systemID: String?) {
+      problem = (parser.lineNumber, parser.columnNumber, "external XML entities are not accepted (entity '\(name)')")
+      parser.abortParsing()
+    }
+  }
+}
