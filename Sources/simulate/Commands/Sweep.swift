@@ -39,7 +39,7 @@ struct Sweep: ParsableCommand {
     help: ArgumentHelp("A swept quantity; repeat for several.", valueName: "id=lin:a:b:n|id=log:a:b:n|id=list:v1,v2"))
   var parameters: [String] = []
 
-  @Option(help: ArgumentHelp("How runs are chosen (default grid).", valueName: Sampling.allCases.map(\.rawValue).joined(separator: "|")))
+  @Option(help: "How runs are chosen (default grid).")
   var sampling: Sampling?
 
   @Option(help: "Runs (lhs, sobol, random), trajectories (morris) or base points (saltelli: N·(d + 2) runs).")
@@ -93,7 +93,7 @@ struct Sweep: ParsableCommand {
   enum FailurePolicy: String, EnumerableFlag {
     case keepGoing, failFast
     static func help(for value: FailurePolicy) -> ArgumentHelp? {
-      value == .keepGoing ? "Record a failed run and go on (default)." : "Stop at the first failed run."
+      value == .keepGoing ? "Record a failed run and go on." : "Stop at the first failed run; the rest become not_run."
     }
   }
 
