@@ -213,6 +213,37 @@ struct SweepCommandTests {
     #expect(try folder.text("cut/runs.csv") == folder.text("whole/runs.csv"))
   }
 
+  @Test("SBML initial assignments follow a swept parameter; a swept initial value overrides them")
+  func initialAssignments() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    // x has no reaction; its initial amount is 2·k.
+    try write(
+      """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <sbml xmlns="http://www.sbml.org/sbml/level3/version1/core" level="3" version="1">
+        <model id="ia">
+          <listOfCompartments><compartment id="c" size="1" constant="true"/></listOfCompartments>
+          <listOfSpecies><species id="x" compartment="c" initialAmount="0" hasOnlySubstanceUnits="true"
+            boundaryCondition="false" constant="false"/></listOfSpecies>
+          <listOfParameters><parameter id="k" value="1" constant="true"/></listOfParameters>
+          <listOfInitialAssignments><initialAssignment symbol="x"><math xmlns="http://www.w3.org/1998/Math/MathML">
+            <apply><times/><cn>2</cn><ci>k</ci></apply></math></initialAssignment></listOfInitialAssignments>
+        </model>
+      </sbml>
+      """, to: folder.file("ia.xml"))
+    let swept = try simulate(
+      ["sweep", "ia.xml", "--param", "k=list:1,2,3", "--t-end", "1", "--metric", "final(x)", "--metric", "final(k)", "--seed", "1",
+       "-q", "-o", "k"], in: folder.path)
+    #expect(swept.status == 0, "\(swept.stderr)")
+    #expect(Self.table(try folder.text("k/runs.csv")).rows.map { [$0[3], $0[5], $0[6]] } == [["1", "2", "1"], ["2", "4", "2"], ["3", "6", "3"]])
+    let initial = try simulate(
+      ["sweep", "ia.xml", "--param", "x=list:5,7", "--t-end", "1", "--metric", "final(x)", "--seed", "1", "-q", "-o", "x"],
+      in: folder.path)
+    #expect(initial.status == 0, "\(initial.stderr)")
+    #expect(Self.table(try folder.text("x/runs.csv")).rows.map { $0[5] } == ["5", "7"])
+  }
+
   @Test("Usage and output errors")
   func errors() throws {
     let folder = try Folder()

@@ -251,8 +251,12 @@ extension ResolvedRun {
     return try simulate(with: solver)
   }
 
-  /// As `simulate(_:)`, reusing a solver (a sweep worker's).
-  public func simulate(with solver: ODESolver) throws(PathwayError) -> Solution {
+  /// As `simulate(_:)`, reusing a solver (a sweep worker's). `equilibrated`, when given, stands
+  /// in for `solver.equilibrate` (a sweep worker's cache of equilibrated states).
+  public func simulate(
+    with solver: ODESolver,
+    equilibrated: ((RunParameters, [Double], Double) throws(PathwayError) -> [Double])? = nil
+  ) throws(PathwayError) -> Solution {
     var state = initial
     var parameters = self.parameters
     let ode = solver.ode
@@ -260,7 +264,11 @@ extension ResolvedRun {
     let kept = Set(initialOverrides.keys.map { ode.stateNames[$0] }).union(explicitlySet)
     try ode.applyInitialAssignments(parameters: &parameters, state: &state, time: start, keep: kept)
     if let duration = equilibrate {
-      state = try solver.equilibrate(parameters, initial: state, duration: duration)
+      if let equilibrated {
+        state = try equilibrated(parameters, state, duration)
+      } else {
+        state = try solver.equilibrate(parameters, initial: state, duration: duration)
+      }
     }
     for (s, value) in initialOverrides { state[s] = value }
     return solver.solve(parameters, initial: state, start: start, end: end, times: times)

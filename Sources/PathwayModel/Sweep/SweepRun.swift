@@ -18,14 +18,36 @@ public final class SweepSetup: Sendable {
   /// Trajectory columns written by `--save-trajectories` (the scenario's selection, or all).
   public let trajectoryColumns: [Int]
   public let trajectoryNames: [String]
+  /// The compiled output columns of every run: the selection, then the metrics' variables.
+  public let outputPlan: OutputPlan
+  /// Swept parameters: initial assignments leave them at their swept value.
+  public let sweptParameters: Set<String>
 
   /// Resolves `scenario` and the spec's targets and metrics against `ode`. Unknown names and
   /// out-of-range values are usage errors (exit 64) when they come from the command line, and
   /// located errors (exit 65) when a sweep or scenario file wrote them.
   public init(ode: ODEModel, scenario: Scenario, spec: SweepSpec) throws(PathwayError) {
     self.ode = ode
-    let base = try scenario.resolve(for: ode)
+    // The output columns: the scenario's selection (or every node and assignment), then the
+    // variables metrics need that it leaves out; resolved as `run` resolves its columns.
+    let selection = try scenario.resolve(for: ode)
+    let selected = selection.columns.map(\.name)
+    var measured = scenario
+    let known = Set(ode.model.nodes.map(\.id) + ode.assignmentNames + ode.model.parameters.map(\.id))
+    var extra: [String] = []
+    for text in spec.metrics {
+      if case .success(let metric) = Metric.parse(text), known.contains(metric.variable), !selected.contains(metric.variable),
+        !extra.contains(metric.variable)
+      {
+        extra.append(metric.variable)
+      }
+    }
+    let outputs = selected + extra
+    measured.output.select = outputs
+    var base = extra.isEmpty ? selection : try measured.resolve(for: ode)
+    base.record = selection.record
     self.base = base
+    self.outputPlan = try ode.compileOutputs(base.columns)
     var usage = DiagnosticBag()
     var located = DiagnosticBag()
     func report(_ location: SourceLocation?, _ message: String, notes: [String] = []) {
@@ -45,7 +67,6 @@ public final class SweepSetup: Sendable {
         targets.append(target)
       }
     }
-    let outputs = ode.model.nodes.map(\.id) + ode.assignmentNames
     var metrics: [Metric] = []
     var columns: [Int] = []
     var extraTimes: [Double] = []
@@ -54,7 +75,7 @@ public final class SweepSetup: Sendable {
       guard let column = outputs.firstIndex(of: metric.variable) else {
         report(
           nil, "unknown variable '\(metric.variable)' in the metric '\(text)'",
-          notes: (didYouMean(metric.variable, among: outputs).map { [$0] } ?? []) + ["metrics take nodes and assignments"])
+          notes: (didYouMean(metric.variable, among: outputs).map { [$0] } ?? []) + ["metrics take nodes, assignments and parameters"])
         continue
       }
       if let t = metric.requiredTime {
@@ -70,12 +91,14 @@ public final class SweepSetup: Sendable {
     try usage.throwIfErrors(.usage)
     self.plan = SweepPlan(spec)
     self.targets = targets
+    self.sweptParameters = Set(zip(spec.dimensions, targets).compactMap { d, t in
+      if case .parameter = t { return d.target } else { return nil }
+    })
     self.metrics = metrics
     self.metricColumns = columns
     self.times = Array(Set(base.times + extraTimes)).sorted()
-    let selected = base.select ?? outputs
     self.trajectoryNames = selected
-    self.trajectoryColumns = selected.map { outputs.firstIndex(of: $0)! }
+    self.trajectoryColumns = Array(selected.indices)
   }
 
   /// The metrics a sweep measures when none are given: `final(X)` of each selected output, or
@@ -146,7 +169,7 @@ public final class SweepWorker {
 
   public init(_ setup: SweepSetup) throws(PathwayError) {
     self.setup = setup
-    self.solver = try ODESolver(setup.ode, options: setup.base.options)
+    self.solver = try ODESolver(setup.ode, options: setup.base.options, outputs: setup.outputPlan)
   }
 
   /// Runs `run`. `keepTrajectory` keeps the time course in the record. Solver failures become
@@ -158,24 +181,23 @@ public final class SweepWorker {
     var record = RunRecord(
       run: run, values: values, seed: plan.seed(of: run), status: .ok,
       metrics: [Double](repeating: .nan, count: setup.metrics.count))
-    let base = setup.base
-    var parameters = base.parameters
-    var overrides = base.initialOverrides
+    var run = setup.base
+    run.times = setup.times
+    run.explicitlySet.formUnion(setup.sweptParameters)
     for (target, value) in zip(setup.targets, values) {
-      target.apply(value, to: &parameters, initialOverrides: &overrides, in: setup.ode)
+      target.apply(value, to: &run.parameters, initialOverrides: &run.initialOverrides, in: setup.ode)
     }
-    var state = base.initial
-    if let duration = base.equilibrate {
-      do {
-        state = try equilibrated(parameters, initial: state, duration: duration)
-      } catch {
-        record.status = solver.workspace.cancelled ? .notRun : .failed("equilibration")
-        record.wallSeconds = seconds(since: clock)
-        return record
+    let solution: Solution
+    do {
+      solution = try run.simulate(with: solver) { (parameters, state, duration) throws(PathwayError) in
+        try self.equilibrated(parameters, initial: state, duration: duration)
       }
+    } catch {
+      let equilibrating = error.diagnostics.first?.message.hasPrefix("equilibrating") == true
+      record.status = solver.workspace.cancelled ? .notRun : .failed(equilibrating ? "equilibration" : "setup")
+      record.wallSeconds = seconds(since: clock)
+      return record
     }
-    for (s, value) in overrides { state[s] = value }
-    let solution = solver.solve(parameters, initial: state, start: base.start, end: base.end, times: setup.times)
     record.statistics = solution.statistics
     if let failure = solution.failure {
       record.status = failure.reason == .cancelled ? .notRun : .failed(failure.code)
