@@ -14,8 +14,8 @@ python3 "$shared/tools/sbml_check.py" -j "${JOBS:-2}" -q --timeout 120 \
   --cmd "$bin run {model} --t-end {end} --steps {steps} --select {variables} --amount {amount} --concentration {concentration} -o {out}" \
   --cases "$shared/reference/sbml-test-suite/cases" > "$log" || true
 grep -E "tier[12]:|passed, " "$log" >&2
-tier1=$(grep -oE "tier1: [0-9]+/" "$log" | grep -oE "[0-9]+" | head -1)
-tier2=$(grep -oE "tier2: [0-9]+/" "$log" | grep -oE "[0-9]+" | head -1)
+tier1=$(sed -nE 's/.*tier1: ([0-9]+)\/.*/\1/p' "$log" | head -1)
+tier2=$(sed -nE 's/.*tier2: ([0-9]+)\/.*/\1/p' "$log" | head -1)
 status=0
 if [ "${tier1:-0}" -lt 560 ]; then echo "SBML Test Suite tier 1: ${tier1:-0}/560, below 560" >&2; status=1; fi
 if [ "${tier2:-0}" -lt 215 ]; then echo "SBML Test Suite tier 2: ${tier2:-0}/219, below 215" >&2; status=1; fi
