@@ -52,7 +52,12 @@ private struct Importer {
 
   // MARK: - Unsupported constructs
 
-  static let corePrefix = "http://www.sbml.org/sbml/level"
+  /// Core namespaces: `…/level3/version1/core`, `…/level3/version2/core`, `…/level2/version4`
+  /// (a package's namespace starts the same way and ends with its own name and version).
+  static func isCore(_ namespace: String) -> Bool {
+    namespace.hasPrefix("http://www.sbml.org/sbml/level")
+      && (namespace.hasSuffix("/core") || namespace.hasPrefix("http://www.sbml.org/sbml/level2/"))
+  }
   static let mathNamespace = "http://www.w3.org/1998/Math/MathML"
 
   /// Collects every construct this reader refuses, with its location.
@@ -65,10 +70,11 @@ private struct Importer {
     var packages = Set<String>()
     func walk(_ node: XMLNode, inMath: Bool, inAnnotation: Bool) {
       let annotation = inAnnotation || node.name == "annotation" || node.name == "notes"
-      if !annotation && !node.namespace.isEmpty && !node.namespace.hasPrefix(Self.corePrefix)
+      if !annotation && !node.namespace.isEmpty && !Self.isCore(node.namespace)
         && node.namespace != Self.mathNamespace && node.namespace != "http://www.w3.org/1999/xhtml"
       {
-        let package = node.namespace.split(separator: "/").dropLast(2).last.map(String.init) ?? node.namespace
+        // http://www.sbml.org/sbml/level3/version1/comp/version1 → comp
+        let package = node.namespace.split(separator: "/").dropLast().last.map(String.init) ?? node.namespace
         if packages.insert(package).inserted {
           refuse(node, "the '\(package)' package", "only SBML core is supported")
         }
@@ -267,9 +273,23 @@ private struct Importer {
       }
     }
     func parsed(_ e: Expr, _ node: XMLNode) -> ParsedExpression {
-      ParsedExpression(
+      // Each name is located at its first <ci> inside the element (names the reader introduced,
+      // such as a compartment for a concentration, at the element itself).
+      var ciLocations: [String: SourceLocation] = [:]
+      func scan(_ n: XMLNode) {
+        if n.name == "ci" {
+          let name = n.text.trimmingCharacters(in: .whitespacesAndNewlines)
+          if ciLocations[name] == nil { ciLocations[name] = location(n) }
+        }
+        n.children.forEach(scan)
+      }
+      scan(node)
+      return ParsedExpression(
         expr: e, text: e.description, origin: location(node),
-        references: e.variables.map { .init(name: $0, location: location(node)) })
+        references: e.variables.map { name in
+          let local = localNames.first { $0.value == name }?.key
+          return .init(name: name, location: ciLocations[name] ?? local.flatMap { ciLocations[$0] } ?? location(node))
+        })
     }
     /// An expression in concentration units, as an amount for species `s`.
     func asAmount(_ e: Expr, species s: SpeciesRecord) -> Expr {
@@ -462,7 +482,7 @@ private struct Importer {
     func check(_ e: ParsedExpression, _ what: String) {
       for name in e.expr.variables where !defined.contains(name) {
         bag.error(
-          e.origin, "unknown identifier '\(name)' in \(what)",
+          e.references.first { $0.name == name }?.location ?? e.origin, "unknown identifier '\(name)' in \(what)",
           notes: didYouMean(name, among: result.identifiers).map { [$0] } ?? [])
       }
     }

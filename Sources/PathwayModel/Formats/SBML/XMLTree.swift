@@ -99,6 +99,13 @@ enum XMLTreeReader {
       stack.last?.text += String(decoding: CDATABlock, as: UTF8.self)
     }
 
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+      if problem == nil {
+        let message = (parseError as NSError).localizedDescription
+        problem = (max(1, parser.lineNumber), max(1, parser.columnNumber), "malformed XML: \(message)")
+      }
+    }
+
     func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {
       problem = (parser.lineNumber, parser.columnNumber, "XML entity declarations are not accepted (entity '\(name)')")
       parser.abortParsing()

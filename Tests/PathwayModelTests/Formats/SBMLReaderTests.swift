@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+@testable import PathwayModel
+
+@Suite("SBML reader")
+struct SBMLReaderTests {
+  static func document(_ body: String, extraNamespaces: String = "") -> String {
+    """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" \(extraNamespaces)level="3" version="2">
+      <model id="m">
+    \(body)
+      </model>
+    </sbml>
+    """
+  }
+
+  static let decay = document("""
+        <listOfCompartments>
+          <compartment id="C" spatialDimensions="3" size="2" constant="true"/>
+        </listOfCompartments>
+        <listOfSpecies>
+          <species id="S" compartment="C" initialConcentration="3" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+        </listOfSpecies>
+        <listOfParameters>
+          <parameter id="k" value="0.5" constant="true"/>
+        </listOfParameters>
+        <listOfReactions>
+          <reaction id="R" reversible="false">
+            <listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/></listOfReactants>
+            <kineticLaw>
+              <math xmlns="http://www.w3.org/1998/Math/MathML">
+                <apply><times/><ci> C </ci><ci> k </ci><ci> S </ci></apply>
+              </math>
+            </kineticLaw>
+          </reaction>
+        </listOfReactions>
+        <listOfEvents>
+          <event id="E" useValuesFromTriggerTime="true">
+            <trigger initialValue="true" persistent="true">
+              <math xmlns="http://www.w3.org/1998/Math/MathML">
+                <apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time"> t </csymbol><cn> 1 </cn></apply>
+              </math>
+            </trigger>
+            <delay><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 0.5 </cn></math></delay>
+            <listOfEventAssignments>
+              <eventAssignment variable="S">
+                <math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 3 </cn></math>
+              </eventAssignment>
+            </listOfEventAssignments>
+          </event>
+        </listOfEvents>
+    """)
+
+  func read(_ text: String) throws -> Model {
+    try SBMLReader.read(data: Data(text.utf8), file: "m.xml")
+  }
+
+  @Test("species hold amounts, formulas see concentrations, and a delayed event resets the species")
+  func amountsAndEvents() throws {
+    let m = try read(Self.decay)
+    let ode = try ODEModel(model: m)
+    var scenario = Scenario()
+    scenario.time.end = 3
+    scenario.time.grid = .times([0, 1, 1.5, 2, 3])
+    scenario.output.select = ["S"]
+    scenario.output.concentration = ["S"]
+    scenario.solver.rtol = 1e-10
+    scenario.solver.atol = 1e-14
+    let run = try scenario.resolve(for: ode)
+    let s = try run.simulate(ode)
+    #expect(s.failure == nil)
+    let c = try #require(s.trajectory.column("S"))
+    // d[S]/dt = −k[S]·C/C… the kinetic law C·k·[S] is in amount/time, so d[S]/dt = −k[S].
+    expectClose(c[0], 3, absolute: 1e-12, "[S](0)")
+    expectClose(c[1], 3 * exp(-0.5), relative: 1e-8, "[S](1)")
+    // The event triggers at t = 1 and executes at 1.5: the row at 1.5 shows the reset value.
+    expectClose(c[2], 3, relative: 1e-8, "[S](1.5)")
+    expectClose(c[3], 3 * exp(-0.25), relative: 1e-8, "[S](2)")
+    scenario.output.concentration = nil
+    scenario.output.amount = ["S"]
+    let amounts = try scenario.resolve(for: ode).simulate(ode)
+    expectClose(try #require(amounts.trajectory.column("S"))[0], 6, absolute: 1e-12, "amount = concentration × size")
+  }
+
+  @Test("malformed XML is a located error (exit 65)")
+  func malformed() {
+    let error = pathwayError { _ = try read("<sbml level=\"3\" version=\"2\">\n  <model id=\"m\">\n  </modl>\n</sbml>") }
+    #expect(error?.exitCode == 65)
+    #expect(error?.diagnostics.first?.location?.line == 3)
+    #expect(error?.diagnostics.first?.message.hasPrefix("malformed XML") == true)
+  }
+
+  @Test("a kinetic law naming an undefined id names it, with the line")
+  func undefinedIdentifier() {
+    let text = Self.decay.replacingOccurrences(of: "<ci> k </ci>", with: "<ci> kk </ci>")
+    let error = pathwayError { _ = try read(text) }
+    #expect(error?.exitCode == 65)
+    let d = error?.diagnostics.first
+    #expect(d?.message == "unknown identifier 'kk' in the math of 'R'")
+    #expect(d?.location?.line == 18)
+    #expect(d?.notes.first?.contains("'k'") == true)
+  }
+
+  @Test("unsupported constructs are refused by name, all at once")
+  func unsupported() throws {
+    let text = Self.document(
+      """
+          <listOfParameters><parameter id="x" value="1" constant="false"/></listOfParameters>
+          <listOfRules>
+            <algebraicRule><math xmlns="http://www.w3.org/1998/Math/MathML"><ci> x </ci></math></algebraicRule>
+          </listOfRules>
+          <listOfReactions>
+            <reaction id="R" reversible="false" fast="true"/>
+          </listOfReactions>
+          <comp:listOfSubmodels/>
+      """, extraNamespaces: "xmlns:comp=\"http://www.sbml.org/sbml/level3/version1/comp/version1\" comp:required=\"true\" ")
+    let error = pathwayError { _ = try read(text) }
+    #expect(error?.exitCode == 65)
+    let messages = error?.diagnostics.map(\.message) ?? []
+    #expect(messages.contains { $0.contains("algebraicRule") })
+    #expect(messages.contains { $0.contains("fast reaction 'R'") })
+    #expect(messages.contains { $0.contains("'comp' package") })
+    #expect(error?.diagnostics.allSatisfy { $0.location?.line != nil } == true)
+    let delay = Self.decay.replacingOccurrences(
+      of: "<ci> k </ci>", with: "<apply><csymbol encoding=\"text\" definitionURL=\"http://www.sbml.org/sbml/symbols/delay\"> delay </csymbol><ci> S </ci><cn> 1 </cn></apply>")
+    let delayError = pathwayError { _ = try read(delay) }
+    #expect(delayError?.diagnostics.first?.message.contains("'delay' csymbol") == true)
+  }
+
+  @Test("an SBML id may be named like a keyword or 'time'")
+  func keywordIdentifiers() throws {
+    let text = Self.document("""
+        <listOfParameters>
+          <parameter id="time" value="2" constant="false"/>
+          <parameter id="true" value="3" constant="true"/>
+        </listOfParameters>
+        <listOfRules>
+          <assignmentRule variable="time">
+            <math xmlns="http://www.w3.org/1998/Math/MathML">
+              <apply><times/><ci> true </ci><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time"> t </csymbol></apply>
+            </math>
+          </assignmentRule>
+        </listOfRules>
+    """)
+    let m = try read(text)
+    let ode = try ODEModel(model: m)
+    var scenario = Scenario()
+    scenario.time.end = 2
+    scenario.time.grid = .steps(2)
+    scenario.output.select = ["time", "true"]
+    let s = try scenario.resolve(for: ode).simulate(ode)
+    #expect(s.trajectory.column("time") == [0, 3, 6])
+    #expect(s.trajectory.column("true") == [3, 3, 3])
+  }
+}
