@@ -16,6 +16,35 @@ public struct Scenario: Sendable {
   public var time: TimeSpec
   public var solver: SolverSpec
   public var output: OutputSpec
+  /// The model the scenario is written for (`model:`, resolved against the scenario's folder).
+  public var modelPath: String?
+  /// Expected behaviours (`expect:`), checked by `simulate check`.
+  public var expectations: [ExpectationSpec] = []
+  /// Settings for Boolean runs (`boolean:`): doses and timings in synchronous steps.
+  public var boolean: BooleanSpec?
+
+  /// An expectation as written, with where it is.
+  public struct ExpectationSpec: Sendable {
+    public var id: String
+    public var text: String
+    public var location: SourceLocation?
+    /// Maps offsets in `text` to file locations.
+    public var locator: (@Sendable (Int) -> SourceLocation?)?
+    public init(id: String, text: String, location: SourceLocation?, locator: (@Sendable (Int) -> SourceLocation?)? = nil) {
+      self.id = id
+      self.text = text
+      self.location = location
+      self.locator = locator
+    }
+  }
+
+  /// Boolean-mode overrides.
+  public struct BooleanSpec: Sendable, Hashable {
+    /// Stimuli in synchronous steps; they replace the scenario's for these inputs.
+    public var inputs: [InputStimulus] = []
+    public var maxSteps: Int?
+    public init() {}
+  }
 
   public init(name: String = "", description: String = "") {
     self.name = name
@@ -132,6 +161,17 @@ public struct Scenario: Sendable {
     if let v = output.amount { out.output.amount = v }
     if let v = output.concentration { out.output.concentration = v }
     if let v = output.layout { out.output.layout = v }
+    if let v = modelPath { out.modelPath = v }
+    out.expectations += expectations
+    if let v = boolean {
+      var merged = out.boolean ?? BooleanSpec()
+      for entry in v.inputs {
+        merged.inputs.removeAll { $0.input == entry.input }
+        merged.inputs.append(entry)
+      }
+      if let m = v.maxSteps { merged.maxSteps = m }
+      out.boolean = merged
+    }
     return out
   }
 

@@ -4,8 +4,8 @@
 /// `Scenario.resolve(for:)`.
 public enum ScenarioReader {
   public static let topLevelKeys = [
-    "scenario", "name", "description", "inputs", "perturbations", "parameters", "initial", "time", "solver",
-    "output", "notes", "references",
+    "scenario", "name", "description", "model", "inputs", "perturbations", "parameters", "initial", "time", "solver",
+    "output", "expect", "boolean", "notes", "references",
   ]
 
   public static func read(path: String) throws(PathwayError) -> Scenario {
@@ -46,6 +46,30 @@ public enum ScenarioReader {
         }
       }
     }
+    if let model = top["model"], let path = model.string(&bag, what: "model") {
+      let directory = Paths.directory(of: file)
+      scenario.modelPath = path.hasPrefix("/") || directory.isEmpty ? path : directory + "/" + path
+    }
+    if let expect = top["expect"], !expect.isNull {
+      scenario.expectations = readExpectations(expect, stem: NativeModelReader.fileStem(file), &bag)
+    }
+    if let boolean = top["boolean"], let fields = boolean.mapping(&bag, what: "boolean") {
+      fields.checkKeys(["inputs", "max_steps"], in: "boolean", &bag)
+      var spec = Scenario.BooleanSpec()
+      if let inputs = fields["inputs"], !inputs.isNull, let entries = inputs.mapping(&bag, what: "boolean.inputs") {
+        for (input, location, value) in entries {
+          if let stimulus = readStimulus(value, input: input, &bag) {
+            spec.inputs.append(.init(input: input, stimulus: stimulus, location: location))
+          }
+        }
+      }
+      if let v = fields["max_steps"], let n = v.number(&bag, what: "boolean.max_steps") {
+        if n >= 1, n == n.rounded(), n < 1e12 { spec.maxSteps = Int(n) } else {
+          bag.error(v.location, "boolean.max_steps must be a whole number ≥ 1")
+        }
+      }
+      scenario.boolean = spec
+    }
     if let time = top["time"] { scenario.time = readTime(time, &bag) }
     if let solver = top["solver"] { scenario.solver = readSolver(solver, &bag) }
     if let output = top["output"], let fields = output.mapping(&bag, what: "output") {
@@ -61,6 +85,31 @@ public enum ScenarioReader {
     }
     try bag.throwIfErrors()
     return scenario
+  }
+
+  // MARK: - Expectations
+
+  /// `expect:` is a list; each item is the expectation text, or `{id: …, check: …}`.
+  static func readExpectations(_ value: YAMLValue, stem: String, _ bag: inout DiagnosticBag) -> [Scenario.ExpectationSpec] {
+    guard let items = value.sequence(&bag, what: "expect") else { return [] }
+    var out: [Scenario.ExpectationSpec] = []
+    for (index, item) in items.enumerated() {
+      let defaultID = "\(stem)#\(index + 1)"
+      if item.scalar != nil {
+        guard let text = item.string(&bag, what: "an expectation") else { continue }
+        out.append(.init(id: defaultID, text: text, location: item.location, locator: item.scalarLocator()))
+        continue
+      }
+      guard let fields = item.mapping(&bag, what: "an expectation") else { continue }
+      fields.checkKeys(["id", "check", "note"], in: "an expectation", &bag)
+      guard let check = fields["check"], let text = check.string(&bag, what: "check") else {
+        bag.error(item.location, "an expectation given as a mapping needs 'check: …'")
+        continue
+      }
+      let id = fields["id"].flatMap { $0.string(&bag, what: "id") } ?? defaultID
+      out.append(.init(id: id, text: text, location: check.location, locator: check.scalarLocator()))
+    }
+    return out
   }
 
   // MARK: - Stimuli

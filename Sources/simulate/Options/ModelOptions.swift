@@ -19,6 +19,11 @@ struct ModelOptions: ParsableArguments {
 
   /// Reads the scenario files and layers them, `--set` last.
   func scenario(extra: Scenario? = nil) throws(PathwayError) -> Scenario {
+    try Self.layered(scenarios: scenarios, settings: settings, extra: extra)
+  }
+
+  /// Scenario files layered in order, then `extra`, then `--set id=value` settings.
+  static func layered(scenarios: [String], settings: [String], extra: Scenario? = nil) throws(PathwayError) -> Scenario {
     var layers: [Scenario] = []
     for path in scenarios { layers.append(try ScenarioReader.read(path: path)) }
     if let extra { layers.append(extra) }

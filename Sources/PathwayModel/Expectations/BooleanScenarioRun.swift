@@ -1,0 +1,102 @@
+/// A scenario run as a synchronous Boolean network, with the semantics of `BIOLOGY.md` §0:
+///
+/// 1. The **reference attractor**: from the model's initial values (inputs at their baseline,
+///    `initial ≥ 0.5`), iterate synchronously until a state repeats; the run starts from the
+///    first state of that attractor (its fixed point, or its cycle in update order).
+/// 2. The scenario: its perturbations pin nodes; each input follows its stimulus with time counted
+///    in **synchronous steps** (a dose ≥ 0.5 is ON; `boolean: {inputs: …}` in the scenario file
+///    overrides the ODE doses and timings for this mode). The input bits of state k are the
+///    stimulus at step k, and state k + 1 is the update of state k.
+/// 3. After the last change of any stimulus, iterate until a state repeats: the cycle is the
+///    scenario's attractor, and a readout is a node's average over it.
+public struct BooleanScenarioResult: Sendable {
+  public var names: [String]
+  /// Time average of each node over the attractor cycle.
+  public var averages: [Double]
+  /// The attractor's states in update order.
+  public var cycle: [BooleanState]
+  /// The step at which the attractor was first entered.
+  public var entryStep: Int
+
+  public func average(of name: String) -> Double? {
+    names.firstIndex(of: name).map { averages[$0] }
+  }
+}
+
+public enum BooleanScenarioRun {
+  /// Runs `scenario` on `model`'s logical rules. Throws for unknown names (exit 65 located in the
+  /// scenario file, 64 from the command line) and when no attractor is found in `maxSteps` steps.
+  public static func run(
+    model: Model, network base: BooleanNetwork? = nil, scenario: Scenario, maxSteps: Int = 1_000_000
+  ) throws(PathwayError) -> BooleanScenarioResult {
+    let network: BooleanNetwork
+    if let base { network = base } else { network = try BooleanNetwork(model: model) }
+    let n = network.count
+    // 1. The reference attractor.
+    let reference = try attractor(from: network.initialState, network: network, inputs: { _, state in state }, maxSteps: maxSteps)
+    var state = reference.cycle[0]
+
+    // 2. Pins and stimuli.
+    let (pins, _) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: model)
+    let pinned = network.pinned(pins)
+    var stimuli: [Int: Stimulus] = [:]
+    var bag = DiagnosticBag()
+    for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
+      guard let i = model.nodeIndex(entry.input), model.nodes[i].isInput else {
+        bag.error(
+          entry.location, "unknown input '\(entry.input)'",
+          notes: didYouMean(entry.input, among: model.nodes.filter(\.isInput).map(\.id)).map { [$0] } ?? [])
+        continue
+      }
+      stimuli[i] = entry.stimulus
+    }
+    try bag.throwIfErrors()
+    let freeInputs = stimuli.keys.filter { pins[$0] == nil }.sorted()
+    func applyInputs(_ step: Int, _ s: BooleanState) -> BooleanState {
+      var out = s
+      for i in freeInputs { out[i] = stimuli[i]!.value(at: Double(step)) >= 0.5 }
+      return out
+    }
+    state = applyInputs(0, state)
+    for (i, value) in pins { state[i] = value }
+    // The protocol: until the last change of a stimulus.
+    var lastChange = 0
+    for i in freeInputs {
+      if let last = stimuli[i]!.breakpoints(from: -1, to: Double(maxSteps)).last { lastChange = max(lastChange, Int(last.rounded(.up))) }
+    }
+    var step = 0
+    while step < lastChange {
+      state = applyInputs(step + 1, pinned.successor(of: state))
+      step += 1
+    }
+    // 3. The attractor under constant inputs.
+    let result = try attractor(from: state, network: pinned, inputs: { _, s in s }, maxSteps: maxSteps)
+    var averages = [Double](repeating: 0, count: n)
+    for s in result.cycle {
+      for i in 0..<n where s[i] { averages[i] += 1 }
+    }
+    for i in 0..<n { averages[i] /= Double(result.cycle.count) }
+    return BooleanScenarioResult(names: network.names, averages: averages, cycle: result.cycle, entryStep: step + result.entry)
+  }
+
+  /// Iterates from `start` until a state repeats; the cycle in update order and the step at
+  /// which it was entered.
+  static func attractor(
+    from start: BooleanState, network: BooleanNetwork, inputs: (Int, BooleanState) -> BooleanState, maxSteps: Int
+  ) throws(PathwayError) -> (cycle: [BooleanState], entry: Int) {
+    var seen: [BooleanState: Int] = [:]
+    var trajectory: [BooleanState] = []
+    var state = start
+    for step in 0...maxSteps {
+      if let first = seen[state] {
+        return (Array(trajectory[first...]), first)
+      }
+      seen[state] = step
+      trajectory.append(state)
+      state = inputs(step + 1, network.successor(of: state))
+    }
+    throw PathwayError(
+      .simulationFailed, "no attractor reached within \(maxSteps) synchronous steps",
+      notes: ["the network's transient is longer than the step limit"])
+  }
+}

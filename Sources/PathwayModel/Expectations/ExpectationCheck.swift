@@ -1,0 +1,219 @@
+import Foundation
+
+/// The outcome of one expectation.
+public struct ExpectationResult: Sendable {
+  public var id: String
+  public var text: String
+  public var passed: Bool
+  /// Each readout with its value, in order of appearance.
+  public var readouts: [(name: String, value: Double)]
+  public var left: Double
+  public var right: Double
+  public var comparison: Expectation.Comparison
+  /// The tolerance of `≈`, if any.
+  public var tolerance: Double?
+
+  /// `id PASS text | readouts | left op right`.
+  public var line: String {
+    let f = { (v: Double) in v.isFinite ? String(format: "%.4g", v) : formatNumber(v) }
+    var bound: String
+    if comparison == .approximately, let tolerance {
+      bound = "|\(f(left)) − \(f(right))| = \(f(abs(left - right))) ≤ \(f(tolerance))"
+    } else {
+      bound = "\(f(left)) \(comparison.rawValue) \(f(right))"
+    }
+    if !passed { bound += " is false" }
+    let observed = readouts.map { "\($0.name) = \(f($0.value))" }.joined(separator: ", ")
+    return "\(id) \(passed ? "PASS" : "FAIL") \(text) | \(observed) | \(bound)"
+  }
+}
+
+/// Runs the expectations of scenario files: each scenario referenced (by an expectation's own
+/// file, or `in NAME`) runs once per mode it is read in, with its output grid extended by every
+/// time a readout asks for.
+public final class ExpectationChecker {
+  struct LoadedScenario {
+    var path: String
+    var scenario: Scenario
+    var modelPath: String
+  }
+
+  private let defaultModel: String?
+  private var models: [String: (model: Model, ode: ODEModel)] = [:]
+  private var scenarios: [String: LoadedScenario] = [:]
+  private var odeRuns: [String: Trajectory] = [:]
+  private var booleanRuns: [String: BooleanScenarioResult] = [:]
+
+  /// - Parameter defaultModel: the model for scenario files that do not name one (`model:`).
+  public init(defaultModel: String?) {
+    self.defaultModel = defaultModel
+  }
+
+  private func model(at path: String) throws(PathwayError) -> (model: Model, ode: ODEModel) {
+    if let cached = models[path] { return cached }
+    let model = try ModelLoader.load(path)
+    let ode = try ODEModel(model: model)
+    models[path] = (model, ode)
+    return (model, ode)
+  }
+
+  private func load(_ path: String) throws(PathwayError) -> LoadedScenario {
+    if let cached = scenarios[path] { return cached }
+    let scenario = try ScenarioReader.read(path: path)
+    guard let modelPath = scenario.modelPath ?? defaultModel else {
+      throw PathwayError(
+        .usage, "\(path): the scenario names no model",
+        notes: ["add 'model: path/to/model.yaml' to the scenario, or give the model first: simulate check MODEL FILES…"])
+    }
+    let loaded = LoadedScenario(path: path, scenario: scenario, modelPath: modelPath)
+    scenarios[path] = loaded
+    return loaded
+  }
+
+  /// The file a readout's `in NAME` refers to: `NAME.yaml` (or `.yml`) in the folder of `from`.
+  private func reference(_ name: String, from path: String, at location: SourceLocation?) throws(PathwayError) -> String {
+    let directory = Paths.directory(of: path)
+    for ext in ["yaml", "yml"] {
+      let candidate = (directory.isEmpty ? "" : directory + "/") + name + "." + ext
+      if FileManager.default.fileExists(atPath: candidate) { return candidate }
+    }
+    let siblings = ((try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? [])
+      .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.map { Paths.stem(of: $0) }
+    throw PathwayError(
+      .invalidInput, at: location, "no scenario '\(name)' beside \(Paths.lastComponent(of: path))",
+      notes: didYouMean(name, among: siblings).map { [$0] } ?? [])
+  }
+
+  /// Validates a scenario file against its model (names, times, solver options) without running it.
+  public func validate(_ file: String) throws(PathwayError) {
+    let loaded = try load(file)
+    let (_, ode) = try model(at: loaded.modelPath)
+    var scenario = loaded.scenario
+    if scenario.time.end == nil { scenario.time.end = (scenario.time.start ?? 0) + 1 }
+    _ = try scenario.resolve(for: ode)
+  }
+
+  /// Checks the expectations of `files`, in order. Throws for invalid files (exit 65/66) and
+  /// setup problems; failed expectations are results, not errors.
+  public func check(files: [String]) throws(PathwayError) -> [ExpectationResult] {
+    // Parse every expectation first, so that each scenario runs once with every time it needs.
+    var parsed: [(file: String, expectation: Expectation)] = []
+    var bag = DiagnosticBag()
+    var timesNeeded: [String: Set<Double>] = [:]
+    for file in files {
+      let loaded = try load(file)
+      let (model, _) = try model(at: loaded.modelPath)
+      let units = Self.timeUnits(model.timeUnit)
+      for spec in loaded.scenario.expectations {
+        do {
+          let expectation = try ExpectationParser.parse(
+            spec.text, id: spec.id, location: spec.location, locator: spec.locator, timeUnits: units)
+          for readout in expectation.readouts {
+            let target = try readout.scenario.map { name throws(PathwayError) in try reference(name, from: file, at: readout.location) } ?? file
+            if case .at(let t, _) = readout.kind { timesNeeded[target, default: []].insert(t) }
+          }
+          parsed.append((file, expectation))
+        } catch {
+          bag.append(contentsOf: error.diagnostics)
+        }
+      }
+    }
+    try bag.throwIfErrors()
+
+    var results: [ExpectationResult] = []
+    for (file, expectation) in parsed {
+      var observed: [(name: String, value: Double)] = []
+      var values: [Expectation.Readout: Double] = [:]
+      for readout in expectation.readouts where values[readout] == nil {
+        let target = try readout.scenario.map { name throws(PathwayError) in try reference(name, from: file, at: readout.location) } ?? file
+        let value = try self.value(of: readout, in: target, times: timesNeeded[target] ?? [])
+        values[readout] = value
+        observed.append((readout.description, value))
+      }
+      let left = expectation.left.evaluate { values[$0] ?? .nan }
+      let right = expectation.right.evaluate { values[$0] ?? .nan }
+      var tolerance: Double? = nil
+      let passed: Bool
+      switch expectation.comparison {
+      case .less: passed = left < right
+      case .lessEqual: passed = left <= right
+      case .greater: passed = left > right
+      case .greaterEqual: passed = left >= right
+      case .equal: passed = left == right
+      case .approximately:
+        if case .plusMinus(_, let t) = expectation.right { tolerance = t.evaluate { values[$0] ?? .nan } }
+        passed = abs(left - right) <= (tolerance ?? 0)
+      }
+      results.append(
+        ExpectationResult(
+          id: expectation.id, text: expectation.text, passed: passed, readouts: observed, left: left, right: right,
+          comparison: expectation.comparison, tolerance: tolerance))
+    }
+    return results
+  }
+
+  private func value(of readout: Expectation.Readout, in path: String, times: Set<Double>) throws(PathwayError) -> Double {
+    let loaded = try load(path)
+    let (model, ode) = try model(at: loaded.modelPath)
+    if readout.isBoolean {
+      let result: BooleanScenarioResult
+      if let cached = booleanRuns[path] {
+        result = cached
+      } else {
+        result = try BooleanScenarioRun.run(model: model, scenario: loaded.scenario, maxSteps: loaded.scenario.boolean?.maxSteps ?? 1_000_000)
+        booleanRuns[path] = result
+      }
+      guard let v = result.average(of: readout.variable) else {
+        throw PathwayError(
+          .invalidInput, at: readout.location, "unknown node '\(readout.variable)'",
+          notes: didYouMean(readout.variable, among: result.names).map { [$0] } ?? [])
+      }
+      return v
+    }
+    let trajectory: Trajectory
+    if let cached = odeRuns[path] {
+      trajectory = cached
+    } else {
+      var scenario = loaded.scenario
+      scenario.output.select = nil
+      // The run writes a row at every time a readout needs, beside its own grid.
+      var run = try scenario.resolve(for: ode)
+      if let last = times.max(), last > run.end {
+        throw PathwayError(
+          .invalidInput, at: readout.location,
+          "\(readout.description) is after the end of '\(Paths.stem(of: path))' (t = \(formatNumber(run.end)))")
+      }
+      run.times = Array(Set(run.times).union(times.filter { $0 >= run.start })).sorted()
+      let solution = try run.simulate(ode)
+      if let failure = solution.failure {
+        throw PathwayError(.simulationFailed, "\(Paths.stem(of: path)): \(failure)")
+      }
+      trajectory = solution.trajectory
+      odeRuns[path] = trajectory
+    }
+    guard let column = trajectory.names.firstIndex(of: readout.variable) else {
+      throw PathwayError(
+        .invalidInput, at: readout.location, "unknown readout '\(readout.variable)'",
+        notes: didYouMean(readout.variable, among: trajectory.names).map { [$0] } ?? [])
+    }
+    let values = (0..<trajectory.rowCount).map { trajectory.value(row: $0, column: column) }
+    switch readout.kind {
+    case .maximum: return values.max() ?? .nan
+    case .minimum: return values.min() ?? .nan
+    case .at(let t, _):
+      guard let row = trajectory.times.firstIndex(where: { abs($0 - t) <= 1e-9 * max(1, abs(t)) }) else { return .nan }
+      return values[row]
+    case .attractor: return .nan
+    }
+  }
+
+  /// Converts `value unit` into model time units, for models whose time unit is s, min, h or d.
+  static func timeUnits(_ modelUnit: String?) -> ExpectationParser.TimeUnits {
+    let seconds: [String: Double] = ["s": 1, "second": 1, "seconds": 1, "min": 60, "minute": 60, "minutes": 60,
+                                     "h": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400]
+    return { value, unit in
+      guard let modelUnit, let base = seconds[modelUnit], let factor = seconds[unit] else { return nil }
+      return value * factor / base
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+@testable import PathwayModel
+
+@Suite("Expectations")
+struct ExpectationTests {
+  func parse(_ text: String, unit: String? = "h") throws -> PathwayModel.Expectation {
+    try ExpectationParser.parse(
+      text, id: "x", location: PathwayModel.SourceLocation(file: "s.yaml", line: 3, column: 5),
+      timeUnits: ExpectationChecker.timeUnits(unit))
+  }
+
+  @Test("readouts, times and arithmetic parse as written")
+  func grammar() throws {
+    let e = try parse("OCN at 21d >= 3 * OCN at 21d in B1-BMP2 - 0.1")
+    #expect(e.comparison == .greaterEqual)
+    #expect(e.readouts.map(\.description) == ["OCN at 21d", "OCN at 21d in B1-BMP2"])
+    if case .readout(let r) = e.left, case .at(let t, _) = r.kind { #expect(t == 504) } else { Issue.record("left is not a readout") }
+    #expect(e.right.evaluate { $0.scenario == nil ? 1 : 0.5 } == 3 * 0.5 - 0.1)
+    let times = try ["A at 72h > 0", "A at d3 > 0", "A at 4320 min > 0", "A at 3 d > 0", "A at 72 > 0"].map { try parse($0) }
+    for t in times {
+      if case .readout(let r) = t.left, case .at(let v, _) = r.kind { #expect(v == 72, "\(t.text)") }
+    }
+    let approximate = try parse("bCat at 1d ≈ 0.34 ± 0.05")
+    #expect(approximate.comparison == .approximately)
+    let extremum = try parse("ALP at 3d >= max(ALP at 3d in a, ALP at 3d in b-c) - 0.03")
+    #expect(extremum.readouts.count == 3)
+    #expect(try parse("max Runx2 < 0.02").readouts.first?.kind == .maximum)
+    #expect(try parse("OCN attractor == 1").readouts.first?.isBoolean == true)
+    #expect(try parse("A at 1d ≥ 2 × B at 1d").comparison == .greaterEqual)
+  }
+
+  @Test("mistakes are located, with a hint")
+  func errors() {
+    let noWhen = pathwayError { _ = try parse("OCN > 1") }
+    #expect(noWhen?.diagnostics.first?.message.contains("needs to say when") == true)
+    #expect(noWhen?.diagnostics.first?.location?.column == 5)
+    let noComparison = pathwayError { _ = try parse("OCN at 21d") }
+    #expect(noComparison?.diagnostics.first?.message.hasPrefix("expected a comparison") == true)
+    let noUnit = pathwayError { _ = try parse("OCN at 21d > 1", unit: nil) }
+    #expect(noUnit?.exitCode == 65)
+    let noTolerance = pathwayError { _ = try parse("OCN at 21d ≈ 1") }
+    #expect(noTolerance?.diagnostics.first?.message.contains("tolerance") == true)
+  }
+
+  @Test("scenario files: ODE and Boolean readouts, cross-scenario comparisons, PASS and FAIL")
+  func check() throws {
+    let dir = NSTemporaryDirectory() + "expectations-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try """
+      time_unit: h
+      nodes:
+        u: {kind: input}
+        A: {rule: u, tau: 1}
+        B: {rule: A & !C, tau: 2}
+        C: {rule: B, tau: 24}
+      """.write(toFile: dir + "/m.yaml", atomically: true, encoding: .utf8)
+    try """
+      model: m.yaml
+      inputs: {u: 0}
+      time: {end: 48, dt: 12}
+      expect:
+        - max A < 0.01
+      """.write(toFile: dir + "/off.yaml", atomically: true, encoding: .utf8)
+    try """
+      model: m.yaml
+      inputs: {u: 1}
+      boolean:
+        inputs: {u: {dose: 1, pulse: [0, 1]}}
+      time: {end: 48, dt: 12}
+      expect:
+        - A at 1d ≈ 1 ± 1e-6
+        - A at 1d > 10 * A at 1d in off + 0.5
+        - B attractor == 0
+        - A at 30h > 2
+      """.write(toFile: dir + "/on.yaml", atomically: true, encoding: .utf8)
+    let results = try ExpectationChecker(defaultModel: nil).check(files: [dir + "/off.yaml", dir + "/on.yaml"])
+    #expect(results.map(\.passed) == [true, true, true, true, false])
+    #expect(results.map(\.id) == ["off#1", "on#1", "on#2", "on#3", "on#4"])
+    // 30 h is not on the 12-h grid: the run gains a row there.
+    #expect(abs(results[4].left - (1 - exp(-30.0))) < 1e-6)
+    #expect(results[4].line.contains("FAIL"))
+    // The one-step pulse leaves the Boolean network at rest: A returns to 0, so B is 0.
+  }
+}
