@@ -57,7 +57,7 @@ struct Check: ParsableCommand {
         if scenario.time.end == nil { scenario.time.end = (scenario.time.start ?? 0) + 1 }
         _ = try scenario.resolve(for: ode)
         let inputs = loaded.nodes.filter(\.isInput).count
-        printError(
+        print(
           "ok: \(loaded.name): \(loaded.nodes.count) nodes (\(inputs) inputs), \(loaded.parameters.count) parameters, "
             + "\(loaded.assignments.count) assignments; \(scenarios.count) layered scenario file(s) valid")
       }
