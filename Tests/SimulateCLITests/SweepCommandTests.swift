@@ -244,6 +244,39 @@ struct SweepCommandTests {
     #expect(Self.table(try folder.text("x/runs.csv")).rows.map { $0[5] } == ["5", "7"])
   }
 
+  @Test("A knockout sweep: all singles and pairs, attractor counts and on(X); shards merge")
+  func knockoutSweep() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    // A toggle switch with a readout: synchronously, fixed points 100 and 010 and the cycle
+    // 110 ↔ 001, so on(C) = (0 + 0 + ½)/3. Pinning A or B leaves one fixed point.
+    try write("targets, factors\nA, !B\nB, !A\nC, A & B\n", to: folder.file("toggle.bnet"))
+    let arguments = [
+      "sweep", "toggle.bnet", "--knockouts", "A,B", "--overexpressions", "A", "--metric", "on(C)", "--seed", "1", "--no-wall-time", "-q",
+    ]
+    let result = try simulate(arguments + ["-o", "ko"], in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    let (header, rows) = Self.table(try folder.text("ko/runs.csv"))
+    #expect(
+      header == [
+        "run_id", "shard", "seed", "knockout", "overexpress", "status", "attractors", "fixed_points", "cycles", "complex", "on(C)",
+        "steps", "rhs_evals", "wall_ms",
+      ])
+    // Sizes 0, 1, 2; {KO A, OE A} names A twice and is left out.
+    #expect(rows.map { [$0[3], $0[4]] } == [["", ""], ["A", ""], ["B", ""], ["", "A"], ["A+B", ""], ["B", "A"]])
+    #expect(rows[0][5...10] == ["ok", "3", "2", "1", "0", String(1.0 / 6)])
+    for row in rows.dropFirst() { #expect(row[5...10] == ["ok", "1", "1", "0", "0", "0"], "\(row)") }
+    for i in 0..<2 {
+      let shard = try simulate(arguments + ["--shard", "\(i)/2", "-o", "s\(i)"], in: folder.path)
+      #expect(shard.status == 0, "\(shard.stderr)")
+    }
+    let merged = try simulate(["merge", "s0", "s1", "-o", "m"], in: folder.path)
+    #expect(merged.status == 0, "\(merged.stderr)")
+    #expect(Self.dropping("shard", from: try folder.text("m/runs.csv")) == Self.dropping("shard", from: try folder.text("ko/runs.csv")))
+    let unknown = try simulate(["sweep", "toggle.bnet", "--knockouts", "D", "-o", "bad"], in: folder.path)
+    #expect(unknown.status == 64 && unknown.stderr.contains("unknown node 'D'"), "\(unknown.stderr)")
+  }
+
   @Test("Usage and output errors")
   func errors() throws {
     let folder = try Folder()

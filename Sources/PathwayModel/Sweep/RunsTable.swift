@@ -18,7 +18,8 @@ public struct RunsTable: Sendable, Hashable {
   }
 
   public init(_ spec: SweepSpec) {
-    self.init(dimensionNames: spec.dimensions.map(\.target), metricNames: spec.metrics)
+    let swept = spec.perturbationSets == nil ? spec.dimensions.map(\.target) : ["knockout", "overexpress"]
+    self.init(dimensionNames: swept, metricNames: spec.metrics)
   }
 
   /// The column names in order.
@@ -40,7 +41,11 @@ public struct RunsTable: Sendable, Hashable {
   /// the file is byte-identical between runs of the same sweep.
   public func row(_ record: RunRecord, shard: Int, wallTime: Bool) -> String {
     var line = String(record.run) + "," + String(shard) + "," + String(record.seed)
-    for value in record.values { line += "," + formatNumber(value) }
+    if record.labels.isEmpty {
+      for value in record.values { line += "," + formatNumber(value) }
+    } else {
+      for label in record.labels { line += "," + CSVWriter.field(label) }
+    }
     line += "," + CSVWriter.field(record.status.text)
     for value in record.metrics { line += "," + (value.isNaN ? "" : formatNumber(value)) }
     if let statistics = record.statistics {

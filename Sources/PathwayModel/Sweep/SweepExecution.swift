@@ -1,5 +1,25 @@
 import Foundation
 
+/// What a sweep runs: its plan, the record of what every run shares (for the manifest), the
+/// columns of `trajectories.csv`, and a worker per thread. `SweepSetup` is the ODE sweep,
+/// `BooleanSweepSetup` the knockout sweep.
+public protocol SweepSource: Sendable {
+  var plan: SweepPlan { get }
+  /// The resolved scenario (or Boolean setup), as the manifest records it.
+  var record: [String: JSONValue] { get }
+  var trajectoryColumns: [Int] { get }
+  var trajectoryNames: [String] { get }
+  /// A worker for one thread.
+  func makeWorker() throws(PathwayError) -> any SweepRunner
+}
+
+/// One thread's worker: runs run ids one at a time.
+public protocol SweepRunner: AnyObject {
+  func execute(_ run: Int, keepTrajectory: Bool) -> RunRecord
+  /// `cancellation` is polled during a run; when it returns true the run stops (`not_run`).
+  func install(cancellation: @escaping @Sendable () -> Bool)
+}
+
 /// Runs a set of sweep runs on `jobs` threads and hands the records back in run-id order.
 ///
 /// Each thread owns a `SweepWorker` (one `ODESolver`: one GSL driver and workspace) for the
@@ -23,7 +43,7 @@ public final class SweepExecution: @unchecked Sendable {
     public init() {}
   }
 
-  public let setup: SweepSetup
+  public let setup: any SweepSource
   public let jobs: Int
   public let failFast: Bool
   public let keepTrajectories: Bool
@@ -51,7 +71,7 @@ public final class SweepExecution: @unchecked Sendable {
   ///   - first, step: the runs of this shard are `first, first + step, …` below the plan's run count.
   ///   - skip: runs already finished (a resumed sweep); nil for none.
   public init(
-    setup: SweepSetup, first: Int = 0, step: Int = 1, skip: RunSet? = nil, jobs: Int, failFast: Bool,
+    setup: any SweepSource, first: Int = 0, step: Int = 1, skip: RunSet? = nil, jobs: Int, failFast: Bool,
     keepTrajectories: Bool
   ) {
     self.setup = setup
@@ -171,9 +191,9 @@ public final class SweepExecution: @unchecked Sendable {
   }
 
   private func work() {
-    let worker: SweepWorker
+    let worker: any SweepRunner
     do {
-      worker = try SweepWorker(setup)
+      worker = try setup.makeWorker()
     } catch {
       condition.lock()
       if setupError == nil { setupError = error }
@@ -184,7 +204,7 @@ public final class SweepExecution: @unchecked Sendable {
       return
     }
     let probe = CancellationProbe(self)
-    worker.solver.workspace.cancellation = { probe.shouldCancel() }
+    worker.install(cancellation: { probe.shouldCancel() })
     while let id = take() {
       var record = worker.execute(id, keepTrajectory: keepTrajectories)
       if let formatter, record.status != .notRun {

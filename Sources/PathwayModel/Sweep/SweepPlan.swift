@@ -12,13 +12,17 @@ public struct SweepPlan: Sendable {
   private let discrete: [[Double]]
   private let sobol: SobolSequence?
   private let permutations: [IndexPermutation]
+  /// The perturbation sets of a Boolean sweep, in run order: (node, pinned value) pairs.
+  public let perturbationSets: [[(node: String, on: Bool)]]
 
   public init(_ spec: SweepSpec) {
     self.spec = spec
     let d = spec.dimensions.count
     discrete = spec.dimensions.map { $0.values ?? [] }
     let n = spec.samples ?? 0
+    perturbationSets = spec.perturbationSets.map(Self.enumerate) ?? []
     switch spec.sampling {
+    case .grid where spec.perturbationSets != nil: runCount = perturbationSets.count
     case .grid: runCount = discrete.reduce(1) { $0 * $1.count }
     case .list: runCount = discrete.first?.count ?? 0
     case .lhs, .sobol, .random: runCount = n
@@ -47,9 +51,36 @@ public struct SweepPlan: Sendable {
   /// The seed of run `run`: derived from the master seed and the run id only.
   public func seed(of run: Int) -> UInt64 { SeededRandom.derivedSeed(spec.seed, UInt64(run)) }
 
+  /// Every set of `sizes` items from the knockouts then the over-expressions, by size, then in
+  /// the order the items were given; sets that name a node twice are left out.
+  static func enumerate(_ sets: PerturbationSets) -> [[(node: String, on: Bool)]] {
+    let items = sets.knockout.map { ($0, false) } + sets.overexpress.map { ($0, true) }
+    var out: [[(node: String, on: Bool)]] = []
+    func extend(_ chosen: [Int], from start: Int, size: Int) {
+      if chosen.count == size {
+        let set = chosen.map { (node: items[$0].0, on: items[$0].1) }
+        if Set(set.map(\.node)).count == set.count { out.append(set) }
+        return
+      }
+      guard start < items.count else { return }
+      for i in start..<items.count { extend(chosen + [i], from: i + 1, size: size) }
+    }
+    for size in sets.sizes.sorted() { extend([], from: 0, size: size) }
+    return out
+  }
+
+  /// The swept columns of a Boolean sweep's run: its knockouts and over-expressions, each as
+  /// node names joined by `+` (empty for none).
+  public func labels(of run: Int) -> [String] {
+    guard spec.perturbationSets != nil else { return [] }
+    let set = perturbationSets[run]
+    return [set.filter { !$0.on }.map(\.node).joined(separator: "+"), set.filter(\.on).map(\.node).joined(separator: "+")]
+  }
+
   /// The swept values of run `run` (0 ≤ run < runCount), one per dimension.
   public func values(of run: Int) -> [Double] {
     let dims = spec.dimensions
+    if spec.perturbationSets != nil { return [] }
     switch spec.sampling {
     case .grid:
       var values = [Double](repeating: 0, count: dims.count)

@@ -3,7 +3,7 @@ import Foundation
 /// Everything the runs of a continuous sweep share, resolved once: the compiled model, the
 /// scenario resolved against it, the swept targets, the metrics and the output grid. Read-only
 /// after construction, so every worker thread uses the same instance.
-public final class SweepSetup: Sendable {
+public final class SweepSetup: SweepSource {
   public let ode: ODEModel
   public let plan: SweepPlan
   /// The layered scenario resolved once; each run starts from its parameters.
@@ -101,6 +101,10 @@ public final class SweepSetup: Sendable {
     self.trajectoryColumns = Array(selected.indices)
   }
 
+  public var record: [String: JSONValue] { base.record }
+
+  public func makeWorker() throws(PathwayError) -> any SweepRunner { try SweepWorker(self) }
+
   /// The metrics a sweep measures when none are given: `final(X)` of each selected output, or
   /// of every node that is not an input.
   public static func defaultMetrics(ode: ODEModel, scenario: Scenario) -> [String] {
@@ -145,6 +149,8 @@ public struct RunRecord: Sendable {
 
   public var run: Int
   public var values: [Double]
+  /// The swept columns as text, for sweeps whose quantities are not numbers (knockout sets).
+  public var labels: [String] = []
   public var seed: UInt64
   public var status: Status
   /// One per metric; NaN where there is no value (written empty).
@@ -161,7 +167,7 @@ public struct RunRecord: Sendable {
 /// A worker's reusable state: one `ODESolver` (one GSL driver and workspace), used by one
 /// thread only, and a small cache of equilibrated reference states (a sweep that varies only
 /// doses equilibrates once per worker, not once per run).
-public final class SweepWorker {
+public final class SweepWorker: SweepRunner {
   public let setup: SweepSetup
   public let solver: ODESolver
   private var cache: [(key: [Double], state: [Double])] = []
@@ -170,6 +176,10 @@ public final class SweepWorker {
   public init(_ setup: SweepSetup) throws(PathwayError) {
     self.setup = setup
     self.solver = try ODESolver(setup.ode, options: setup.base.options, outputs: setup.outputPlan)
+  }
+
+  public func install(cancellation: @escaping @Sendable () -> Bool) {
+    solver.workspace.cancellation = cancellation
   }
 
   /// Runs `run`. `keepTrajectory` keeps the time course in the record. Solver failures become

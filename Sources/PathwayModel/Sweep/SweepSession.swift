@@ -110,7 +110,7 @@ public final class SweepSession {
     }
   }
 
-  public let setup: SweepSetup
+  public let setup: any SweepSource
   public let options: Options
   public let table: RunsTable
   public let execution: SweepExecution
@@ -126,7 +126,7 @@ public final class SweepSession {
 
   /// Prepares the folder. A fresh sweep refuses a folder that already holds `runs.csv` (exit
   /// 73); `--resume` refuses one that holds a different sweep (exit 64).
-  public init(setup: SweepSetup, options: Options) throws(PathwayError) {
+  public init(setup: any SweepSource, options: Options) throws(PathwayError) {
     self.setup = setup
     self.options = options
     let spec = setup.plan.spec
@@ -134,7 +134,7 @@ public final class SweepSession {
     self.table = table
     let model = RunManifest.modelRecord(path: options.modelPath)
     let sweepText = [
-      model.rendered(), JSONValue.object(setup.base.record).rendered(), spec.record.rendered(), table.header,
+      model.rendered(), JSONValue.object(setup.record).rendered(), spec.record.rendered(), table.header,
       "trajectories=\(options.saveTrajectories)", "wall_time=\(options.wallTime)",
     ].joined(separator: "\n")
     sweepFingerprint = SHA256.hex(Data(sweepText.utf8))
@@ -331,7 +331,7 @@ public final class SweepSession {
       "command": .string("sweep"),
       "arguments": .array(options.arguments.map(JSONValue.string)),
       "model": RunManifest.modelRecord(path: options.modelPath),
-      "scenario": .object(setup.base.record),
+      "scenario": .object(setup.record),
       "sweep": setup.plan.spec.record,
       "columns": .array(table.columns.map(JSONValue.string)),
       "runs": .number(Double(setup.plan.runCount)),
@@ -373,7 +373,7 @@ extension RunsTable {
   /// The row of a run that did not run.
   func notRunRow(_ run: Int, plan: SweepPlan, shard: Int) -> String {
     let record = RunRecord(
-      run: run, values: plan.values(of: run), seed: plan.seed(of: run), status: .notRun,
+      run: run, values: plan.values(of: run), labels: plan.labels(of: run), seed: plan.seed(of: run), status: .notRun,
       metrics: [Double](repeating: .nan, count: metricNames.count))
     return row(record, shard: shard, wallTime: false)
   }

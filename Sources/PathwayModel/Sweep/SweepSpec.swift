@@ -163,9 +163,31 @@ public enum Sampling: String, Sendable, Hashable, CaseIterable {
   public var isSensitivityAnalysis: Bool { self == .morris || self == .saltelli }
 }
 
+/// A Boolean sweep over perturbation sets: every set of `sizes` items drawn from the knockouts
+/// (a node pinned at 0) and over-expressions (pinned at 1), no node twice; size 0 is the
+/// unperturbed network. Each run is an attractor search.
+public struct PerturbationSets: Sendable, Hashable {
+  public var knockout: [String]
+  public var overexpress: [String]
+  public var sizes: [Int]
+  public var update: UpdateScheme
+
+  public init(knockout: [String], overexpress: [String], sizes: [Int] = [0, 1, 2], update: UpdateScheme = .synchronous) {
+    self.knockout = knockout
+    self.overexpress = overexpress
+    self.sizes = sizes
+    self.update = update
+  }
+
+  /// The summary columns of every Boolean run.
+  public static let summaryMetrics = ["attractors", "fixed_points", "cycles", "complex"]
+}
+
 /// A whole sweep definition: what varies, how it is sampled, and what is measured per run.
 public struct SweepSpec: Sendable, Hashable {
   public var dimensions: [SweepDimension]
+  /// A Boolean sweep over knockout and over-expression sets (instead of dimensions).
+  public var perturbationSets: PerturbationSets?
   public var sampling: Sampling
   /// Samples (lhs, sobol, random), trajectories (morris) or base points (saltelli).
   public var samples: Int?
@@ -189,6 +211,7 @@ public struct SweepSpec: Sendable, Hashable {
 
   /// Checks what can be checked without the model: counts, lengths, sample sizes.
   public func validate() -> [SweepSpecProblem] {
+    if let sets = perturbationSets { return validate(sets) }
     var problems: [SweepSpecProblem] = []
     if dimensions.isEmpty {
       problems.append(SweepSpecProblem("nothing to sweep", notes: ["give --param id=range (repeatable) or --sweep FILE"]))
@@ -246,6 +269,24 @@ public struct SweepSpec: Sendable, Hashable {
     return problems
   }
 
+  private func validate(_ sets: PerturbationSets) -> [SweepSpecProblem] {
+    var problems: [SweepSpecProblem] = []
+    if !dimensions.isEmpty { problems.append(SweepSpecProblem("a knockout sweep and --param cannot be combined")) }
+    if sets.knockout.isEmpty && sets.overexpress.isEmpty {
+      problems.append(SweepSpecProblem("no nodes to knock out or over-express"))
+    }
+    if sets.sizes.isEmpty || sets.sizes.contains(where: { $0 < 0 }) {
+      problems.append(SweepSpecProblem("--sizes takes set sizes ≥ 0, such as 1,2"))
+    }
+    if sampling != .grid || samples != nil {
+      problems.append(SweepSpecProblem("a knockout sweep enumerates its sets; --sampling and --samples do not apply"))
+    }
+    for metric in metrics where !PerturbationSets.summaryMetrics.contains(metric) {
+      if case .failure(let problem) = BooleanMetric.parse(metric) { problems.append(problem) }
+    }
+    return problems
+  }
+
   /// A JSON record from which `init(record:)` rebuilds the same spec (manifests, merge).
   public var record: JSONValue {
     var object: [String: JSONValue] = [
@@ -256,6 +297,12 @@ public struct SweepSpec: Sendable, Hashable {
     ]
     if let samples { object["samples"] = .number(Double(samples)) }
     if sampling == .morris { object["levels"] = .number(Double(levels)) }
+    if let sets = perturbationSets {
+      object["boolean"] = .object([
+        "knockout": .array(sets.knockout.map(JSONValue.string)), "overexpress": .array(sets.overexpress.map(JSONValue.string)),
+        "sizes": .array(sets.sizes.map { .number(Double($0)) }), "update": .string(sets.update.rawValue),
+      ])
+    }
     return .object(object)
   }
 
@@ -278,5 +325,17 @@ public struct SweepSpec: Sendable, Hashable {
     self.init(
       dimensions: dimensions, sampling: sampling, samples: samples, levels: levels, seed: seed,
       metrics: metrics.compactMap { if case .string(let s) = $0 { return s } else { return nil } })
+    if case .object(let sets)? = object["boolean"] {
+      func strings(_ key: String) -> [String] {
+        guard case .array(let items)? = sets[key] else { return [] }
+        return items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+      }
+      guard case .array(let sizes)? = sets["sizes"], case .string(let update)? = sets["update"],
+        let scheme = UpdateScheme(rawValue: update)
+      else { return nil }
+      perturbationSets = PerturbationSets(
+        knockout: strings("knockout"), overexpress: strings("overexpress"),
+        sizes: sizes.compactMap { if case .number(let n) = $0 { return Int(n) } else { return nil } }, update: scheme)
+    }
   }
 }

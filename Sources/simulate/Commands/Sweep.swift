@@ -39,6 +39,18 @@ struct Sweep: ParsableCommand {
     help: ArgumentHelp("A swept quantity; repeat for several.", valueName: "id=lin:a:b:n|id=log:a:b:n|id=list:v1,v2"))
   var parameters: [String] = []
 
+  @Option(help: ArgumentHelp("Knockout sweep: nodes to knock out, comma-separated, or all (every node but the inputs).", valueName: "nodes"))
+  var knockouts: String?
+
+  @Option(help: ArgumentHelp("Knockout sweep: nodes to over-express, comma-separated, or all.", valueName: "nodes"))
+  var overexpressions: String?
+
+  @Option(help: ArgumentHelp("Knockout sweep: set sizes (default 0,1,2: the unperturbed network, all singles, all pairs).", valueName: "k,..."))
+  var sizes: String?
+
+  @Option(help: ArgumentHelp("Knockout sweep: update scheme of the attractor search (default sync).", valueName: "sync|async"))
+  var update: UpdateScheme?
+
   @Option(help: "How runs are chosen (default grid).")
   var sampling: Sampling?
 
@@ -99,7 +111,15 @@ struct Sweep: ParsableCommand {
 
   func validate() throws {
     if sweepFile != nil && !parameters.isEmpty { throw ValidationError("give --sweep FILE or --param, not both") }
-    if sweepFile == nil && parameters.isEmpty { throw ValidationError("nothing to sweep: give --param id=range (repeatable) or --sweep FILE") }
+    if isKnockoutSweep && (sweepFile != nil || !parameters.isEmpty) {
+      throw ValidationError("a knockout sweep (--knockouts, --overexpressions) takes no --param or --sweep")
+    }
+    if !isKnockoutSweep && (sizes != nil || update != nil) {
+      throw ValidationError("--sizes and --update go with --knockouts or --overexpressions")
+    }
+    if sweepFile == nil && parameters.isEmpty && !isKnockoutSweep {
+      throw ValidationError("nothing to sweep: give --param id=range (repeatable), --sweep FILE, or --knockouts NODES")
+    }
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
     if slurm && shard != nil { throw ValidationError("--slurm writes the shards itself; drop --shard") }
@@ -116,6 +136,8 @@ struct Sweep: ParsableCommand {
     }
     if exitCode != 0 { throw ExitCode(exitCode) }
   }
+
+  var isKnockoutSweep: Bool { knockouts != nil || overexpressions != nil }
 
   private func execute() throws(PathwayError) -> Int32 {
     let file = try sweepFile.map { path throws(PathwayError) in try SweepFile.read(path: path) }
@@ -154,13 +176,18 @@ struct Sweep: ParsableCommand {
       scenario = Scenario.layering(scenarioFiles + [scenario])
       if model.scenarios.isEmpty { scenario.name = fromFile.name }
     }
-    let ode = try ODEModel(model: loaded)
-    let metricTexts = !metrics.isEmpty ? metrics : file?.metrics ?? SweepSetup.defaultMetrics(ode: ode, scenario: scenario)
-    let spec = SweepSpec(
-      dimensions: dimensions, sampling: sampling ?? file?.sampling ?? .grid, samples: samples ?? file?.samples,
-      levels: levels ?? file?.levels ?? 4, seed: chosenSeed, metrics: metricTexts)
-    let setup = try SweepSetup(ode: ode, scenario: scenario, spec: spec)
     let jobCount = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+    let setup: any SweepSource
+    if isKnockoutSweep {
+      setup = try knockoutSetup(loaded, scenario: scenario, seed: chosenSeed)
+    } else {
+      let ode = try ODEModel(model: loaded)
+      let metricTexts = !metrics.isEmpty ? metrics : file?.metrics ?? SweepSetup.defaultMetrics(ode: ode, scenario: scenario)
+      let spec = SweepSpec(
+        dimensions: dimensions, sampling: sampling ?? file?.sampling ?? .grid, samples: samples ?? file?.samples,
+        levels: levels ?? file?.levels ?? 4, seed: chosenSeed, metrics: metricTexts)
+      setup = try SweepSetup(ode: ode, scenario: scenario, spec: spec)
+    }
 
     if slurm { return try submit(setup: setup, seed: chosenSeed) }
 
@@ -194,6 +221,35 @@ struct Sweep: ParsableCommand {
     return outcome.exitCode
   }
 
+  /// The knockout sweep: sets of --knockouts and --overexpressions of --sizes, one attractor
+  /// search each, on the Boolean network with the scenarios' perturbations applied.
+  private func knockoutSetup(_ loaded: Model, scenario: Scenario, seed: UInt64) throws(PathwayError) -> BooleanSweepSetup {
+    func nodes(_ text: String?) -> [String] {
+      guard let text else { return [] }
+      if text == "all" { return loaded.nodes.filter { !$0.isInput }.map(\.id) }
+      return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+    var setSizes: [Int] = [0, 1, 2]
+    if let sizes {
+      setSizes = []
+      for part in sizes.split(separator: ",") {
+        guard let k = Int(part.trimmingCharacters(in: .whitespaces)) else {
+          throw PathwayError(.usage, "--sizes takes whole numbers such as 0,1,2, found '\(sizes)'")
+        }
+        setSizes.append(k)
+      }
+    }
+    let sets = PerturbationSets(
+      knockout: nodes(knockouts), overexpress: nodes(overexpressions), sizes: setSizes, update: update ?? .synchronous)
+    let readouts = metrics.isEmpty ? loaded.nodes.filter { $0.kind == .output }.map { "on(\($0.id))" } : metrics
+    var spec = SweepSpec(
+      dimensions: [], sampling: sampling ?? .grid, samples: samples, seed: seed, metrics: PerturbationSets.summaryMetrics + readouts)
+    spec.perturbationSets = sets
+    let (pins, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: loaded)
+    if !quiet { for warning in warnings { printError(warning.description) } }
+    return try BooleanSweepSetup(model: loaded, pins: pins, spec: spec)
+  }
+
   /// The shard command's arguments: everything that defines the sweep, without output, shard,
   /// seed, jobs and Slurm options (the scripts add their own).
   func shardArguments() -> [String] {
@@ -213,6 +269,10 @@ struct Sweep: ParsableCommand {
     add("--h-max", solver.hMax)
     add("--h-init", solver.hInit)
     if let sweepFile { args += ["--sweep", sweepFile] }
+    if let knockouts { args += ["--knockouts", knockouts] }
+    if let overexpressions { args += ["--overexpressions", overexpressions] }
+    if let sizes { args += ["--sizes", sizes] }
+    if let update { args += ["--update", update.rawValue] }
     for p in parameters { args += ["--param", p] }
     if let sampling { args += ["--sampling", sampling.rawValue] }
     if let samples { args += ["--samples", String(samples)] }
@@ -227,7 +287,7 @@ struct Sweep: ParsableCommand {
   }
 
   /// Writes the array and merge scripts and submits them with sbatch.
-  private func submit(setup: SweepSetup, seed: UInt64) throws(PathwayError) -> Int32 {
+  private func submit(setup: any SweepSource, seed: UInt64) throws(PathwayError) -> Int32 {
     let runs = setup.plan.runCount
     let shards = min(array ?? 10, max(1, runs))
     let cwd = FileManager.default.currentDirectoryPath
