@@ -1,6 +1,7 @@
 // pathway-bench: release-build benchmarks (never run as tests).
 //
 //   swift run -c release pathway-bench ode [MODEL]    HillCube RHS, Jacobian and a 21-day run
+//   swift run -c release pathway-bench sbml MODEL T NOUT [METHOD...]   time per simulation (peers: ../shared/bench/ode)
 //
 // Each benchmark prints what it measured and the comparison it is meant for.
 import Foundation
@@ -9,10 +10,12 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let which = arguments.first ?? "ode"
 do {
   switch which {
+  case "sbml":
+    try runSBMLBenchmark(arguments: Array(arguments.dropFirst()))
   case "ode":
     try runODEBenchmarks(modelPath: arguments.count > 1 ? arguments[1] : "models/osteogenesis/osteogenesis.yaml")
   default:
-    FileHandle.standardError.write(Data("unknown benchmark '\(which)'; available: ode\n".utf8))
+    FileHandle.standardError.write(Data("unknown benchmark '\(which)'; available: ode, sbml\n".utf8))
     exit(64)
   }
 } catch {

@@ -143,6 +143,13 @@ public struct Solution: Sendable {
   public var finalTime: Double
 }
 
+/// The engine for `options.method`.
+func makeEngine(workspace: ODEWorkspace, options: SolverOptions) throws(PathwayError) -> any IntegratorEngine {
+  try GSLDriver(
+    workspace: workspace, stepper: options.method, rtol: options.rtol, atol: options.atol,
+    hInitial: options.hInitial ?? 1e-6)
+}
+
 /// Integrates an `ODEModel` with a GSL stepper. Owns one workspace and one GSL driver; reuse it
 /// across the runs of one worker thread (`solve` resets everything a run changes).
 ///
@@ -154,7 +161,7 @@ public final class ODESolver {
   public let ode: ODEModel
   public let options: SolverOptions
   public let workspace: ODEWorkspace
-  let driver: GSLDriver
+  let driver: any IntegratorEngine
   private let y: UnsafeMutablePointer<Double>
   // Event bookkeeping (allocated once).
   private let ya: UnsafeMutablePointer<Double>
@@ -180,9 +187,7 @@ public final class ODESolver {
     self.ode = ode
     self.options = options
     self.workspace = ODEWorkspace(ode, outputs: outputs)
-    self.driver = try GSLDriver(
-      workspace: workspace, stepper: options.method, rtol: options.rtol, atol: options.atol,
-      hInitial: options.hInitial ?? 1e-6)
+    self.driver = try makeEngine(workspace: workspace, options: options)
     let n = max(1, ode.stateCount)
     func buffer() -> UnsafeMutablePointer<Double> {
       let p = UnsafeMutablePointer<Double>.allocate(capacity: n)

@@ -1,0 +1,50 @@
+import Foundation
+import PathwayModel
+
+/// Per-simulation time on a published SBML model, as `../shared/bench/ode` measures the peers:
+/// rtol 1e-6, atol 1e-10, `nout` output points over [0, T], median of repeated simulations, and the
+/// final state's largest relative error against a tight reference (bsimp at rtol 1e-12).
+func runSBMLBenchmark(arguments: [String]) throws {
+  guard arguments.count >= 3, let end = Double(arguments[1]), let points = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: pathway-bench sbml MODEL T NOUT [METHOD...]\n".utf8))
+    exit(64)
+  }
+  let model = try ModelLoader.load(arguments[0])
+  let ode = try ODEModel(model: model)
+  let methods = arguments.count > 3 ? arguments[3...].compactMap(Stepper.init(rawValue:)) : [.msbdf, .bsimp, .rk4imp]
+  var scenario = Scenario(name: "bench")
+  scenario.time.end = end
+  scenario.time.grid = .steps(points - 1)
+  scenario.solver.rtol = 1e-12
+  scenario.solver.atol = 1e-14
+  scenario.solver.method = Stepper.bsimp.rawValue
+  let referenceRun = try scenario.resolve(for: ode)
+  let reference = try referenceRun.simulate(ode).finalState
+  print("model: \(model.name) (\(ode.stateCount) state variables); T = \(formatNumber(end)), \(points) points")
+  for method in methods {
+    scenario.solver.method = method.rawValue
+    scenario.solver.rtol = 1e-6
+    scenario.solver.atol = 1e-10
+    let run = try scenario.resolve(for: ode)
+    let solver = try ODESolver(ode, options: run.options, outputs: try ode.compileOutputs(run.columns))
+    var last: Solution? = nil
+    // Repeat for about a second, at least 5 times.
+    var samples: [Double] = []
+    let budget = ContinuousClock.now + .seconds(1)
+    while samples.count < 5 || (ContinuousClock.now < budget && samples.count < 2000) {
+      let start = ContinuousClock.now
+      last = try run.simulate(with: solver)
+      let elapsed = ContinuousClock.now - start
+      samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+    samples.sort()
+    guard let solution = last else { continue }
+    var worst = 0.0
+    for (a, b) in zip(solution.finalState, reference) { worst = max(worst, abs(a - b) / max(abs(b), 1e-9)) }
+    let s = solution.statistics
+    print(String(
+      format: "%-7@ %9.3f ms/sim (median of %d)  steps %d, failed %d, rhs %d, jac %d  final rel. err %.1e%@",
+      method.rawValue as NSString, samples[samples.count / 2] * 1e3, samples.count, s.steps, s.failedSteps,
+      s.rhsEvaluations, s.jacobianEvaluations, worst, (solution.failure.map { "  FAILED: \($0)" } ?? "") as NSString))
+  }
+}

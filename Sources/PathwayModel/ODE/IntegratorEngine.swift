@@ -1,0 +1,18 @@
+/// One adaptive integrator behind `ODESolver`: GSL's `gsl_odeiv2` steppers (`GSLDriver`), or a
+/// stepper written in Swift. The solver drives it one step at a time, so that output times,
+/// breakpoints, events, `h_max` and the step limit are handled between steps, the same way for
+/// every engine.
+protocol IntegratorEngine: AnyObject {
+  /// The method this engine runs.
+  var stepper: Stepper { get }
+  /// Forgets all history (step sizes, Nordsieck arrays, Jacobians): the next step starts afresh.
+  /// Called at every breakpoint, after every event and before every run.
+  func reset()
+  /// One accepted step from `t` towards `t1`, never past it: on success `t`, `y` and `h` (the
+  /// suggested next step) are updated; on failure `t` and `y` keep their last good values.
+  func step(t: inout Double, t1: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> GSLStatus
+  /// Accepted and rejected steps since the last reset.
+  var counts: (steps: Int, failed: Int) { get }
+}
+
+extension GSLDriver: IntegratorEngine {}
