@@ -35,6 +35,12 @@ public struct ExpressionParser {
   private let locator: (@Sendable (Int) -> SourceLocation?)?
   private var position = 0
   private var references: [ParsedExpression.Reference] = []
+  /// Nesting depth of parentheses, calls and prefix operators, and operators read so far:
+  /// bounded, so that hostile input cannot exhaust the stack of the recursive walks that follow.
+  private var depth = 0
+  private var operators = 0
+  static let maximumDepth = 500
+  static let maximumOperators = 20_000
 
   /// Parses `text`; errors are located relative to `origin` (the location of the first character),
   /// or by `locator`, which maps a scalar offset in `text` to its place in the file (for text
@@ -151,6 +157,11 @@ public struct ExpressionParser {
     if position < scalars.count, scalars[position] == "." {
       position += 1
       digits()
+      if position < scalars.count, scalars[position] == "." {
+        var end = position
+        while end < scalars.count, ("0"..."9").contains(scalars[end]) || scalars[end] == "." { end += 1 }
+        throw fail("malformed number '\(String(String.UnicodeScalarView(scalars[start..<end])))'", at: start)
+      }
     }
     if position < scalars.count, scalars[position] == "e" || scalars[position] == "E" {
       var look = position + 1
@@ -199,7 +210,24 @@ public struct ExpressionParser {
     return ParsedExpression(expr: expr, text: text, origin: origin, references: references)
   }
 
+  private mutating func countOperator() throws(PathwayError) {
+    operators += 1
+    if operators > Self.maximumOperators {
+      throw fail("the expression has more than \(Self.maximumOperators) operators", at: tokenStart,
+                 notes: ["split it through assignments"])
+    }
+  }
+
+  private mutating func enter() throws(PathwayError) {
+    depth += 1
+    if depth > Self.maximumDepth {
+      throw fail("the expression nests deeper than \(Self.maximumDepth) levels", at: tokenStart)
+    }
+  }
+
   private mutating func parseOr() throws(PathwayError) -> Expr {
+    try enter()
+    defer { depth -= 1 }
     var left = try parseAnd()
     while true {
       let token = try peekToken()
@@ -210,6 +238,7 @@ public struct ExpressionParser {
       default: return left
       }
       _ = try nextToken()
+      try countOperator()
       left = .binary(op, left, try parseAnd())
     }
   }
@@ -220,6 +249,7 @@ public struct ExpressionParser {
       let token = try peekToken()
       guard token == .symbol("&") || token == .symbol("&&") || token == .name("and") else { return left }
       _ = try nextToken()
+      try countOperator()
       left = .binary(.and, left, try parseComparison())
     }
   }
@@ -245,6 +275,7 @@ public struct ExpressionParser {
       let token = try peekToken()
       guard token == .symbol("+") || token == .symbol("-") else { return left }
       _ = try nextToken()
+      try countOperator()
       left = .binary(token == .symbol("+") ? .add : .subtract, left, try parseProduct())
     }
   }
@@ -255,11 +286,14 @@ public struct ExpressionParser {
       let token = try peekToken()
       guard token == .symbol("*") || token == .symbol("/") else { return left }
       _ = try nextToken()
+      try countOperator()
       left = .binary(token == .symbol("*") ? .multiply : .divide, left, try parseUnary())
     }
   }
 
   private mutating func parseUnary() throws(PathwayError) -> Expr {
+    try enter()
+    defer { depth -= 1 }
     let token = try peekToken()
     switch token {
     case .symbol("-"):

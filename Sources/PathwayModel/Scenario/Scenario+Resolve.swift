@@ -200,18 +200,19 @@ extension Scenario {
       if let l = OutputLayout(rawValue: text) { layout = l } else { usage.error(nil, "unknown layout '\(text)'") }
     }
     let selectable = model.nodes.map(\.id) + ode.assignmentNames + model.parameters.map(\.id)
+    let selectableSet = Set(selectable)
     let species = Dictionary(model.species.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     let amounts = Set(output.amount ?? []), concentrations = Set(output.concentration ?? [])
     for name in amounts.intersection(concentrations) {
       usage.error(nil, "'\(name)' is asked for both as an amount and as a concentration")
     }
-    for name in amounts.union(concentrations).sorted() where !selectable.contains(name) {
+    for name in amounts.union(concentrations).sorted() where !selectableSet.contains(name) {
       usage.error(nil, "unknown identifier '\(name)' in --amount/--concentration",
                   notes: didYouMean(name, among: selectable).map { [$0] } ?? [])
     }
     var columns: [(name: String, expr: Expr)] = []
     for name in output.select ?? (model.nodes.map(\.id) + ode.assignmentNames) {
-      guard selectable.contains(name) else {
+      guard selectableSet.contains(name) else {
         usage.error(nil, "unknown identifier '\(name)' in the selection",
                     notes: (didYouMean(name, among: selectable).map { [$0] } ?? [])
                       + ["selectable: nodes, assignments and parameters"])
@@ -230,7 +231,7 @@ extension Scenario {
     try usage.throwIfErrors(.usage)
     return ResolvedRun(
       name: name, parameters: parameters, initial: initial, initialOverrides: initialOverrides,
-      explicitlySet: Set(settings.map(\.target).filter { target in model.parameters.contains { $0.id == target } }),
+      explicitlySet: Set(settings.map(\.target)).intersection(model.parameters.map(\.id)),
       equilibrate: model.defaults.equilibrate, start: start, end: end, times: times, options: options,
       select: output.select, columns: columns, layout: layout, record: record)
   }

@@ -6,6 +6,11 @@ public enum InputFile {
   /// The whole file as UTF-8 text.
   public static func readText(_ path: String) throws(PathwayError) -> String {
     let data = try readData(path)
+    if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
+      throw PathwayError(
+        .invalidInput, at: SourceLocation(file: path, line: 1, column: 1), "the file is UTF-16 text",
+        notes: ["save it as UTF-8"])
+    }
     guard let text = String(data: data, encoding: .utf8) else {
       // Find the first invalid byte, for the message.
       var line = 1, column = 1

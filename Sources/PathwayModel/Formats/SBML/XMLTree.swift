@@ -38,6 +38,7 @@ final class XMLNode {
 /// entities are never resolved; malformed XML is a located error (exit 65).
 enum XMLTreeReader {
   static func parse(_ data: Data, file: String, maximumDepth: Int = 10_000) throws(PathwayError) -> XMLNode {
+    try refuseDocumentType(data, file: file)
     let delegate = Delegate(maximumDepth: maximumDepth)
     let parser = XMLParser(data: data)
     parser.shouldProcessNamespaces = true
@@ -48,12 +49,45 @@ enum XMLTreeReader {
       throw PathwayError(.invalidInput, at: SourceLocation(file: file, line: problem.line, column: problem.column), problem.message)
     }
     if !ok || delegate.root == nil {
-      let error = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "no root element"
+      let code = parser.parserError.map { ($0 as NSError).code }
       throw PathwayError(
         .invalidInput, at: SourceLocation(file: file, line: max(1, parser.lineNumber), column: max(1, parser.columnNumber)),
-        "malformed XML: \(error)")
+        "malformed XML: " + (code.map(describe) ?? "no root element"))
     }
     return delegate.root!
+  }
+
+  /// libxml2's common error codes (xmlParserErrors), in words.
+  static func describe(_ code: Int) -> String {
+    switch code {
+    case 4: return "the document is empty"
+    case 5: return "extra content after the end of the document"
+    case 9: return "a character that is not allowed in XML"
+    case 26: return "an undeclared entity"
+    case 68: return "a name is required here"
+    case 73: return "an unfinished start tag ('>' expected)"
+    case 76: return "the end tag does not match the start tag"
+    case 77: return "the document ends inside a tag"
+    default: return "libxml2 error \(code)"
+    }
+  }
+
+  /// SBML needs no document type declaration, and its entities can expand without bound (the
+  /// "billion laughs") or read other files: a `<!DOCTYPE` is refused before parsing.
+  static func refuseDocumentType(_ data: Data, file: String) throws(PathwayError) {
+    let marker = Array("<!DOCTYPE".utf8)
+    let bytes = [UInt8](data.prefix(1 << 20))
+    guard bytes.count >= marker.count else { return }
+    var line = 1, column = 1
+    for i in 0...(bytes.count - marker.count) {
+      if bytes[i] == marker[0] && Array(bytes[i..<(i + marker.count)]) == marker {
+        throw PathwayError(
+          .invalidInput, at: SourceLocation(file: file, line: line, column: column),
+          "XML document type declarations (<!DOCTYPE …>) are not accepted",
+          notes: ["SBML needs none, and XML entities can expand without bound or read other files"])
+      }
+      if bytes[i] == 0x0A { line += 1; column = 1 } else if bytes[i] & 0xC0 != 0x80 { column += 1 }
+    }
   }
 
   private final class Delegate: NSObject, XMLParserDelegate {
@@ -101,8 +135,10 @@ enum XMLTreeReader {
 
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
       if problem == nil {
-        let message = (parseError as NSError).localizedDescription
-        problem = (max(1, parser.lineNumber), max(1, parser.columnNumber), "malformed XML: \(message)")
+        problem = (
+          max(1, parser.lineNumber), max(1, parser.columnNumber),
+          "malformed XML: " + XMLTreeReader.describe((parseError as NSError).code)
+        )
       }
     }
 

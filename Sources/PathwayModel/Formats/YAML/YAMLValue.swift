@@ -17,6 +17,7 @@ struct YAMLDocument {
     self.file = file
     self.text = text
     self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    try YAMLDocument.checkNesting(text, file: file)
     let node: Yams.Node?
     do {
       node = try Yams.compose(yaml: text)
@@ -27,6 +28,38 @@ struct YAMLDocument {
     }
     let context = YAMLContext(file: file, lines: lines)
     self.root = node.map { YAMLValue(node: $0, context: context) }
+  }
+
+  /// The deepest `[`/`{` nesting a document may have: libyaml and Yams recurse per level, and a
+  /// hostile file must not exhaust the stack.
+  static let maximumNesting = 200
+
+  static func checkNesting(_ text: String, file: String) throws(PathwayError) {
+    var depth = 0, line = 1, column = 0
+    var quote: Unicode.Scalar? = nil
+    var comment = false
+    for c in text.unicodeScalars {
+      column += 1
+      if c == "\n" { line += 1; column = 0; comment = false; continue }
+      if comment { continue }
+      if let q = quote {
+        if c == q { quote = nil }
+        continue
+      }
+      switch c {
+      case "\"", "'": quote = c
+      case "#": comment = true
+      case "[", "{":
+        depth += 1
+        if depth > maximumNesting {
+          throw PathwayError(
+            .invalidInput, at: SourceLocation(file: file, line: line, column: column),
+            "YAML nested deeper than \(maximumNesting) levels")
+        }
+      case "]", "}": depth = max(0, depth - 1)
+      default: break
+      }
+    }
   }
 
   private static func translate(_ error: YamlError, file: String, lines: [Substring]) -> PathwayError {
@@ -72,10 +105,13 @@ struct YAMLDocument {
 final class YAMLContext: Sendable {
   let file: String
   let lines: [String]
+  /// The lines as Unicode scalars, for mapping offsets inside scalars to columns.
+  let scalarLines: [[Unicode.Scalar]]
 
   init(file: String, lines: [Substring]) {
     self.file = file
     self.lines = lines.map(String.init)
+    self.scalarLines = lines.map { Array($0.unicodeScalars) }
   }
 }
 
@@ -175,12 +211,6 @@ struct YAMLValue {
       return { _ in here }
     }
     let start = location
-    let value = Array(scalar.string.unicodeScalars)
-    let lines = context.lines.map { Array($0.unicodeScalars) }
-    let file = context.file
-    // Walk the file from the scalar's start, matching its value scalar by scalar.
-    var map: [SourceLocation] = []
-    map.reserveCapacity(value.count + 1)
     var line = start.line - 1
     var column = start.column - 1
     switch scalar.style {
@@ -190,31 +220,10 @@ struct YAMLValue {
       column = 0
     default: break
     }
-    func current() -> Unicode.Scalar? {
-      guard line < lines.count else { return nil }
-      return column < lines[line].count ? lines[line][column] : "\n"
-    }
-    func advance() {
-      guard line < lines.count else { return }
-      if column < lines[line].count { column += 1 } else { line += 1; column = 0 }
-    }
-    for v in value {
-      var guardCount = 0
-      while let c = current(), c != v, guardCount < 10_000 {
-        // Skip indentation, folded line breaks and quote escapes in the file.
-        if c == " " || c == "\n" || c == "\t" || c == "\\" || c == "\"" || c == "'" {
-          advance()
-          guardCount += 1
-        } else {
-          break
-        }
-      }
-      map.append(SourceLocation(file: file, line: line + 1, column: column + 1))
-      if current() == v { advance() }
-    }
-    map.append(SourceLocation(file: file, line: line + 1, column: column + 1))
-    let frozen = map
-    return { offset in frozen[Swift.max(0, Swift.min(offset, frozen.count - 1))] }
+    let walker = ScalarWalker(
+      value: Array(scalar.string.unicodeScalars), lines: context.scalarLines, file: context.file,
+      line: line, column: column)
+    return { offset in walker.location(at: offset) }
   }
 
   /// Parses the scalar as an expression, with errors located in the file.
@@ -257,4 +266,61 @@ extension Array where Element == (key: String, keyLocation: SourceLocation, valu
   }
 
   subscript(key: String) -> YAMLValue? { first { $0.key == key }?.value }
+}
+
+/// Maps offsets inside a scalar's value to file positions by walking the file from the scalar's
+/// start, matching the value scalar by scalar. The walk goes only as far as the offsets asked for
+/// (an error near the start of a huge scalar costs nothing for the rest of it).
+private final class ScalarWalker: @unchecked Sendable {
+  private let value: [Unicode.Scalar]
+  private let lines: [[Unicode.Scalar]]
+  private let file: String
+  private var line: Int
+  private var column: Int
+  private var map: [SourceLocation] = []
+  private let lock = NSLock()
+
+  init(value: [Unicode.Scalar], lines: [[Unicode.Scalar]], file: String, line: Int, column: Int) {
+    self.value = value
+    self.lines = lines
+    self.file = file
+    self.line = line
+    self.column = column
+  }
+
+  private func current() -> Unicode.Scalar? {
+    guard line < lines.count else { return nil }
+    return column < lines[line].count ? lines[line][column] : "\n"
+  }
+
+  private func advance() {
+    guard line < lines.count else { return }
+    if column < lines[line].count { column += 1 } else { line += 1; column = 0 }
+  }
+
+  func location(at offset: Int) -> SourceLocation {
+    lock.lock()
+    defer { lock.unlock() }
+    let target = Swift.max(0, Swift.min(offset, value.count))
+    while map.count <= target {
+      if map.count == value.count {
+        map.append(SourceLocation(file: file, line: line + 1, column: column + 1))
+        break
+      }
+      let v = value[map.count]
+      var guardCount = 0
+      while let c = current(), c != v, guardCount < 10_000 {
+        // Skip indentation, folded line breaks and quote escapes in the file.
+        if c == " " || c == "\n" || c == "\t" || c == "\\" || c == "\"" || c == "'" {
+          advance()
+          guardCount += 1
+        } else {
+          break
+        }
+      }
+      map.append(SourceLocation(file: file, line: line + 1, column: column + 1))
+      if current() == v { advance() }
+    }
+    return map[target]
+  }
 }
