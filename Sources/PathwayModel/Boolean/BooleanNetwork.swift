@@ -97,6 +97,13 @@ public struct BooleanNetwork: Sendable {
     return BooleanNetwork(names: names, functions: functions, initial: initial, pins: all)
   }
 
+  /// `state` with every pinned node at its pinned value.
+  public func applyingPins(to state: BooleanState) -> BooleanState {
+    var out = state
+    for (i, value) in pins { out[i] = value }
+    return out
+  }
+
   public func index(of name: String) -> Int? { names.firstIndex(of: name) }
 
   /// Nodes whose function is their own identity (inputs): invariant under every update.

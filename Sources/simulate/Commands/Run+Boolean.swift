@@ -60,7 +60,7 @@ extension Run {
       case let path?:
         start = try BooleanSetup.initialState(file: path, names: network.names, base: network.initialState)
       }
-      for (i, value) in pins { start[i] = value }
+      start = network.applyingPins(to: start)
 
       var columns = Array(0..<network.count)
       if let select {

@@ -153,7 +153,7 @@ enum SymbolicSearch {
     do {
       return try synchronousCyclesByBasins(sub, nodeLimit: nodeLimit / 32, maximumCycleLength: maximumCycleLength)
     } catch {
-      return try synchronousCyclesByImages(sub, nodeLimit: nodeLimit)
+      return try synchronousCyclesByImages(sub, nodeLimit: nodeLimit, maximumCycleStates: maximumCycleLength)
     }
   }
 
@@ -215,7 +215,8 @@ enum SymbolicSearch {
   /// ∃x (S(x) ∧ ⋀_p y_p ↔ f_p(x)) is computed conjunct by conjunct, each current-state variable
   /// quantified away right after the last conjunct that reads it.
   static func synchronousCyclesByImages(
-    _ sub: Subnetwork, nodeLimit: Int, explicitThreshold: Int = 1 << 18, maximumIterations: Int = 100_000
+    _ sub: Subnetwork, nodeLimit: Int, explicitThreshold: Int = 1 << 18, maximumCycleStates: Int = 10_000_000,
+    maximumIterations: Int = 100_000
   ) throws(Limit) -> [[[Bool]]] {
     let m = sub.count
     var bdd = BDD(levelCount: 2 * m, nodeLimit: nodeLimit)
@@ -234,8 +235,9 @@ enum SymbolicSearch {
     }
     let unused = bdd.variableSet((0..<m).filter { lastUse[$0] < 0 }.map { 2 * $0 })
     if bdd.exhausted { throw Limit(reason: "the transition relation exceeds \(nodeLimit) diagram nodes") }
-    // Images until the set is small enough to finish explicitly: every cycle lies in every
-    // image, and trajectories from an image never leave it.
+    // Images until the set is small enough to finish explicitly (every cycle lies in every
+    // image, and trajectories from an image never leave it) or stops shrinking (it is then the
+    // set of states on cycles).
     let counted = (0..<(2 * m)).map { $0 % 2 == 0 }
     var recurrent = BDD.one
     var iterations = 0
@@ -244,9 +246,7 @@ enum SymbolicSearch {
       for k in 0..<m { image = bdd.andExists(image, conjuncts[k], quantify[k]) }
       image = bdd.renameOddToEven(image)
       if bdd.exhausted { throw Limit(reason: "an image exceeds \(nodeLimit) diagram nodes") }
-      if image == recurrent {
-        throw Limit(reason: "the cycles hold \(formatNumber(bdd.count(image, counted: counted))) states, more than \(explicitThreshold) to list")
-      }
+      if image == recurrent { break }
       recurrent = image
       iterations += 1
       if iterations > maximumIterations { throw Limit(reason: "transients are longer than \(maximumIterations) steps") }
@@ -258,7 +258,11 @@ enum SymbolicSearch {
         recurrent = roots[2 * m + 1]
       }
     }
-    let starts = bdd.assignments(recurrent, counted: (0..<m).map { 2 * $0 }, limit: explicitThreshold)
+    let size = bdd.count(recurrent, counted: counted)
+    if size > Double(maximumCycleStates) {
+      throw Limit(reason: "the cycles hold \(formatNumber(size)) states, more than \(maximumCycleStates) to list")
+    }
+    let starts = bdd.assignments(recurrent, counted: (0..<m).map { 2 * $0 }, limit: maximumCycleStates)
       .map { assignment in (0..<m).map { assignment[2 * $0] } }
     return explicitCycles(sub, from: starts)
   }

@@ -47,10 +47,9 @@ public enum BNetReader {
     var firstDefinition: [String: SourceLocation] = [:]
     var sawRule = false
     var lineNumber = 0
-    for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }) {
+    // `isNewline` also ends lines at "\r\n", which Swift reads as one character.
+    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
       lineNumber += 1
-      var line = Substring(rawLine)
-      if line.last == "\r" { line = line.dropLast() }
       let content = stripComment(line)
       if content.allSatisfy(\.isWhitespace) { continue }
       let scalars = Array(content.unicodeScalars)

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+/// `simulate attractors` and `simulate run --boolean`, run as a user runs them.
+@Suite("Boolean commands")
+struct BooleanCLITests {
+  let cellcycle = """
+    targets, factors
+    CycD, CycD
+    Rb, (! CycA & ! CycB & ! CycD & ! CycE) | (p27 & ! CycB & ! CycD)
+    E2F, (! Rb & ! CycA & ! CycB) | (p27 & ! Rb & ! CycB)
+    CycE, (E2F & ! Rb)
+    CycA, (E2F & ! Rb & ! Cdc20 & ! (Cdh1 & UbcH10)) | (CycA & ! Rb & ! Cdc20 & ! (Cdh1 & UbcH10))
+    p27, (! CycD & ! CycE & ! CycA & ! CycB) | (p27 & ! (CycE & CycA) & ! CycB &! CycD)
+    Cdc20, CycB
+    Cdh1,(! CycA & ! CycB) | (Cdc20) | (p27 & ! CycB)
+    UbcH10, ! Cdh1 | (Cdh1 & UbcH10 & (Cdc20 | CycA | CycB))
+    CycB, ! Cdc20 & ! Cdh1
+
+    """
+
+  func json(_ path: String) throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+  }
+
+  @Test("attractors as JSON: nodes, update, attractors with type, states and basin")
+  func attractorsJSON() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(cellcycle, to: dir + "/cellcycle.txt")
+    let result = try simulate(["attractors", "cellcycle.txt", "-o", "out.json"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    let out = try json(dir + "/out.json")
+    #expect((out["nodes"] as? [String])?.first == "CycD")
+    #expect(out["update"] as? String == "sync")
+    let attractors = try #require(out["attractors"] as? [[String: Any]])
+    #expect(attractors.count == 2)
+    #expect(attractors.map { $0["type"] as? String } == ["fixed", "cycle"])
+    #expect(attractors.map { $0["basin"] as? Int } == [512, 512])
+    #expect((attractors[1]["states"] as? [String])?.count == 7)
+    #expect(FileManager.default.fileExists(atPath: dir + "/manifest.json"))
+
+    let asynchronous = try simulate(["attractors", "cellcycle.txt", "--update", "async", "-o", "async.json"], in: dir)
+    #expect(asynchronous.status == 0, "\(asynchronous.stderr)")
+    let types = (try json(dir + "/async.json")["attractors"] as? [[String: Any]])?.map { $0["type"] as? String }
+    #expect(types == ["fixed", "complex"])
+  }
+
+  @Test("attractors as CSV: one row per state with attractor, type, basin and a column per node")
+  func attractorsCSV() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(cellcycle, to: dir + "/cellcycle.bnet")
+    let result = try simulate(["attractors", "cellcycle.bnet", "--knockout", "CycD", "-o", "out.csv"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = try String(contentsOfFile: dir + "/out.csv", encoding: .utf8).split(separator: "\n")
+    #expect(lines.first == "attractor,type,basin,CycD,Rb,E2F,CycE,CycA,p27,Cdc20,Cdh1,UbcH10,CycB")
+    #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 13 })
+    #expect(lines[1].hasPrefix("1,fixed,1024,0,"))
+  }
+
+  @Test("sampling: --samples with --seed, repeatable")
+  func sampling() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(cellcycle, to: dir + "/cellcycle.bnet")
+    for name in ["a.json", "b.json"] {
+      let result = try simulate(["attractors", "cellcycle.bnet", "--samples", "300", "--seed", "5", "-o", name], in: dir)
+      #expect(result.status == 0, "\(result.stderr)")
+    }
+    let a = try json(dir + "/a.json")
+    #expect(a["complete"] as? Bool == false && a["seed"] as? Int == 5)
+    let first = try String(contentsOfFile: dir + "/a.json", encoding: .utf8)
+    #expect(try String(contentsOfFile: dir + "/b.json", encoding: .utf8) == first)
+  }
+
+  @Test(
+    "command-line mistakes exit 64",
+    arguments: [
+      ["attractors", "cellcycle.bnet", "--knockout", "CycX", "-o", "o.json"],
+      ["attractors", "cellcycle.bnet", "--exhaustive", "--samples", "5", "-o", "o.json"],
+      ["attractors", "cellcycle.bnet", "--seed", "5", "-o", "o.json"],
+      ["attractors", "cellcycle.bnet", "--update", "sideways", "-o", "o.json"],
+      ["run", "cellcycle.bnet", "--boolean", "sync", "-o", "o.csv"],
+      ["run", "cellcycle.bnet", "--boolean", "sync", "--steps", "3", "--t-end", "2", "-o", "o.csv"],
+    ])
+  func usageErrors(arguments: [String]) throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(cellcycle, to: dir + "/cellcycle.bnet")
+    let result = try simulate(arguments, in: dir)
+    #expect(result.status == 64, "\(arguments): \(result.stderr)")
+    if arguments.contains("CycX") { #expect(result.stderr.contains("unknown node 'CycX'")) }
+  }
+
+  @Test("a network too large for --exhaustive: exit 64 and a suggestion to sample, at once")
+  func tooLarge() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let text = (0..<40).map { "x\($0), !x\(($0 + 1) % 40) | x\(($0 + 7) % 40)" }.joined(separator: "\n")
+    try write(text, to: dir + "/ring.bnet")
+    let started = Date()
+    let result = try simulate(["attractors", "ring.bnet", "--exhaustive", "-o", "o.json"], in: dir)
+    #expect(result.status == 64)
+    #expect(result.stderr.contains("--samples"))
+    #expect(Date().timeIntervalSince(started) < 10)
+  }
+
+  @Test("bad models exit 65 with file:line:column; missing ones 66")
+  func badModels() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("A, B\nB, !A & C\n", to: dir + "/bad.bnet")
+    let bad = try simulate(["attractors", "bad.bnet", "-o", "o.json"], in: dir)
+    #expect(bad.status == 65)
+    #expect(bad.stderr.contains("bad.bnet:2:9: error: unknown identifier 'C'"), "\(bad.stderr)")
+    let missing = try simulate(["attractors", "nothing.bnet", "-o", "o.json"], in: dir)
+    #expect(missing.status == 66)
+  }
+
+  @Test("run --boolean writes a 0/1 trajectory: step,<nodes>; asynchronous runs repeat per seed")
+  func runBoolean() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(cellcycle, to: dir + "/cellcycle.bnet")
+    let sync = try simulate(["run", "cellcycle.bnet", "--boolean", "sync", "--steps", "20", "--initial", "all-zero", "-o", "s.csv"], in: dir)
+    #expect(sync.status == 0, "\(sync.stderr)")
+    let rows = try String(contentsOfFile: dir + "/s.csv", encoding: .utf8).split(separator: "\n")
+    #expect(rows.count == 22)
+    #expect(rows[0] == "step,CycD,Rb,E2F,CycE,CycA,p27,Cdc20,Cdh1,UbcH10,CycB")
+    #expect(rows[1] == "0,0,0,0,0,0,0,0,0,0,0")
+    #expect(rows[21] == "20,0,1,0,0,0,1,0,1,0,0", "all-zero reaches the fixed point")
+
+    var outputs: [String] = []
+    for name in ["a.csv", "b.csv"] {
+      let run = try simulate(
+        ["run", "cellcycle.bnet", "--boolean", "async", "--steps", "50", "--seed", "7", "--initial", "random", "-o", name], in: dir)
+      #expect(run.status == 0, "\(run.stderr)")
+      outputs.append(try String(contentsOfFile: dir + "/" + name, encoding: .utf8))
+    }
+    #expect(outputs[0] == outputs[1])
+    let toStdout = try simulate(["run", "cellcycle.bnet", "--boolean", "sync", "--steps", "1", "--select", "CycD,Rb", "-o", "-"], in: dir)
+    #expect(toStdout.stdout == "step,CycD,Rb\n0,0,0\n1,0,1\n")
+  }
+}
