@@ -5,7 +5,7 @@ public enum ModelLoader {
   /// PyBoolNet / MaBoSS / AEON Boolean networks.
   public static let bnetExtensions = ["bnet"]
 
-  /// Reads the model in `path`: native YAML (`.yaml`, `.yml`), SBML (`.xml`, `.sbml`), `.bnet`, or BoolNet text (a `.txt`
+  /// Reads the model in `path`: native YAML (`.yaml`, `.yml`), SBML or SBML-qual (`.xml`, `.sbml`), `.bnet`, or BoolNet text (a `.txt`
   /// whose first line that is not blank or a comment is `targets, factors`).
   /// Missing files exit 66, invalid or unsupported ones 65.
   public static func load(_ path: String) throws(PathwayError) -> Model {
@@ -14,7 +14,10 @@ public enum ModelLoader {
       return try NativeModelReader.read(path: path)
     }
     if ext == "xml" || ext == "sbml" {
-      return try SBMLReader.read(path: path)
+      // SBML-qual (a root declaring the qual package) holds a logical model; anything else is core.
+      let data = try InputFile.readData(path)
+      if SBMLQualReader.declaresQual(data) { return try SBMLQualReader.read(data: data, file: path) }
+      return try SBMLReader.read(data: data, file: path)
     }
     if bnetExtensions.contains(ext) {
       return try BNetReader.read(path: path)

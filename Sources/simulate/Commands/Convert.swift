@@ -1,0 +1,105 @@
+import ArgumentParser
+import PathwayModel
+
+/// `simulate convert IN -o OUT [--to FORMAT]`: between the native format, SBML, SBML-qual,
+/// BoolNet and .bnet, where the target can express the model.
+struct Convert: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Convert a model between the native format, SBML, SBML-qual, BoolNet and .bnet.",
+    discussion: """
+      The target follows --to, or the output's extension: .yaml/.yml native, .xml/.sbml SBML
+      Level 3 Version 2 core, .bnet, .txt BoolNet (SBML-qual is also .xml: give --to sbml-qual).
+      What the target cannot express stops the conversion with exit 65 and names it: rate laws,
+      modulators, assignments and events in the logical formats (--logic-only drops them and
+      writes the rules), events in the native format. Documentation a target has no place for
+      (evidence, τ/n/k in logical formats, named perturbations in SBML) is listed on stderr.
+
+      SBML export writes each rule-only node's HillCube ODE as a rate rule, so libRoadRunner and
+      COPASI integrate what `simulate run` integrates. With --scenario/--set the SBML is the model
+      as that scenario sets it up (stimuli over time, perturbations, parameter and initial values);
+      a model that equilibrates gets its equilibrated state as initial values. See docs/formats.md.
+      """)
+
+  @OptionGroup var model: ModelOptions
+
+  @Option(name: .shortAndLong, help: "The output file, or - for standard output (with --to).")
+  var output: String
+
+  @Option(name: .customLong("to"), help: ArgumentHelp("The target format.", valueName: "native|sbml|sbml-qual|boolnet|bnet"))
+  var target: Target?
+
+  @Flag(name: .customLong("logic-only"), help: "Write the logical rules alone: drop rate laws, modulators, assignments, events and parameters.")
+  var logicOnly = false
+
+  enum Target: String, ExpressibleByArgument, CaseIterable {
+    case native, sbml
+    case sbmlQual = "sbml-qual"
+    case boolnet, bnet
+
+    var label: String {
+      switch self {
+      case .native: return "the native format"
+      case .sbml: return "SBML core"
+      case .sbmlQual: return "SBML-qual"
+      case .boolnet: return "BoolNet"
+      case .bnet: return ".bnet"
+      }
+    }
+  }
+
+  /// The target: --to, or the output's extension.
+  func resolvedTarget() throws(PathwayError) -> Target {
+    if let target { return target }
+    if output == "-" { throw PathwayError(.usage, "give --to when writing to standard output") }
+    let name = Paths.lastComponent(of: output)
+    let ext = name.contains(".") ? String(name.split(separator: ".").last!).lowercased() : ""
+    switch ext {
+    case "yaml", "yml": return .native
+    case "xml", "sbml": return .sbml
+    case "bnet": return .bnet
+    case "txt": return .boolnet
+    default:
+      throw PathwayError(
+        .usage, "cannot tell the target format from '\(name)'",
+        notes: ["give --to native|sbml|sbml-qual|boolnet|bnet, or an output ending in .yaml, .xml, .bnet or .txt"])
+    }
+  }
+
+  func run() throws {
+    try reportingErrors { () throws(PathwayError) in
+      let target = try resolvedTarget()
+      let bakesScenario = !model.scenarios.isEmpty || !model.settings.isEmpty
+      if bakesScenario && target != .sbml {
+        throw PathwayError(.usage, "--scenario and --set apply to SBML output only (--to sbml)")
+      }
+      var loaded = try ModelLoader.load(model.model)
+      var notes: [String] = []
+      if logicOnly { loaded = LogicalFormat.logicOnly(loaded) }
+      let text: String
+      switch target {
+      case .native:
+        let result = try NativeModelWriter.export(loaded)
+        text = result.text
+        notes = result.notes
+      case .sbml:
+        let result = try SBMLWriter.export(loaded, scenario: try model.scenario())
+        text = result.text
+        notes = result.notes
+      case .sbmlQual, .boolnet, .bnet:
+        let (errors, dropped) = LogicalFormat.check(loaded, format: target.label)
+        if !errors.isEmpty { throw PathwayError(.invalidInput, errors) }
+        if !dropped.isEmpty { notes.append("\(target.label) holds the logical rules only; not written: " + dropped.joined(separator: ", ")) }
+        if target == .sbmlQual {
+          text = try SBMLQualWriter.text(loaded)
+        } else {
+          text = try BNetWriter.text(loaded, dialect: target == .bnet ? .bnet : .boolnet)
+          if loaded.nodes.contains(where: { $0.initial != 0 && !$0.isInput }) {
+            notes.append("\(target.label) has no initial values; they are not written")
+          }
+        }
+      }
+      try OutputFile.write(text, to: output)
+      for note in notes { printError("note: \(note)") }
+    }
+  }
+}
