@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds the release binary, runs every scenario of the
-# curated osteogenesis model into one folder of CSVs (with manifest.json), and draws one figure
-# per behaviour B1-B14 (B1.svg ... B14.svg) beside them.
+# curated osteogenesis model into one folder of CSVs (with manifest.json), draws one figure per
+# behaviour B1-B14 (B1.svg ... B14.svg) beside them, and checks every expectation of the scenario
+# library in both modes (expectations.txt). Exits 1 if a scenario, a figure or an expectation fails.
 #   bash scripts/run-osteogenesis.sh [OUTPUT_DIR]      (default: out/osteogenesis)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,4 +67,18 @@ for figure in "${figures[@]}"; do
   fi
 done
 printf 'drew %d figures (B1.svg ... B14.svg) in %s\n' "$drawn" "$out" >&2
+
+# The expectations of BIOLOGY.md §4 that the scenarios carry (ODE and Boolean), one line each, in
+# expectations.txt; the summary line goes to stderr as well.
+start=$(date +%s%N)
+if "$bin" check models/osteogenesis/scenarios/*.yaml >"$out/expectations.txt"; then
+  checked=ok
+else
+  checked=failed
+  failed=$((failed + 1))
+  grep ' FAIL ' "$out/expectations.txt" >&2 || true
+fi
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+printf 'expectations: %s (%s) in %d.%03d s; each one in %s/expectations.txt\n' \
+  "$(tail -n 1 "$out/expectations.txt")" "$checked" $((elapsed_ms / 1000)) $((elapsed_ms % 1000)) "$out" >&2
 [ "$failed" -eq 0 ]

@@ -76,11 +76,31 @@ public enum BooleanSetup {
     return (pins, warnings)
   }
 
-  /// The initial state of a Boolean run: the model's `initial ≥ 0.5`, then the scenario's input
-  /// doses and initial values (`--set X=1` included). Time-varying doses are refused: a Boolean
-  /// run holds each input constant.
-  public static func initialState(model: Model, scenario: Scenario?) throws(PathwayError) -> BooleanState {
-    var state = BooleanState(model.nodes.map { $0.initial >= 0.5 })
+  /// The inputs of `scenario` that change over time, with time counted in steps (the
+  /// `boolean: inputs:` entries override the ODE ones); nil when every input is constant. Pinned
+  /// nodes are left out: a pin wins over a dose.
+  public static func inputProtocol(model: Model, scenario: Scenario?, pins: [Int: Bool]) -> BooleanInputProtocol? {
+    guard let scenario else { return nil }
+    var stimuli: [Int: Stimulus] = [:]
+    for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
+      if let i = model.nodeIndex(entry.input) { stimuli[i] = entry.stimulus }
+    }
+    let varying = stimuli.filter { i, stimulus in
+      if pins[i] != nil { return false }
+      if case .constant = stimulus { return false }
+      return true
+    }
+    if varying.isEmpty { return nil }
+    return BooleanInputProtocol(inputs: varying.keys.sorted().map { ($0, varying[$0]!) })
+  }
+
+  /// The initial state of a Boolean run: the model's `initial ≥ 0.5` (or `base`), then the
+  /// scenario's input doses at step 0 (the `boolean: inputs:` entries override the ODE ones) and
+  /// initial values (`--set X=1` included). Time-varying doses follow `inputProtocol`.
+  public static func initialState(
+    model: Model, scenario: Scenario?, base: BooleanState? = nil
+  ) throws(PathwayError) -> BooleanState {
+    var state = base ?? BooleanState(model.nodes.map { $0.initial >= 0.5 })
     guard let scenario else { return state }
     var usage = DiagnosticBag()
     var bag = DiagnosticBag()
@@ -90,18 +110,12 @@ public enum BooleanSetup {
         bag.error(location, message, notes: notes)
       }
     }
-    for entry in scenario.inputs {
+    for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
       guard let i = model.nodeIndex(entry.input) else {
         report(entry.location, "unknown input '\(entry.input)'", notes: didYouMean(entry.input, among: names).map { [$0] } ?? [])
         continue
       }
-      guard case .constant(let dose) = entry.stimulus else {
-        report(
-          entry.location, "input '\(entry.input)' changes over time; a Boolean run holds each input constant",
-          notes: ["give it a constant dose, or run the ODEs"])
-        continue
-      }
-      state[i] = dose >= 0.5
+      state[i] = entry.stimulus.value(at: 0) >= 0.5
     }
     for setting in scenario.settings {
       var target = setting.target
@@ -178,5 +192,21 @@ public enum BooleanSetup {
     }
     try bag.throwIfErrors()
     return state
+  }
+}
+
+/// Inputs that follow stimuli over synchronous or asynchronous steps: before state `t` is
+/// recorded, each input's bit is set to `stimulus(t) ≥ 0.5`.
+public struct BooleanInputProtocol: Sendable {
+  public var inputs: [(node: Int, stimulus: Stimulus)]
+
+  public init(inputs: [(node: Int, stimulus: Stimulus)]) { self.inputs = inputs }
+
+  /// Sets the input bits of `state` (packed words) for step `t`.
+  func apply(step t: Int, to state: UnsafeMutablePointer<UInt64>) {
+    for (i, stimulus) in inputs {
+      let w = i >> 6, mask: UInt64 = 1 << UInt64(i & 63)
+      if stimulus.value(at: Double(t)) >= 0.5 { state[w] |= mask } else { state[w] &= ~mask }
+    }
   }
 }

@@ -52,13 +52,15 @@ public enum BooleanSimulator {
   /// - Parameters:
   ///   - scheme: synchronous, or asynchronous with one uniformly random node per step drawn from
   ///     `Xoshiro256StarStar(seed:)`; the same seed gives the same trajectory on every platform.
+  ///   - inputs: inputs that change over the steps (their bits are set before each state is recorded).
   public static func run(
-    _ network: BooleanNetwork, scheme: UpdateScheme, steps: Int, from initial: BooleanState, seed: UInt64 = 0
+    _ network: BooleanNetwork, scheme: UpdateScheme, steps: Int, from initial: BooleanState, seed: UInt64 = 0,
+    inputs: BooleanInputProtocol? = nil
   ) -> BooleanTrajectory {
     var trajectory = BooleanTrajectory(
       names: network.names, scheme: scheme, seed: scheme == .asynchronous ? seed : nil)
     trajectory.reserve(rows: steps + 1)
-    advance(network, scheme: scheme, steps: steps, from: initial, seed: seed) { trajectory.append($0) }
+    advance(network, scheme: scheme, steps: steps, from: initial, seed: seed, inputs: inputs) { trajectory.append($0) }
     return trajectory
   }
 
@@ -76,7 +78,7 @@ public enum BooleanSimulator {
   /// Calls `observe` with step 0 and then every `observeEvery`-th state (always the last one).
   static func advance(
     _ network: BooleanNetwork, scheme: UpdateScheme, steps: Int, from initial: BooleanState, seed: UInt64,
-    observeEvery: Int = 1, observe: (UnsafePointer<UInt64>) -> Void
+    observeEvery: Int = 1, inputs: BooleanInputProtocol? = nil, observe: (UnsafePointer<UInt64>) -> Void
   ) {
     precondition(initial.count == network.count, "the state has \(initial.count) nodes, the network \(network.count)")
     let kernel = network.kernel
@@ -87,6 +89,7 @@ public enum BooleanSimulator {
     current.withUnsafeMutableBufferPointer { currentBuffer in
       next.withUnsafeMutableBufferPointer { nextBuffer in
         var x = currentBuffer.baseAddress!, y = nextBuffer.baseAddress!
+        inputs?.apply(step: 0, to: x)
         observe(x)
         if steps == 0 { return }
         for t in 1...steps {
@@ -99,6 +102,7 @@ public enum BooleanSimulator {
             let w = i >> 6, mask: UInt64 = 1 << UInt64(i & 63)
             if kernel.evaluate(i, x) { x[w] |= mask } else { x[w] &= ~mask }
           }
+          inputs?.apply(step: t, to: x)
           if t % observeEvery == 0 || t == steps { observe(x) }
         }
       }

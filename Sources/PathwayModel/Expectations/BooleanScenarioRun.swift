@@ -79,6 +79,12 @@ public enum BooleanScenarioRun {
     return BooleanScenarioResult(names: network.names, averages: averages, cycle: result.cycle, entryStep: step + result.entry)
   }
 
+  /// The reference attractor (step 1 above): iterated synchronously from the network's initial
+  /// state with inputs at their baseline, in update order.
+  public static func referenceAttractor(of network: BooleanNetwork, maxSteps: Int = 1_000_000) throws(PathwayError) -> [BooleanState] {
+    try attractor(from: network.initialState, network: network, inputs: { _, state in state }, maxSteps: maxSteps).cycle
+  }
+
   /// Iterates from `start` until a state repeats; the cycle in update order and the step at
   /// which it was entered.
   static func attractor(

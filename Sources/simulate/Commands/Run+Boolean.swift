@@ -17,8 +17,8 @@ struct BooleanRunOptions: ParsableArguments {
   @Option(
     name: .customLong("initial"),
     help: ArgumentHelp(
-      "With --boolean: the initial state (default: the model's initial values ≥ 0.5, then the scenario's).",
-      valueName: "FILE|all-zero|random"))
+      "With --boolean: the initial state (default: the model's initial values ≥ 0.5; reference: the first state of the synchronous attractor reached from them with inputs at baseline), then the scenario's inputs at step 0 and initial values.",
+      valueName: "FILE|reference|all-zero|random"))
   var initial: String?
 }
 
@@ -26,7 +26,8 @@ extension Run {
   /// `simulate run MODEL --boolean sync|async --steps N [--seed S] [--initial …] -o OUT.csv`.
   ///
   /// Pins come from the scenario's perturbations (a knockout holds 0, an over-expression 1, from
-  /// step 0 on); inputs hold their value. The ODE flags have no meaning here and are refused.
+  /// step 0 on); inputs follow the scenario's stimuli with time counted in steps (its
+  /// `boolean: inputs:` entries override the ODE doses and timings). The ODE flags have no meaning here and are refused.
   func runBoolean(_ scheme: UpdateScheme) throws {
     try reportingErrors { () throws(PathwayError) in
       let odeOnly: [(String, Bool)] = [
@@ -52,6 +53,10 @@ extension Run {
       switch booleanMode.initial {
       case nil:
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario)
+      case "reference":
+        let unpinned = try BooleanNetwork(model: loaded)
+        let reference = try BooleanScenarioRun.referenceAttractor(of: unpinned)
+        start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: reference[0])
       case "all-zero":
         start = BooleanState(count: network.count)
       case "random":
@@ -76,7 +81,8 @@ extension Run {
         }
       }
       let started = Date()
-      let trajectory = BooleanSimulator.run(network, scheme: scheme, steps: steps, from: start, seed: seed)
+      let inputs = BooleanSetup.inputProtocol(model: loaded, scenario: scenario, pins: pins)
+      let trajectory = BooleanSimulator.run(network, scheme: scheme, steps: steps, from: start, seed: seed, inputs: inputs)
       let file = try OutputFile(path: output)
       try BooleanTrajectoryCSV.write(trajectory, columns: columns, to: file)
       try file.commit()
