@@ -96,6 +96,8 @@ public enum SBMLWriter {
       initialAssignments = model.initialAssignments.filter { !kept.contains($0.target) }
     }
     for (s, value) in run.initialOverrides { state[s] = value }
+    // Pinned states start (and stay) at their level, as `ODESolver.initialState` sets them.
+    for s in state.indices { if let level = parameters.statePins[s] { state[s] = level } }
 
     var writer = DocumentWriter(model: model, ode: ode, run: parameters, state: state)
     writer.initialAssignments = initialAssignments
@@ -103,8 +105,10 @@ public enum SBMLWriter {
     notes += writer.notes
     if !model.perturbations.isEmpty {
       notes.append(
-        "\(model.perturbations.count) named perturbation(s) not written (SBML core has none; "
-          + "use --scenario to write the model as a perturbation sets it up)")
+        "\(model.perturbations.count) named perturbation(s) not written as such (SBML core has none); "
+          + (scenario.perturbations.isEmpty
+            ? "use --scenario to write the model as a perturbation sets it up"
+            : "the scenario's perturbations are applied in the written model"))
     }
     let logical = model.nodes.filter { $0.rule != nil && !$0.isInput }.count
     if logical > 0 {
