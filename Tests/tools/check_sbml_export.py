@@ -18,7 +18,8 @@ The default set: models/osteogenesis/osteogenesis.yaml with its own values and s
 a node knockout), over 21 days; and the small models in Tests/tools/export-models/ (a toy Wnt
 feedback with a rate law, a pulse, a schedule and a knockout; a mechanistic toy with rate laws,
 assignments, modulators, per-edge Hill parameters, ramps, repeated doses, a schedule, a scaled
-node, a pinned node and a knockout). A model with no scenario is run with its own values.
+node, a pinned node and a knockout); and two reference Boolean networks (../shared/reference/boolean,
+.bnet files integrated as HillCube ODEs). A model with no scenario is run with its own values.
 Exit 0 when every comparison passes. Needs `pip install libroadrunner` and ../shared/tools/sbml_check.py.
 """
 import csv
@@ -50,6 +51,11 @@ DEFAULT = [
     (small("toy-wnt"), [None, small("toy-wnt-pulse"), small("toy-wnt-dkk1-ko")], "240", "120"),
     (small("mechanistic"), [None, small("mechanistic-stimuli"), small("mechanistic-knockout")], "120", "120"),
 ]
+# Two reference Boolean networks, integrated as HillCube ODEs from .bnet.
+for name in ["faure_cellcycle", "klamt_tcr"]:
+    path = os.path.normpath(os.path.join(root, "..", "shared", "reference", "boolean", "models", name + ".bnet"))
+    if os.path.exists(path):
+        DEFAULT.append((path, [None], "50", "100"))
 
 
 def arguments(argv):
