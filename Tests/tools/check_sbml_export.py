@@ -19,8 +19,10 @@ a node knockout), over 21 days; and the small models in Tests/tools/export-model
 feedback with a rate law, a pulse, a schedule and a knockout; a mechanistic toy with rate laws,
 assignments, modulators, per-edge Hill parameters, ramps, repeated doses, a schedule, a scaled
 node, a pinned node and a knockout); and two reference Boolean networks (../shared/reference/boolean,
-.bnet files integrated as HillCube ODEs). A model with no scenario is run with its own values.
-Exit 0 when every comparison passes. Needs `pip install libroadrunner` and ../shared/tools/sbml_check.py.
+.bnet files integrated as HillCube ODEs); and the four published SBML models of
+../shared/reference/models, exported back to SBML. A model with no scenario is run with its own values.
+Every exported document is also validated by libSBML when python-libsbml is installed (consistency
+checks without units; an error fails the check). Exit 0 when every comparison passes. Needs `pip install libroadrunner` and ../shared/tools/sbml_check.py.
 """
 import csv
 import os
@@ -56,6 +58,12 @@ for name in ["faure_cellcycle", "klamt_tcr"]:
     path = os.path.normpath(os.path.join(root, "..", "shared", "reference", "boolean", "models", name + ".bnet"))
     if os.path.exists(path):
         DEFAULT.append((path, [None], "50", "100"))
+# The published SBML models (../shared/reference/models): SBML → SBML keeps compartments and units.
+for name, end in [("BIOMD0000000658", "600"), ("BIOMD0000000410", "1000"), ("BIOMD0000000019", "3600"),
+                  ("BIOMD0000000493", "1500")]:
+    path = os.path.normpath(os.path.join(root, "..", "shared", "reference", "models", name + ".xml"))
+    if os.path.exists(path):
+        DEFAULT.append((path, [None], end, "100"))
 
 
 def arguments(argv):
@@ -102,6 +110,19 @@ def worst(a_path, b_path):
     return largest, where
 
 
+def validate(path):
+    """libSBML's consistency errors (units checks off) of `path`, or None without python-libsbml."""
+    try:
+        import libsbml
+    except ImportError:
+        return None
+    document = libsbml.readSBMLFromFile(path)
+    document.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
+    document.checkConsistency()
+    return [document.getError(i).getMessage().strip() for i in range(document.getNumErrors())
+            if document.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+
+
 def main():
     binary, plan = arguments(sys.argv[1:])
     failed = 0
@@ -115,6 +136,10 @@ def main():
                 sbml = stem + ".xml"
                 subprocess.run([binary, "convert", model, *with_scenario, "-o", sbml], check=True,
                                stderr=subprocess.DEVNULL)
+                errors = validate(sbml)
+                if errors:
+                    failed += 1
+                    print("%-34s %-14s FAIL %d libSBML error(s): %s" % (name[:34], "libSBML", len(errors), errors[0][:200]))
                 with open(sbml) as f:
                     ids = ",".join(re.findall(r'<species id="([A-Za-z0-9_]+)"', f.read()))
                 grid = ["--t-end", t_end, "--steps", steps, "--select", ids]

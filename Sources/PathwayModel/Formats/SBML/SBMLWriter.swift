@@ -398,6 +398,9 @@ private struct DocumentWriter {
 
     // Initial assignments (pinned states keep their level).
     for ia in initialAssignments {
+      // An assignment rule defines its variable at every time, t0 included; SBML forbids an
+      // initial assignment beside it (the reader renders a species' initialConcentration as one).
+      if assignmentIDs.contains(ia.target) { continue }
       if let n = nodeIndex[ia.target], ode.stateIndex[n] >= 0, pinnedStates.contains(ode.stateIndex[n]) { continue }
       let value = speciesCompartment[ia.target] != nil ? asSpeciesValue(ia.expression.expr, ia.target) : translate(ia.expression.expr)
       initials.append(Element("initialAssignment", [("symbol", sid(ia.target))], children: [math.math(value)]))
