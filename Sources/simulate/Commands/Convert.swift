@@ -7,20 +7,33 @@ struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Convert a model between the native format, SBML, SBML-qual, BoolNet and .bnet.",
     discussion: """
-      The target follows --to, or the output's extension: .yaml/.yml native, .xml/.sbml SBML
-      Level 3 Version 2 core, .bnet, .txt BoolNet (SBML-qual is also .xml: give --to sbml-qual).
-      What the target cannot express stops the conversion with exit 65 and names it: rate laws,
-      modulators, assignments and events in the logical formats (--logic-only drops them and
-      writes the rules), events in the native format. Documentation a target has no place for
-      (evidence, τ/n/k in logical formats, named perturbations in SBML) is listed on stderr.
+      The input's format follows its extension: .yaml/.yml native, .xml/.sbml SBML (SBML-qual when the document declares the qual package), .bnet, .txt BoolNet (targets, factors). The target follows --to, or the output's extension: .yaml/.yml native, .xml/.sbml SBML Level 3 Version 2 core, .bnet, .txt BoolNet; SBML-qual, also .xml, needs --to sbml-qual.
 
-      SBML export writes each rule-only node's HillCube ODE as a rate rule, so libRoadRunner and
-      COPASI integrate what `simulate run` integrates. With --scenario/--set the SBML is the model
-      as that scenario sets it up (stimuli over time, perturbations, parameter and initial values);
-      a model that equilibrates gets its equilibrated state as initial values. See docs/formats.md.
+      What the target cannot express stops the conversion with exit 65 and an error naming it at its file:line:column, and nothing is written: rate laws, modulators, assignments, initial assignments and events in the logical formats (SBML-qual, BoolNet, .bnet; --logic-only drops them and writes the rules alone), events in the native format. What a target has no place for but does not change the dynamics (evidence; τ, n and k in the logical formats; named perturbations in SBML) is dropped with a note on stderr.
+
+      SBML core gets each rule-only node's HillCube ODE as a rate rule, so libRoadRunner and COPASI integrate what `simulate run` integrates. With --scenario/--set, the SBML is the model as the scenario sets it up: stimuli as functions of time, knockouts, over-expressions and pins as constant species, production scales, parameter and initial values. A model that equilibrates (defaults.equilibrate) gets its equilibrated state as initial values.
+
+      Examples:
+        simulate convert model.yaml -o model.xml
+        simulate convert model.yaml --scenario pulse.yaml -o pulse.xml
+        simulate convert net.bnet --to sbml-qual -o net.xml
+        simulate convert net.xml -o net.bnet
+        simulate convert model.yaml --logic-only -o model.bnet
+      See docs/formats.md for what each format holds.
       """)
 
-  @OptionGroup var model: ModelOptions
+  @Argument(help: ArgumentHelp("The model file: .yaml/.yml, .xml/.sbml (SBML or SBML-qual), .bnet, or BoolNet .txt.", valueName: "model"))
+  var modelPath: String
+
+  @Option(name: .customLong("scenario"), help: "A scenario file baked into SBML output; repeat to layer several, in order.")
+  var scenarios: [String] = []
+
+  @Option(
+    name: .customLong("set"),
+    help: ArgumentHelp(
+      "Baked into SBML output after all scenarios: a parameter, an input's dose, a node's initial value, or NODE.tau/.n/.k.",
+      valueName: "id=value"))
+  var settings: [String] = []
 
   @Option(name: .shortAndLong, help: "The output file, or - for standard output (with --to).")
   var output: String
@@ -68,11 +81,11 @@ struct Convert: ParsableCommand {
   func run() throws {
     try reportingErrors { () throws(PathwayError) in
       let target = try resolvedTarget()
-      let bakesScenario = !model.scenarios.isEmpty || !model.settings.isEmpty
+      let bakesScenario = !scenarios.isEmpty || !settings.isEmpty
       if bakesScenario && target != .sbml {
         throw PathwayError(.usage, "--scenario and --set apply to SBML output only (--to sbml)")
       }
-      var loaded = try ModelLoader.load(model.model)
+      var loaded = try ModelLoader.load(modelPath)
       var notes: [String] = []
       if logicOnly { loaded = LogicalFormat.logicOnly(loaded) }
       let text: String
@@ -82,7 +95,7 @@ struct Convert: ParsableCommand {
         text = result.text
         notes = result.notes
       case .sbml:
-        let result = try SBMLWriter.export(loaded, scenario: try model.scenario())
+        let result = try SBMLWriter.export(loaded, scenario: try ModelOptions.layered(scenarios: scenarios, settings: settings))
         text = result.text
         notes = result.notes
       case .sbmlQual, .boolnet, .bnet:

@@ -96,6 +96,8 @@ public enum SBMLWriter {
       initialAssignments = model.initialAssignments.filter { !kept.contains($0.target) }
     }
     for (s, value) in run.initialOverrides { state[s] = value }
+    // Pinned states start (and stay) at their level, as `ODESolver.initialState` sets them.
+    for s in state.indices { if let level = parameters.statePins[s] { state[s] = level } }
 
     var writer = DocumentWriter(model: model, ode: ode, run: parameters, state: state)
     writer.initialAssignments = initialAssignments
@@ -103,8 +105,10 @@ public enum SBMLWriter {
     notes += writer.notes
     if !model.perturbations.isEmpty {
       notes.append(
-        "\(model.perturbations.count) named perturbation(s) not written (SBML core has none; "
-          + "use --scenario to write the model as a perturbation sets it up)")
+        "\(model.perturbations.count) named perturbation(s) not written as such (SBML core has none); "
+          + (scenario.perturbations.isEmpty
+            ? "use --scenario to write the model as a perturbation sets it up"
+            : "the scenario's perturbations are applied in the written model"))
     }
     let logical = model.nodes.filter { $0.rule != nil && !$0.isInput }.count
     if logical > 0 {
@@ -394,6 +398,9 @@ private struct DocumentWriter {
 
     // Initial assignments (pinned states keep their level).
     for ia in initialAssignments {
+      // An assignment rule defines its variable at every time, t0 included; SBML forbids an
+      // initial assignment beside it (the reader renders a species' initialConcentration as one).
+      if assignmentIDs.contains(ia.target) { continue }
       if let n = nodeIndex[ia.target], ode.stateIndex[n] >= 0, pinnedStates.contains(ode.stateIndex[n]) { continue }
       let value = speciesCompartment[ia.target] != nil ? asSpeciesValue(ia.expression.expr, ia.target) : translate(ia.expression.expr)
       initials.append(Element("initialAssignment", [("symbol", sid(ia.target))], children: [math.math(value)]))
