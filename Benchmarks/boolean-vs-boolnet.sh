@@ -6,7 +6,7 @@
 #      mean of repeated runs;
 #   2. synchronous updates on the seeded 200-node random network of in-degree 3: pathway-bench's
 #      node updates per second over 10^6 steps, `simulate run --boolean sync --steps 1000000`
-#      end to end, and BoolNet's attractor search from 1000 random states on the same network.
+#      end to end (BoolNet has no compiled trajectory loop to compare with).
 #
 #   sh Benchmarks/boolean-vs-boolnet.sh [REFERENCE_DIR]     (from the package root)
 set -eu
@@ -38,14 +38,14 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 echo "$start $end $(wc -l <"$OUT/traj.csv")" | awk '{printf "simulate run: %.2f s for %d rows\n", $2 - $1, $3}'
 
-echo "== simulate attractors --samples 1000 on the 200-node network"
+echo "== simulate attractors --samples 20 on the 200-node network"
 start=$(date +%s.%N)
-"$BIN/simulate" attractors "$OUT/random200.bnet" --samples 1000 --seed 1 -o "$OUT/s.json" 2>&1 | tail -1
+"$BIN/simulate" attractors "$OUT/random200.bnet" --samples 20 --seed 1 -o "$OUT/s.json" 2>&1 | tail -1
 end=$(date +%s.%N)
-echo "$start $end" | awk '{printf "simulate attractors --samples 1000: %.2f s\n", $2 - $1}'
+echo "$start $end" | awk '{printf "simulate attractors --samples 20: %.2f s\n", $2 - $1}'
 
 echo "== BoolNet $(Rscript -e 'cat(as.character(packageVersion("BoolNet")))' 2>/dev/null)"
-Rscript - "$REF/models/$MODEL.bnet" "$OUT/random200.bnet" <<'EOF'
+Rscript - "$REF/models/$MODEL.bnet" <<'EOF'
 suppressMessages(library(BoolNet))
 args <- commandArgs(trailingOnly = TRUE)
 net <- loadNetwork(args[1])
@@ -54,8 +54,7 @@ runs <- 50
 t <- system.time(for (i in 1:runs) a <- getAttractors(net))[["elapsed"]] / runs
 cat(sprintf("BoolNet getAttractors (exhaustive sync), %s: %d attractors; mean %.3f ms over %d runs\n",
             basename(args[1]), length(a$attractors), 1000 * t, runs))
-big <- loadNetwork(args[2])
-t <- system.time(b <- getAttractors(big, method = "random", startStates = 1000))[["elapsed"]]
-cat(sprintf("BoolNet getAttractors(method=\"random\", startStates=1000), 200 nodes: %d attractors in %.2f s\n",
-            length(b$attractors), t))
+# The 200-node network (in-degree 3, random functions) is chaotic: its cycles are far longer than
+# any sampled trajectory, and BoolNet's random-start search, which stores every visited state
+# until one repeats, is not run on it.
 EOF
