@@ -101,6 +101,10 @@ func bnetText(_ network: BooleanNetwork) -> String {
   var lines = ["targets, factors"]
   for (i, f) in network.functions.enumerated() {
     let k = f.regulators.count
+    if let constant = f.constantValue {
+      lines.append("\(network.names[i]), \(constant ? 1 : 0)")
+      continue
+    }
     var terms: [String] = []
     for entry in 0..<(1 << k) {
       let value = f.evaluate { entry >> $0 & 1 == 1 }
