@@ -87,15 +87,22 @@ struct BooleanSimulationTests {
         return f.evaluate { x[f.regulators[$0]] }
       })
     }
+    // 10^6 steps in release builds; a tenth in debug builds, where a step is ~30 times slower
+    // (the CLI's 10^6 steps are measured by Benchmarks/boolean-vs-boolnet.sh).
+    #if DEBUG
+      let steps = 100_000
+    #else
+      let steps = 1_000_000
+    #endif
     let clock = ContinuousClock()
     var final = start
     let elapsed = clock.measure {
-      final = BooleanSimulator.finalState(network, scheme: .synchronous, steps: 1_000_000, from: start)
+      final = BooleanSimulator.finalState(network, scheme: .synchronous, steps: steps, from: start)
     }
     // Half and half again lands on the same state.
-    let half = BooleanSimulator.finalState(network, scheme: .synchronous, steps: 500_000, from: start)
-    #expect(BooleanSimulator.finalState(network, scheme: .synchronous, steps: 500_000, from: half) == final)
-    print("200 nodes, 10^6 synchronous steps: \(elapsed)")
+    let half = BooleanSimulator.finalState(network, scheme: .synchronous, steps: steps / 2, from: start)
+    #expect(BooleanSimulator.finalState(network, scheme: .synchronous, steps: steps / 2, from: half) == final)
+    print("200 nodes, \(steps) synchronous steps: \(elapsed)")
   }
 
   @Test("a sampled attractor search of the 200-node network finishes with true cycles only")
@@ -113,9 +120,15 @@ struct BooleanSimulationTests {
       }
     }
     // The asynchronous sampled search finds every steady state and only verified attractors.
+    // This network is chaotic: a walk's forward set grows without end, so verification gives up
+    // at its diagram budget (kept small here: at the default 2^24 nodes a debug build spent
+    // minutes getting there) and the walk counts as unresolved.
     let asynchronous = try AttractorSearch.find(
-      in: network, scheme: .asynchronous, options: .init(strategy: .sampled(samples: 4, seed: 1), maximumSteps: 2000))
+      in: network, scheme: .asynchronous,
+      options: .init(strategy: .sampled(samples: 4, seed: 1), maximumSteps: 2000, symbolicNodeLimit: 1 << 16))
     #expect(asynchronous.attractors.filter { $0.kind == .fixed }.allSatisfy { network.isSteadyState($0.states[0]) })
+    let walksEnded = asynchronous.attractors.reduce(0.0) { $0 + ($1.basinFraction ?? 0) } * 4
+    #expect(Int(walksEnded.rounded()) + asynchronous.unresolvedSamples == 4)
   }
 
   @Test("pins hold from step 0; inputs keep their value")

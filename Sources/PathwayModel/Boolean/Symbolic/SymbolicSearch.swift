@@ -126,14 +126,44 @@ enum SymbolicSearch {
 
   /// Follows the general asynchronous dynamics at random: each step flips one node chosen
   /// uniformly among those whose function disagrees with them.
+  ///
+  /// The enabled nodes are kept in a sorted list updated incrementally: flipping p can only
+  /// change whether p and the nodes p regulates are enabled, so a step costs the out-degree of
+  /// p rather than an evaluation of every function.
   static func randomWalk(_ sub: Subnetwork, _ state: inout [Bool], steps: Int, _ generator: inout Xoshiro256StarStar) {
+    let m = sub.count
+    guard m > 0, steps > 0 else { return }
+    var targets = [[Int]](repeating: [], count: m)
+    for p in 0..<m {
+      for r in Set(sub.functions[p].regulators) where r != p { targets[r].append(p) }
+    }
+    var isEnabled = [Bool](repeating: false, count: m)
     var enabled: [Int] = []
+    for p in 0..<m where next(sub, p, state) != state[p] {
+      isEnabled[p] = true
+      enabled.append(p)
+    }
+    /// The position of p in the sorted list, or where it would go.
+    func slot(_ p: Int) -> Int {
+      var lo = 0, hi = enabled.count
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if enabled[mid] < p { lo = mid + 1 } else { hi = mid }
+      }
+      return lo
+    }
+    func refresh(_ q: Int) {
+      let now = next(sub, q, state) != state[q]
+      guard now != isEnabled[q] else { return }
+      isEnabled[q] = now
+      if now { enabled.insert(q, at: slot(q)) } else { enabled.remove(at: slot(q)) }
+    }
     for _ in 0..<steps {
-      enabled.removeAll(keepingCapacity: true)
-      for p in 0..<sub.count where next(sub, p, state) != state[p] { enabled.append(p) }
       if enabled.isEmpty { return }
       let p = enabled[generator.next(below: enabled.count)]
       state[p].toggle()
+      refresh(p)
+      for q in targets[p] { refresh(q) }
     }
   }
 
