@@ -67,6 +67,14 @@ for f in "$ROOT"/models/*/*.yaml; do
   done < <(sed -nE 's/^ *(rule|rate): *"?([^"]*)"?$/\2/p' "$f" | sort -u | head -200)
 done
 
+max_length() {
+  case "$1" in
+    expression) echo 4096 ;;
+    bnet | csv) echo 16384 ;;
+    *) echo 65536 ;;
+  esac
+}
+
 dictionary() {
   case "$1" in
     expression) echo "$FUZZ/dictionaries/expression.dict" ;;
@@ -94,7 +102,7 @@ for t in "${TARGETS[@]}"; do
   set +e
   FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$BIN" \
     "$FUZZ/corpus/$t" "${seeds[@]}" \
-    -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
+    -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=4096 -max_len="$(max_length "$t")" \
     -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$FUZZ/findings/$t-" "${extra[@]}" \
     > "$log" 2>&1
   rc=$?

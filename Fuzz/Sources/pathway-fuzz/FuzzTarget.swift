@@ -92,3 +92,19 @@ public func fuzzTestOneInput(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CI
   FuzzTarget.selected.run(data)
   return 0
 }
+
+/// libFuzzer's driver, for an entry point of our own.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+  _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+  _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// SwiftPM links an executable target with `main` aliased to `<module>_main`, so libFuzzer's own
+/// `main` is never linked in: this entry point hands over to libFuzzer's driver instead.
+@_cdecl("pathway_fuzz_main")
+public func pathwayFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+  var count = argc
+  var arguments = argv
+  return LLVMFuzzerRunDriver(&count, &arguments) { bytes, size in fuzzTestOneInput(bytes, size) }
+}
