@@ -100,16 +100,16 @@ for t in "${TARGETS[@]}"; do
   # Leak detection is off: the Swift runtime's metadata caches and Foundation's singletons are
   # reported as leaks by LeakSanitizer. ASan's other checks (overflows, use after free) are on.
   set +e
-  FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$BIN" \
+  FUZZ_TARGET=$t SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$BIN" \
     "$FUZZ/corpus/$t" "${seeds[@]}" \
     -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=4096 -max_len="$(max_length "$t")" \
     -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$FUZZ/findings/$t-" "${extra[@]}" \
     > "$log" 2>&1
   rc=$?
   set -e
-  runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | tail -1)
-  speed=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -1)
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1)
+  runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | tail -1 || true)
+  speed=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -1 || true)
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 || true)
   files=$(ls "$FUZZ/corpus/$t" | wc -l)
   line="$(date -u +%FT%TZ) $t: ${SECONDS_PER_TARGET}s, rc $rc, ${runs:-?} executions, ${speed:-?}/s, $cov, corpus $files files ($(du -sh "$FUZZ/corpus/$t" | cut -f1))"
   echo "$line" | tee -a "$SUMMARY"

@@ -24,17 +24,24 @@ run() {  # run SANITIZER BUILD_PATH QUICK_FILTER
   [ -z "$FILTER" ] && [ "${SANITIZE_QUICK:-0}" = 1 ] && filter=("--filter" "$quick")
   echo "== $sanitizer: testing ${filter[*]}"
   local log="$path/sanitize-test.log"
+  # Reports go to files, one per process: the CLI tests capture the stderr of the simulate
+  # processes they launch, so a report there would otherwise be seen only as a failed expectation.
+  local reports="$(pwd)/$path/sanitizer-reports"
+  rm -rf "$reports"
+  mkdir -p "$reports"
   set +e
-  # The simulate binary the CLI tests launch is the sanitized one in $path/debug.
-  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=0} \
-    TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+  # The simulate binary the CLI tests launch is the sanitized one in $path/debug. Timing bounds
+  # of the tests are multiplied by PATHWAY_TEST_TIME_FACTOR (sanitized code is 2-15x slower).
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:log_path=$reports/asan} \
+    TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:log_path=$reports/tsan} \
+    SWIFT_BACKTRACE=enable=no PATHWAY_TEST_TIME_FACTOR=${PATHWAY_TEST_TIME_FACTOR:-10} \
     SIMULATE_BIN="$(pwd)/$path/debug/simulate" \
     swift test --skip-build --sanitize "$sanitizer" --build-path "$path" "${filter[@]}" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   set -e
-  if grep -qE "^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer)" "$log"; then
-    echo "== $sanitizer: sanitizer reports in $log"
-    grep -E "^(==[0-9]+==ERROR|WARNING: ThreadSanitizer|SUMMARY)" "$log" | sort | uniq -c | head -20
+  if [ -n "$(ls -A "$reports")" ]; then
+    echo "== $sanitizer: sanitizer reports in $reports:"
+    grep -hE "(ERROR: AddressSanitizer|WARNING: ThreadSanitizer|SUMMARY)" "$reports"/* | sort | uniq -c | head -20
     return 1
   fi
   [ "$rc" -eq 0 ] || { echo "== $sanitizer: tests failed (exit $rc)"; return "$rc"; }

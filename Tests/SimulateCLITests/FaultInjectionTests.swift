@@ -210,6 +210,25 @@ struct FaultInjectionTests {
     return ids
   }
 
+  @Test("a sweep killed after the header of runs.csv but before its manifest resumes from the start")
+  func killedBeforeManifest() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.decay, to: dir + "/decay.yaml")
+    let arguments = ["sweep", "decay.yaml", "--param", "k=lin:0.1:1:20", "--t-end", "1", "--metric", "final(x)", "--seed", "3",
+      "--no-wall-time", "-q", "--resume", "-o", "s"]
+    #expect(try simulate(arguments, in: dir).status == 0)
+    let whole = try String(contentsOfFile: dir + "/s/runs.csv", encoding: .utf8)
+    // What a kill between the two writes leaves: the header alone, no manifest.
+    try write(String(whole.prefix { $0 != "\n" }) + "\n", to: dir + "/s/runs.csv")
+    for name in Self.files(in: dir + "/s") where name.hasPrefix("manifest") {
+      try FileManager.default.removeItem(atPath: dir + "/s/" + name)
+    }
+    let resumed = try simulate(arguments, in: dir)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(try String(contentsOfFile: dir + "/s/runs.csv", encoding: .utf8) == whole)
+  }
+
   @Test("a sweep killed with SIGKILL ten times at random moments, resumed each time, loses and duplicates no run")
   func sweepKilledTenTimes() throws {
     let dir = try temporaryDirectory()

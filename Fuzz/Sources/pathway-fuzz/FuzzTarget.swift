@@ -64,7 +64,7 @@ enum FuzzTarget: String, CaseIterable {
         n: 2
       nodes:
         A:
-          input: true
+          kind: input
         B:
           rule: A & !C
         C:
