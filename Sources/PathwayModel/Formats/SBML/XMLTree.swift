@@ -39,6 +39,11 @@ final class XMLNode {
 enum XMLTreeReader {
   static func parse(_ data: Data, file: String, maximumDepth: Int = 10_000) throws(PathwayError) -> XMLNode {
     try refuseDocumentType(data, file: file)
+    // FoundationXML traps on names that are not UTF-8 (found by fuzzing): SBML is UTF-8, so
+    // anything else (but UTF-16 with its byte order mark, which libxml2 converts) is refused first.
+    if !data.starts(with: [0xFF, 0xFE]) && !data.starts(with: [0xFE, 0xFF]) && String(data: data, encoding: .utf8) == nil {
+      throw InputFile.notUTF8(data, file: file)
+    }
     let delegate = Delegate(maximumDepth: maximumDepth)
     let parser = XMLParser(data: data)
     parser.shouldProcessNamespaces = true
