@@ -7,14 +7,14 @@
 # FILTER (a `swift test --filter` pattern) picks a subset; without it every suite runs.
 # SANITIZE_QUICK=1 runs the representative subset that CI can afford (see docs/robustness.md):
 # under ASan the readers, the bad-input corpus, the fault-injection tests and the expression, ODE
-# and sweep units; under TSan the parallel parts (sweeps, --jobs, Parallel, kills).
+# and sweep units; under TSan the parallel parts (sweeps with --jobs, sensitivity, kills).
 # Exit non-zero on a test failure or on any sanitizer report (halt_on_error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-both}
 FILTER=${2:-}
 QUICK_ADDRESS='BadInputTests|FaultInjectionTests|ExpressionTests|NativeModelReaderTests|SBMLReaderTests|SBMLQualTests|BNetFormatTests|ScenarioTests|RecordFileTests|FailureModeTests|RunCommandTests|SweepDesignTests'
-QUICK_THREAD='SweepCommandTests|FaultInjectionTests|SweepDesignTests|IshigamiSensitivityTests|AttractorSearchTests'
+QUICK_THREAD='SweepCommandTests|FaultInjectionTests|SweepDesignTests|IshigamiSensitivityTests'
 
 run() {  # run SANITIZER BUILD_PATH QUICK_FILTER
   local sanitizer=$1 path=$2 quick=$3
