@@ -24,6 +24,11 @@ public struct BooleanNetwork: Sendable {
   /// Compiles the rules of `model`. Throws (exit 65) for a non-input node without a rule, and for
   /// a rule with more than `TruthTable.maximumRegulators` regulators that is not pure logic.
   public init(model: Model) throws(PathwayError) {
+    if model.nodes.isEmpty {
+      // Found by fuzzing: a model of parameters only reached the precondition of init(names:…).
+      throw PathwayError(
+        .invalidInput, "model '\(model.name)' has no nodes", notes: ["a Boolean network needs at least one node"])
+    }
     var bag = DiagnosticBag()
     let index = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
     var functions: [BooleanFunction] = []

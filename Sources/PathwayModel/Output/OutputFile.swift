@@ -22,7 +22,8 @@ public final class OutputFile {
 
   #if ENABLE_FAULT_INJECTION
     /// Debug builds only: the write that would pass this many bytes fails with this errno.
-    nonisolated(unsafe) public static var injectedFailure: (afterBytes: Int, errno: Int32)? = nil
+    /// `PATHWAY_FAULT_WRITE=BYTES:ERRNO` sets it for a process.
+    nonisolated(unsafe) public static var injectedFailure: (afterBytes: Int, errno: Int32)? = FaultInjection.write
   #endif
 
   public init(path: String) throws(PathwayError) {
@@ -44,6 +45,13 @@ public final class OutputFile {
         throw PathwayError(.cannotCreateOutput, "\(path): cannot create the folder '\(directory)': \(Self.reason(error))")
       }
     }
+    if let target = Self.special(path) {
+      // A device, a FIFO or a socket (/dev/null, /dev/full, /dev/stdout, a named pipe) is written
+      // in place: renaming a temporary file over it would replace the device with a regular file.
+      temporaryPath = nil
+      descriptor = target
+      return
+    }
     let name = Paths.lastComponent(of: path)
     let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -56,10 +64,22 @@ public final class OutputFile {
     buffer.reserveCapacity(1 << 16)
   }
 
+  /// A descriptor open for writing on `path` when it exists and is not a regular file (nor a directory).
+  private static func special(_ path: String) -> Int32? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    let type = info.st_mode & S_IFMT
+    guard type == S_IFCHR || type == S_IFIFO || type == S_IFSOCK || type == S_IFBLK else { return nil }
+    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    return fd >= 0 ? fd : nil
+  }
+
   deinit {
     if !committed, let temporaryPath {
       close(descriptor)
       unlink(temporaryPath)
+    } else if temporaryPath == nil && descriptor != STDOUT_FILENO && !committed {
+      close(descriptor)
     }
   }
 
@@ -108,7 +128,16 @@ public final class OutputFile {
   /// Flushes, closes and renames the temporary file over the target.
   public func commit() throws(PathwayError) {
     try flush()
-    guard let temporaryPath else { return }
+    guard let temporaryPath else {
+      if descriptor != STDOUT_FILENO && !committed {
+        committed = true
+        if close(descriptor) != 0 {
+          let code = errno
+          throw PathwayError(.cannotWriteOutput, "\(path): close failed: \(String(cString: strerror(code)))")
+        }
+      }
+      return
+    }
     if close(descriptor) != 0 {
       let code = errno
       unlink(temporaryPath)

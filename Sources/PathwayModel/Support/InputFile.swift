@@ -11,7 +11,14 @@ public enum InputFile {
         .invalidInput, at: SourceLocation(file: path, line: 1, column: 1), "the file is UTF-16 text",
         notes: ["save it as UTF-8"])
     }
-    guard let text = String(data: data, encoding: .utf8) else {
+    guard let text = String(data: data, encoding: .utf8) else { throw notUTF8(data, file: path) }
+    if text.hasPrefix("\u{FEFF}") { return String(text.dropFirst()) }
+    return text
+  }
+
+  /// The located error for bytes that are not UTF-8: the line and column of the first bad byte.
+  static func notUTF8(_ data: Data, file path: String) -> PathwayError {
+    do {
       // Find the first invalid byte, for the message.
       var line = 1, column = 1
       var index = 0
@@ -27,13 +34,11 @@ public enum InputFile {
         if b == 0x0A { line += 1; column = 1 } else { column += 1 }
         index += length
       }
-      throw PathwayError(
+      return PathwayError(
         .invalidInput, at: SourceLocation(file: path, line: line, column: column),
         "the file is not valid UTF-8 text (byte \(index))",
         notes: ["save it as UTF-8"])
     }
-    if text.hasPrefix("\u{FEFF}") { return String(text.dropFirst()) }
-    return text
   }
 
   /// The whole file as bytes.

@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Which part of a sweep one process runs: shard `index` of `count` takes the run ids
 /// `index, index + count, index + 2·count, …` (interleaved, so that every shard gets its share
 /// of slow and fast regions of a grid).
@@ -147,7 +153,14 @@ public final class SweepSession {
     let expected = stride(from: shard.index, to: setup.plan.runCount, by: shard.count)
     let shardRuns = setup.plan.runCount > shard.index ? (setup.plan.runCount - shard.index + shard.count - 1) / shard.count : 0
     var finished = RunSet(capacity: setup.plan.runCount)
-    let exists = FileManager.default.fileExists(atPath: runsPath)
+    var exists = FileManager.default.fileExists(atPath: runsPath)
+    if exists && options.resume && SweepSession.manifestEntry(in: directory) == nil,
+      let layout = try? RecordFile.scan(runsPath, grouping: .line), layout.rows == 0
+    {
+      // Killed between writing the header of runs.csv and the manifest: nothing ran, start afresh.
+      try? FileManager.default.removeItem(atPath: runsPath)
+      exists = false
+    }
     if exists && !options.resume {
       throw PathwayError(
         .cannotCreateOutput, "\(runsPath) already exists",
@@ -410,12 +423,32 @@ final class AppendingFile {
     if buffer.count >= 1 << 20 { try flush() }
   }
 
+  /// Bytes appended by this handle (for fault injection).
+  private var bytesWritten = 0
+
   func flush() throws(PathwayError) {
     guard !buffer.isEmpty else { return }
-    do {
-      try handle.write(contentsOf: buffer)
-    } catch {
-      throw PathwayError(.cannotWriteOutput, "\(path): write failed: \((error as NSError).localizedDescription)")
+    let descriptor = handle.fileDescriptor
+    var offset = 0
+    while offset < buffer.count {
+      #if ENABLE_FAULT_INJECTION
+        if let (limit, code) = OutputFile.injectedFailure, bytesWritten + (buffer.count - offset) > limit {
+          let allowed = max(0, limit - bytesWritten)
+          if allowed > 0 {
+            _ = buffer[offset..<(offset + allowed)].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, allowed) }
+            bytesWritten += allowed
+          }
+          throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
+        }
+      #endif
+      let written = buffer[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+      if written < 0 {
+        let code = errno
+        if code == EINTR { continue }
+        throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
+      }
+      offset += written
+      bytesWritten += written
     }
     buffer.removeAll(keepingCapacity: true)
   }

@@ -39,6 +39,12 @@ final class XMLNode {
 enum XMLTreeReader {
   static func parse(_ data: Data, file: String, maximumDepth: Int = 10_000) throws(PathwayError) -> XMLNode {
     try refuseDocumentType(data, file: file)
+    // FoundationXML traps on names that are not UTF-8 (found by fuzzing): SBML is UTF-8, so
+    // anything else (but UTF-16 with its byte order mark, which libxml2 converts) is refused first.
+    if !data.starts(with: [0xFF, 0xFE]) && !data.starts(with: [0xFE, 0xFF]) && String(data: data, encoding: .utf8) == nil {
+      throw InputFile.notUTF8(data, file: file)
+    }
+    try refuseEmptyProcessingInstructions(data, file: file)
     let delegate = Delegate(maximumDepth: maximumDepth)
     let parser = XMLParser(data: data)
     parser.shouldProcessNamespaces = true
@@ -74,6 +80,28 @@ enum XMLTreeReader {
 
   /// SBML needs no document type declaration, and its entities can expand without bound (the
   /// "billion laughs") or read other files: a `<!DOCTYPE` is refused before parsing.
+  /// FoundationXML calls strlen on the NULL data of a processing instruction without data
+  /// (`<?name?>`) and crashes (found by fuzzing): such instructions are refused before parsing.
+  static func refuseEmptyProcessingInstructions(_ data: Data, file: String) throws(PathwayError) {
+    let bytes = [UInt8](data.prefix(1 << 20))
+    var line = 1, column = 1
+    var i = 0
+    while i + 1 < bytes.count {
+      if bytes[i] == UInt8(ascii: "<") && bytes[i + 1] == UInt8(ascii: "?") {
+        var j = i + 2
+        while j < bytes.count, !" \t\r\n?".utf8.contains(bytes[j]) { j += 1 }
+        while j < bytes.count, " \t\r\n".utf8.contains(bytes[j]) { j += 1 }
+        if j + 1 < bytes.count && bytes[j] == UInt8(ascii: "?") && bytes[j + 1] == UInt8(ascii: ">") {
+          throw PathwayError(
+            .invalidInput, at: SourceLocation(file: file, line: line, column: column),
+            "malformed XML: a processing instruction without content")
+        }
+      }
+      if bytes[i] == 0x0A { line += 1; column = 1 } else if bytes[i] & 0xC0 != 0x80 { column += 1 }
+      i += 1
+    }
+  }
+
   static func refuseDocumentType(_ data: Data, file: String) throws(PathwayError) {
     let marker = Array("<!DOCTYPE".utf8)
     let bytes = [UInt8](data.prefix(1 << 20))

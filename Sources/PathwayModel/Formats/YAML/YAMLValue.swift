@@ -16,7 +16,7 @@ struct YAMLDocument {
   init(text: String, file: String) throws(PathwayError) {
     self.file = file
     self.text = text
-    self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    self.lines = YAMLDocument.lines(of: text)
     try YAMLDocument.checkNesting(text, file: file)
     let node: Yams.Node?
     do {
@@ -28,6 +28,30 @@ struct YAMLDocument {
     }
     let context = YAMLContext(file: file, lines: lines)
     self.root = node.map { YAMLValue(node: $0, context: context) }
+  }
+
+  /// The lines as libyaml counts them (its marks index these): a line ends at "\r\n", "\r", "\n",
+  /// U+0085, U+2028 or U+2029. (Splitting on the Character "\n" would not split "\r\n", one
+  /// Character in Swift, and a lone "\r" would put libyaml's line numbers past the end.)
+  static func lines(of text: String) -> [Substring] {
+    var lines: [Substring] = []
+    let scalars = text.unicodeScalars
+    var start = scalars.startIndex
+    var i = start
+    while i < scalars.endIndex {
+      let c = scalars[i]
+      if c == "\n" || c == "\r" || c == "\u{85}" || c == "\u{2028}" || c == "\u{2029}" {
+        lines.append(Substring(scalars[start..<i]))
+        var next = scalars.index(after: i)
+        if c == "\r", next < scalars.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
+        start = next
+        i = next
+      } else {
+        i = scalars.index(after: i)
+      }
+    }
+    lines.append(Substring(scalars[start..<scalars.endIndex]))
+    return lines
   }
 
   /// The deepest `[`/`{` nesting a document may have: libyaml and Yams recurse per level, and a
@@ -75,7 +99,7 @@ struct YAMLDocument {
       let first = context.mark
       // Find the second occurrence: the same key at the same column after the first one.
       var second: SourceLocation? = nil
-      if first.line >= 1 {
+      if first.line >= 1 && first.line < lines.count {
         for lineIndex in first.line..<lines.count {
           let line = lines[lineIndex]
           let indent = line.prefix { $0 == " " }.count

@@ -134,8 +134,12 @@ final class GSLDriver {
 /// Every GSL call that can fail goes through here, so that debug builds can inject failures.
 enum GSLCalls {
   #if ENABLE_FAULT_INJECTION
-    /// Debug builds only: when set, `evolveApply` returns this status instead of stepping.
-    nonisolated(unsafe) static var injectedEvolveStatus: Int32? = nil
+    /// Debug builds only: when set, `evolveApply` returns this status instead of stepping, from
+    /// call number `injectedAfterCalls` on (counted from 0). `PATHWAY_FAULT_GSL` sets both.
+    nonisolated(unsafe) static var injectedEvolveStatus: Int32? = FaultInjection.gsl?.status
+    nonisolated(unsafe) static var injectedAfterCalls = FaultInjection.gsl?.after ?? 0
+    /// Evolve calls made while a status is injected (single runs only: not synchronised).
+    nonisolated(unsafe) static var injectedCallCount = 0
   #endif
 
   static func driverAlloc(
@@ -153,7 +157,10 @@ enum GSLCalls {
     _ y: UnsafeMutablePointer<Double>
   ) -> Int32 {
     #if ENABLE_FAULT_INJECTION
-      if let status = injectedEvolveStatus { return status }
+      if let status = injectedEvolveStatus {
+        injectedCallCount += 1
+        if injectedCallCount > injectedAfterCalls { return status }
+      }
     #endif
     return gsl_odeiv2_evolve_apply(e, c, s, system, t, t1, h, y)
   }
