@@ -11,7 +11,15 @@ func runSBMLBenchmark(arguments: [String]) throws {
   }
   let model = try ModelLoader.load(arguments[0])
   let ode = try ODEModel(model: model)
-  let methods = arguments.count > 3 ? arguments[3...].compactMap(Stepper.init(rawValue:)) : [.msbdf, .bsimp, .rk4imp]
+  // METHOD, or METHOD:dense / METHOD:sparse for a Rosenbrock method with a forced linear solver.
+  let methods: [(Stepper, LinearSolverKind?)] = arguments.count > 3
+    ? arguments[3...].compactMap { text in
+      let parts = text.split(separator: ":").map(String.init)
+      guard let stepper = Stepper(rawValue: parts[0]) else { return nil }
+      return (stepper, parts.count > 1 ? LinearSolverKind(rawValue: parts[1]) : nil)
+    }
+    : [(.msbdf, nil), (.bsimp, nil), (.rk4imp, nil)]
+  var firstMedian: Double? = nil
   var scenario = Scenario(name: "bench")
   scenario.time.end = end
   scenario.time.grid = .steps(points - 1)
@@ -21,7 +29,9 @@ func runSBMLBenchmark(arguments: [String]) throws {
   let referenceRun = try scenario.resolve(for: ode)
   let reference = try referenceRun.simulate(ode).finalState
   print("model: \(model.name) (\(ode.stateCount) state variables); T = \(formatNumber(end)), \(points) points")
-  for method in methods {
+  for (method, linearSolver) in methods {
+    LinearSolverKind.forced = linearSolver
+    defer { LinearSolverKind.forced = nil }
     scenario.solver.method = method.rawValue
     scenario.solver.rtol = 1e-6
     scenario.solver.atol = 1e-10
@@ -42,9 +52,12 @@ func runSBMLBenchmark(arguments: [String]) throws {
     var worst = 0.0
     for (a, b) in zip(solution.finalState, reference) { worst = max(worst, abs(a - b) / max(abs(b), 1e-9)) }
     let s = solution.statistics
+    let median = samples[samples.count / 2]
+    firstMedian = firstMedian ?? median
+    let name = method.rawValue + (linearSolver.map { ":" + $0.rawValue } ?? "")
     print(String(
-      format: "%-7@ %9.3f ms/sim (median of %d)  steps %d, failed %d, rhs %d, jac %d  final rel. err %.1e%@",
-      method.rawValue as NSString, samples[samples.count / 2] * 1e3, samples.count, s.steps, s.failedSteps,
+      format: "%-14@ %9.3f ms/sim (median of %d, %.2fx the first)  steps %d, failed %d, rhs %d, jac %d  final rel. err %.1e%@",
+      name as NSString, median * 1e3, samples.count, median / firstMedian!, s.steps, s.failedSteps,
       s.rhsEvaluations, s.jacobianEvaluations, worst, (solution.failure.map { "  FAILED: \($0)" } ?? "") as NSString))
   }
 }

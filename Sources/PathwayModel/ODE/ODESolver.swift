@@ -143,11 +143,18 @@ public struct Solution: Sendable {
   public var finalTime: Double
 }
 
-/// The engine for `options.method`.
+/// The engine for `options.method`: a Rosenbrock engine for the Swift methods, GSL's driver otherwise.
 func makeEngine(workspace: ODEWorkspace, options: SolverOptions) throws(PathwayError) -> any IntegratorEngine {
-  try GSLDriver(
-    workspace: workspace, stepper: options.method, rtol: options.rtol, atol: options.atol,
-    hInitial: options.hInitial ?? 1e-6)
+  switch options.method {
+  case .rodas4:
+    return RosenbrockEngine(workspace: workspace, stepper: .rodas4, tableau: .rodas4, rtol: options.rtol, atol: options.atol)
+  case .rodas5p:
+    return RosenbrockEngine(workspace: workspace, stepper: .rodas5p, tableau: .rodas5p, rtol: options.rtol, atol: options.atol)
+  default:
+    return try GSLDriver(
+      workspace: workspace, stepper: options.method, rtol: options.rtol, atol: options.atol,
+      hInitial: options.hInitial ?? 1e-6)
+  }
 }
 
 /// Integrates an `ODEModel` with a GSL stepper. Owns one workspace and one GSL driver; reuse it
@@ -162,6 +169,9 @@ public final class ODESolver {
   public let options: SolverOptions
   public let workspace: ODEWorkspace
   let driver: any IntegratorEngine
+  /// The driver, when it has dense output: steps then run past output times, whose rows are
+  /// interpolated (used only for models without events, whose steps are redone at crossings).
+  private let denseDriver: (any DenseOutputEngine)?
   private let y: UnsafeMutablePointer<Double>
   // Event bookkeeping (allocated once).
   private let ya: UnsafeMutablePointer<Double>
@@ -188,6 +198,7 @@ public final class ODESolver {
     self.options = options
     self.workspace = ODEWorkspace(ode, outputs: outputs)
     self.driver = try makeEngine(workspace: workspace, options: options)
+    self.denseDriver = ode.monitorsRoots ? nil : driver as? any DenseOutputEngine
     let n = max(1, ode.stateCount)
     func buffer() -> UnsafeMutablePointer<Double> {
       let p = UnsafeMutablePointer<Double>.allocate(capacity: n)
@@ -289,7 +300,7 @@ public final class ODESolver {
       stepping: while t < segmentEnd {
         // The next stop: an output time, a delayed event, or the segment's end.
         var stop = segmentEnd
-        if outputIndex < times.count { stop = min(stop, times[outputIndex]) }
+        if outputIndex < times.count && denseDriver == nil { stop = min(stop, times[outputIndex]) }
         if let next = pending.map(\.time).min() { stop = min(stop, max(next, t)) }
         while t < stop {
           if stepsTaken() >= options.maxSteps {
@@ -307,6 +318,13 @@ public final class ODESolver {
           if t < stop && t + h == t {
             failure = SolverFailure(reason: .stepSizeUnderflow, time: t, stepSize: h)
             break segments
+          }
+          if let denseDriver {
+            while outputIndex < times.count && times[outputIndex] < t {
+              denseDriver.interpolate(at: times[outputIndex], into: yi)
+              record(&trajectory, times[outputIndex], state: yi)
+              outputIndex += 1
+            }
           }
           if hasEvents {
             if let eventTime = locateEvents(from: ta, to: t) {
@@ -604,8 +622,8 @@ public final class ODESolver {
     return SolverFailure(reason: .stepperFailed("\(driver.stepper.rawValue) stepper returned \(status)"), time: t, stepSize: h)
   }
 
-  private func record(_ trajectory: inout Trajectory, _ t: Double) {
+  private func record(_ trajectory: inout Trajectory, _ t: Double, state: UnsafeMutablePointer<Double>? = nil) {
     trajectory.times.append(t)
-    workspace.appendOutputs(t, y, to: &trajectory.values)
+    workspace.appendOutputs(t, state ?? y, to: &trajectory.values)
   }
 }

@@ -1,6 +1,8 @@
-/// The `gsl_odeiv2` steppers, by the names GSL gives them.
+/// The integration methods: the `gsl_odeiv2` steppers, by the names GSL gives them, and the
+/// Rosenbrock methods written in Swift (`RosenbrockEngine`).
 public enum Stepper: String, Sendable, Hashable, CaseIterable {
   case rk2, rk4, rkf45, rkck, rk8pd, rk1imp, rk2imp, rk4imp, bsimp, msadams, msbdf
+  case rodas4, rodas5p
 
   /// The method a run uses when none is asked for.
   ///
@@ -13,8 +15,16 @@ public enum Stepper: String, Sendable, Hashable, CaseIterable {
   /// True for implicit methods, which evaluate the Jacobian.
   public var isImplicit: Bool {
     switch self {
-    case .rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf: return true
+    case .rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf, .rodas4, .rodas5p: return true
     default: return false
+    }
+  }
+
+  /// True for GSL's steppers, false for the methods written in Swift.
+  public var isGSL: Bool {
+    switch self {
+    case .rodas4, .rodas5p: return false
+    default: return true
     }
   }
 
@@ -32,6 +42,8 @@ public enum Stepper: String, Sendable, Hashable, CaseIterable {
     case .bsimp: return 6
     case .msadams: return 12
     case .msbdf: return 5
+    case .rodas4: return 4
+    case .rodas5p: return 5
     }
   }
 
@@ -49,6 +61,10 @@ public enum Stepper: String, Sendable, Hashable, CaseIterable {
     case .bsimp: return "implicit Bulirsch-Stoer (Bader-Deuflhard); stiff, smooth problems"
     case .msadams: return "variable-order Adams (orders 1-12), predictor-corrector; non-stiff"
     case .msbdf: return "variable-order BDF (orders 1-5) with the Jacobian; stiff (default)"
+    case .rodas4:
+      return "Rosenbrock Rodas4 (4, 3), stiffly accurate, sparse LU, dense output; stiff (Swift, Hairer & Wanner)"
+    case .rodas5p:
+      return "Rosenbrock Rodas5P (5, 4), stiffly accurate, sparse LU, dense output; stiff (Swift, Steinebach 2023)"
     }
   }
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite("Failure modes")
 struct FailureModeTests {
   @Test("a NaN in a time window names the species and the time, and keeps the rows before it",
-        arguments: [Stepper.msbdf, .rkf45, .bsimp])
+        arguments: [Stepper.msbdf, .rkf45, .bsimp, .rodas4, .rodas5p])
   func nonFinite(stepper: Stepper) throws {
     let m = try model("""
       nodes:

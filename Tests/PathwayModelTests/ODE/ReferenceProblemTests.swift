@@ -55,7 +55,7 @@ struct ReferenceProblemTests {
   /// The stiff 2×2 of GSL's test.c: y0' = 998 y0 + 1998 y1, y1' = −999 y0 − 1999 y1,
   /// y(0) = (1, 0); y0 = 2e^{−t} − e^{−1000t}, y1 = −e^{−t} + e^{−1000t}.
   @Test("the linear stiff 2×2 matches its closed form",
-        arguments: [Stepper.rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf, .rkf45, .rk8pd])
+        arguments: [Stepper.rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf, .rkf45, .rk8pd, .rodas4, .rodas5p])
   func stiffLinear(stepper: Stepper) throws {
     let m = try model("""
       nodes:
@@ -75,7 +75,7 @@ struct ReferenceProblemTests {
   }
 
   /// Robertson's chemical kinetics; reference y(40) from Hairer & Wanner, Solving ODEs II, §IV.1.
-  @Test("Robertson matches the published values at t = 40", arguments: [Stepper.msbdf, .bsimp, .rk4imp, .rk2imp])
+  @Test("Robertson matches the published values at t = 40", arguments: [Stepper.msbdf, .bsimp, .rk4imp, .rk2imp, .rodas4, .rodas5p])
   func robertson(stepper: Stepper) throws {
     let m = try model("""
       nodes:
@@ -98,7 +98,7 @@ struct ReferenceProblemTests {
   /// Van der Pol with μ = 1000, y(0) = (2, 0). References: y(1000) and y(2000) published with
   /// Radau at rtol 1e-10 (y1(1000) = −1.8636462548081643, y1(2000) = 1.7061677321708557), and the
   /// relaxation period T ≈ (3 − 2 ln 2) μ + 3α μ^(−1/3), α = 2.338 (Dorodnitsyn) ≈ 1614.4.
-  @Test("van der Pol μ = 1000 matches the published solution", arguments: [Stepper.msbdf, .bsimp, .rk4imp])
+  @Test("van der Pol μ = 1000 matches the published solution", arguments: [Stepper.msbdf, .bsimp, .rk4imp, .rodas4, .rodas5p])
   func vanDerPol(stepper: Stepper) throws {
     let m = try model("""
       parameters: {mu: 1000}

@@ -14,7 +14,7 @@ struct SegmentTests {
   }
 
   @Test("a pulse on [10, 20) matches the exact piecewise solution to 1e-8",
-        arguments: [Stepper.msbdf, .rkf45, .rk8pd, .bsimp, .rk4imp])
+        arguments: [Stepper.msbdf, .rkf45, .rk8pd, .bsimp, .rk4imp, .rodas4, .rodas5p])
   func pulse(stepper: Stepper) throws {
     let m = try model("""
       nodes:

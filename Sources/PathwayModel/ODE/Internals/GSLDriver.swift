@@ -98,6 +98,9 @@ final class GSLDriver {
     case .bsimp: type = cgsl_step_bsimp()
     case .msadams: type = cgsl_step_msadams()
     case .msbdf: type = cgsl_step_msbdf()
+    case .rodas4, .rodas5p:
+      system.deallocate()
+      throw PathwayError(.simulationFailed, "\(stepper.rawValue) is not a GSL stepper")
     }
     guard let d = GSLCalls.driverAlloc(system, type, hInitial, atol, rtol) else {
       system.deallocate()
