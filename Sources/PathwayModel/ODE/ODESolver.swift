@@ -147,9 +147,13 @@ public struct Solution: Sendable {
 func makeEngine(workspace: ODEWorkspace, options: SolverOptions) throws(PathwayError) -> any IntegratorEngine {
   switch options.method {
   case .rodas4:
-    return RosenbrockEngine(workspace: workspace, stepper: .rodas4, tableau: .rodas4, rtol: options.rtol, atol: options.atol)
+    return RosenbrockEngine(
+      workspace: workspace, stepper: .rodas4, tableau: .rodas4, rtol: options.rtol, atol: options.atol,
+      automaticInitialStep: options.hInitial == nil)
   case .rodas5p:
-    return RosenbrockEngine(workspace: workspace, stepper: .rodas5p, tableau: .rodas5p, rtol: options.rtol, atol: options.atol)
+    return RosenbrockEngine(
+      workspace: workspace, stepper: .rodas5p, tableau: .rodas5p, rtol: options.rtol, atol: options.atol,
+      automaticInitialStep: options.hInitial == nil)
   default:
     return try GSLDriver(
       workspace: workspace, stepper: options.method, rtol: options.rtol, atol: options.atol,

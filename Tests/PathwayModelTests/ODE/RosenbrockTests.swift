@@ -17,13 +17,25 @@ struct RosenbrockTests {
   func published(stepper: Stepper, name: String) throws {
     let problem = try #require(ReferenceProblem.all.first { $0.name == name })
     let rtol = 1e-10, atol = rtol * problem.atolRatio
-    let s = try integrate(try model(problem.yaml), to: problem.end, method: stepper, rtol: rtol, atol: atol)
+    // Output rows on a logarithmic grid (dense output: they cost no steps) give each
+    // component's largest magnitude along the run, for the rounding term below.
+    let times = [0.0] + stride(from: -6.0, through: log10(problem.end), by: 0.25).map { Foundation.pow(10, $0) }
+      .filter { $0 < problem.end } + [problem.end]
+    let s = try integrate(try model(problem.yaml), to: problem.end, method: stepper, rtol: rtol, atol: atol, times: times)
     try #require(s.failure == nil, "\(stepper) \(name): \(s.failure!)")
     let steps = Double(s.statistics.steps)
     for (i, exact) in problem.reference.enumerated() {
-      // Components below the absolute tolerance are measured against it.
-      let scale = max(abs(exact), atol)
-      expectClose(s.finalState[i], exact, absolute: 10 * steps * rtol * scale, "\(stepper) \(name) y\(i + 1)")
+      // The per-step target of the error control is atol + rtol·|y| (the weight of the norm in
+      // `RosenbrockEngine.step`); the global error is bounded by a factor × steps × that target,
+      // as in `ReferenceProblemTests.bound`. Every step also rounds: ε·|y| at the size the
+      // component had then. Where errors are not damped (E5 conserves y₂ − y₃ − y₄, and y₂, y₃
+      // fall from 1e-10 to 1e-22) those rounding errors, of the component's peak size, stay:
+      // E5's y₂, y₃ at 10¹³ are resolved by no double-precision method to better than
+      // steps·ε·1e-10 (GSL's msbdf shows the same 1e-21 drift; the Test Set's reference was
+      // computed with ε = 1e-19).
+      let peak = (0..<s.trajectory.rowCount).reduce(abs(exact)) { max($0, abs(s.trajectory.value(row: $1, column: i))) }
+      let target = atol + rtol * abs(exact) + Double.ulpOfOne * peak
+      expectClose(s.finalState[i], exact, absolute: 10 * steps * target, "\(stepper) \(name) y\(i + 1)")
     }
   }
 
@@ -180,8 +192,13 @@ struct RosenbrockTests {
     expectClose(s.finalState[0] + s.finalState[1], 1, absolute: 1e-12, "a + b")
   }
 
-  /// x' = x², x(0) = 1 blows up at t = 1: the step size falls to the time resolution before
-  /// x overflows, and the run stops just short of 1, as GSL's msbdf does.
+  /// x' = x², x(0) = 1 blows up at t = 1: the run fails there, with a step-size failure. What
+  /// any of these methods guarantees is the pole's place to within the global error, not the
+  /// side of it: 1/x = 1 − t, and a relative error e in x moves the numerical pole by
+  /// (1 − t)·e ≤ e, so |t_failure − 1| ≤ 10 · steps · rtol (the bound of `ReferenceProblemTests`).
+  /// Measured (rtol 1e-8): Rodas4 1 + 4.8e-10, Rodas5P 1 + 3.4e-9 and GSL's rk4imp 1 + 1.3e-9
+  /// stop just past the pole; bsimp at 1 − 5e-15; msbdf at 1 − 1.2e-6, where its Newton iteration
+  /// stops converging (GSL_FAILURE) — GSL promises no closer stop.
   @Test("a blow-up ends in a step-size failure just before it", arguments: Self.methods + [.msbdf])
   func blowUp(stepper: Stepper) throws {
     let m = try model("nodes:\n  x: {initial: 1, rate: x^2}\n")
@@ -191,7 +208,9 @@ struct RosenbrockTests {
     case .stepSizeUnderflow, .stepperFailed: break
     default: Issue.record("\(stepper): unexpected failure \(failure)")
     }
-    #expect(failure.time < 1 && failure.time > 1 - 1e-6, "\(stepper) stopped at \(failure.time)")
+    let bound = 10 * Double(max(1, s.statistics.steps)) * 1e-8
+    #expect(abs(failure.time - 1) <= bound, "\(stepper) stopped at \(failure.time), bound ±\(bound)")
+    #expect(failure.time < 2, "the blow-up is never stepped over to the end")
   }
 
   @Test("a Rosenbrock solver is reusable: a second run gives the same numbers", arguments: Self.methods)

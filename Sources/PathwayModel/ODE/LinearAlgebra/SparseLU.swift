@@ -7,12 +7,13 @@
 /// - the row pivots P and the patterns of L and U (the fill-in), from the first numeric
 ///   factorization: Gilbert & Peierls' left-looking LU (as in Davis's KLU), column by column in
 ///   the order Q, each column's pattern the set reachable in the graph of L from the column of E,
-///   with threshold partial pivoting that keeps the diagonal when it is within a factor 10⁻³ of
+///   with threshold partial pivoting that keeps the diagonal when it is within a factor 0.1 of
 ///   the largest candidate (so that Q's fill reduction survives).
 ///
 /// Every later factorization (every step, every new σ) only recomputes the numbers over the
 /// fixed patterns (KLU's "refactor"): a scatter, the column updates, one division per entry of L.
-/// When a pivot then turns out small against its column (|lᵢₖ| > 10⁶), the pivots are chosen
+/// When a pivot then turns out small against its column (|lᵢₖ| > 10, the bound the threshold
+/// pivoting itself keeps, so that a refactorization is as stable as a fresh one), the pivots are chosen
 /// again with a full factorization; the patterns may grow then, the one case in which storage
 /// may be reallocated.
 ///
@@ -54,10 +55,14 @@ final class SparseLU {
   private(set) var pivotings = 0
 
   /// Threshold of the full factorization: the diagonal is kept when at least this fraction of
-  /// the largest candidate in its column (KLU's default).
-  static let pivotTolerance = 1e-3
-  /// A refactorization is rejected when a multiplier exceeds this.
-  static let largestMultiplier = 1e6
+  /// the largest candidate in its column (UMFPACK's default, 0.1). KLU's 10⁻³ allowed growth in
+  /// U beyond the backward-error bound on a matrix whose diagonal is zero in J.
+  static let pivotTolerance = 0.1
+  /// A refactorization is rejected when a multiplier exceeds this: 1/`pivotTolerance`, the
+  /// largest multiplier a full factorization with threshold pivoting can produce. (A looser
+  /// bound, 10⁶, let reused pivots grow the factors enough to lose the backward-error bound
+  /// when σ changed by orders of magnitude.)
+  static let largestMultiplier = 1 / pivotTolerance
 
   /// - Parameters:
   ///   - n: the dimension.
@@ -376,8 +381,10 @@ final class SparseLU {
   }
 
   /// A minimum-degree order of a symmetric pattern (without the diagonal): repeatedly eliminates
-  /// a vertex of least degree in the elimination graph (ties: the lowest index) and joins its
-  /// neighbours into a clique (Tinney & Walker's scheme 2, on bit sets; once per model).
+  /// a vertex of least degree in the elimination graph and joins its neighbours into a clique
+  /// (Tinney & Walker's scheme 2, on bit sets; once per model). Ties go to the vertex of least
+  /// degree in the original graph, then to the lowest index: a hub whose degree has fallen to
+  /// that of its last neighbour is still eliminated after it.
   static func minimumDegreeOrder(n: Int, neighbours: [[Int]]) -> [Int] {
     let words = (n + 63) / 64
     var bits = [UInt64](repeating: 0, count: max(1, n * words))
@@ -385,12 +392,15 @@ final class SparseLU {
       for u in list where u != v { bits[v * words + u / 64] |= 1 << UInt64(u % 64) }
     }
     var degree = (0..<n).map { v in (0..<words).reduce(0) { $0 + bits[v * words + $1].nonzeroBitCount } }
+    let originalDegree = degree
     var eliminated = [Bool](repeating: false, count: n)
     var order: [Int] = []
     order.reserveCapacity(n)
     for _ in 0..<n {
       var v = -1
-      for u in 0..<n where !eliminated[u] && (v < 0 || degree[u] < degree[v]) { v = u }
+      for u in 0..<n where !eliminated[u] {
+        if v < 0 || degree[u] < degree[v] || (degree[u] == degree[v] && originalDegree[u] < originalDegree[v]) { v = u }
+      }
       eliminated[v] = true
       order.append(v)
       var members: [Int] = []

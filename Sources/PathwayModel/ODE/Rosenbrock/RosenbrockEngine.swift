@@ -26,8 +26,11 @@ package enum LinearSolverKind: String, Sendable {
 /// integrated to full order.
 ///
 /// Failures, as GSL's evolve object reports them (`ODESolver.diagnose` words them):
-/// - a non-finite right-hand side or Jacobian, or a cancellation: `.badFunction` at once, t and y
-///   at the start of the step (`GSL_EBADFUNC`);
+/// - a non-finite right-hand side or Jacobian at the start of a step, or a cancellation:
+///   `.badFunction` at once, t and y at the start of the step (`GSL_EBADFUNC`);
+/// - a non-finite stage (a trial step so long that a stage argument overflows, or leaves the
+///   domain of a rate law) is no failure: the step is rejected and shortened by `largestDecrease`,
+///   like a failed error test, until it no longer changes t (then `.failure`);
 /// - an iteration matrix singular to working precision: the step is halved and tried again;
 ///   after `maximumSingular` singular matrices in a row, `.failure` (`GSL_FAILURE`, "the step failed");
 /// - the error test failing until the step no longer changes t: `.failure` (GSL's "cannot reach
@@ -75,6 +78,11 @@ final class RosenbrockEngine: DenseOutputEngine {
   private let inPattern: [Bool]
   private var patternChecked = false
 
+  /// Whether the first step after a reset chooses its own size (`initialStep`), at most the
+  /// size it is given; false when the caller asked for a particular first step (`hInitial`).
+  let automaticInitialStep: Bool
+  private var needsInitialStep = true
+
   private var accepted = 0
   private var rejected = 0
   /// Gustafsson's controller: the last accepted step and its error.
@@ -85,8 +93,9 @@ final class RosenbrockEngine: DenseOutputEngine {
   /// - Parameters:
   ///   - linearSolver: nil chooses by size and density (`preferredSolver`).
   init(workspace: ODEWorkspace, stepper: Stepper, tableau: RosenbrockTableau, rtol: Double, atol: Double,
-       linearSolver: LinearSolverKind? = nil) {
+       linearSolver: LinearSolverKind? = nil, automaticInitialStep: Bool = true) {
     self.workspace = workspace
+    self.automaticInitialStep = automaticInitialStep
     self.stepper = stepper
     self.tableau = tableau
     self.rtol = rtol
@@ -147,6 +156,40 @@ final class RosenbrockEngine: DenseOutputEngine {
     previousError = 0
     denseReady = false
     patternChecked = false
+    needsInitialStep = true
+  }
+
+  /// The starting step of Hairer, Nørsett & Wanner (*Solving ODEs I*, §II.4, and `hinit` of
+  /// their codes), from ‖y₀‖, ‖f(y₀)‖ and a difference quotient of f along an explicit Euler
+  /// step, in the error norm of the step control; f(t₀, y₀) must be in `f0`. Keeps the first
+  /// trial step of a long segment (Robertson to 10¹¹) from spanning many decades of time.
+  private func initialStep(t0: Double, y: UnsafePointer<Double>, limit: Double) -> Double {
+    let n = self.n
+    var d0 = 0.0, d1 = 0.0
+    for m in 0..<n {
+      let scale = atol + rtol * abs(y[m])
+      d0 += (y[m] / scale) * (y[m] / scale)
+      d1 += (f0[m] / scale) * (f0[m] / scale)
+    }
+    d0 = (d0 / Double(max(1, n))).squareRoot()
+    d1 = (d1 / Double(max(1, n))).squareRoot()
+    var h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1
+    h0 = min(h0, limit)
+    for m in 0..<n { stageY[m] = y[m] + h0 * f0[m] }
+    guard workspace.rhs(t0 + h0, stageY, stageF) else {
+      if !workspace.cancelled { workspace.nonFiniteState = nil }
+      return h0
+    }
+    var d2 = 0.0
+    for m in 0..<n {
+      let scale = atol + rtol * abs(y[m])
+      let e = (stageF[m] - f0[m]) / scale
+      d2 += e * e
+    }
+    d2 = (d2 / Double(max(1, n))).squareRoot() / h0
+    let largest = max(d1, d2)
+    let h1 = largest <= 1e-15 ? max(1e-6, h0 * 1e-3) : Foundation.pow(0.01 / largest, 1 / Double(tableau.order + 1))
+    return min(100 * h0, h1, limit)
   }
 
   var counts: (steps: Int, failed: Int) { (accepted, rejected) }
@@ -189,6 +232,13 @@ final class RosenbrockEngine: DenseOutputEngine {
       break
     }
     var size = h
+    if needsInitialStep {
+      needsInitialStep = false
+      if automaticInitialStep {
+        size = initialStep(t0: t0, y: y, limit: h)
+        if workspace.cancelled { return .badFunction }
+      }
+    }
     var rejectedHere = false
     var singular = 0
     while true {
@@ -210,7 +260,8 @@ final class RosenbrockEngine: DenseOutputEngine {
       }
       singular = 0
       // The stages.
-      for i in 0..<s {
+      var finiteStages = true
+      stages: for i in 0..<s {
         let ki = k + i * n
         if i == 0 {
           for m in 0..<n { ki[m] = f0[m] }
@@ -223,7 +274,13 @@ final class RosenbrockEngine: DenseOutputEngine {
               for m in 0..<n { stageY[m] += a * kj[m] }
             }
           }
-          guard workspace.rhs(t0 + tableau.times[i] * used, stageY, ki) else { return .badFunction }
+          guard workspace.rhs(t0 + tableau.times[i] * used, stageY, ki) else {
+            if workspace.cancelled { return .badFunction }
+            // Not the model's fault at the start of the step: the trial step is too long.
+            workspace.nonFiniteState = nil
+            finiteStages = false
+            break stages
+          }
           let row = tableau.c[i]
           for j in 0..<i {
             let c = row[j] / used
@@ -239,8 +296,8 @@ final class RosenbrockEngine: DenseOutputEngine {
       }
       // y₁ = (the last stage's argument) + k_s; k_s is the error estimate.
       let ks = k + (s - 1) * n
-      var sum = 0.0
-      for m in 0..<n {
+      var sum = finiteStages ? 0.0 : Double.infinity
+      for m in 0..<n where finiteStages {
         let value = stageY[m] + ks[m]
         yNew[m] = value
         let scale = atol + rtol * max(abs(y[m]), abs(value))
