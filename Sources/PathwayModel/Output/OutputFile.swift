@@ -101,27 +101,7 @@ public final class OutputFile {
 
   /// Writes the buffer out.
   public func flush() throws(PathwayError) {
-    var offset = 0
-    while offset < buffer.count {
-      #if ENABLE_FAULT_INJECTION
-        if let (limit, code) = Self.injectedFailure, bytesWritten + (buffer.count - offset) > limit {
-          let allowed = max(0, limit - bytesWritten)
-          if allowed > 0 {
-            _ = buffer[offset..<(offset + allowed)].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, allowed) }
-            bytesWritten += allowed
-          }
-          throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
-        }
-      #endif
-      let written = buffer[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-      if written < 0 {
-        let code = errno
-        if code == EINTR { continue }
-        throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
-      }
-      offset += written
-      bytesWritten += written
-    }
+    try writeAll(buffer, to: descriptor, path: path, counting: &bytesWritten)
     buffer.removeAll(keepingCapacity: true)
   }
 
@@ -157,5 +137,34 @@ public final class OutputFile {
     let file = try OutputFile(path: path)
     try file.write(text)
     try file.commit()
+  }
+}
+
+/// Writes every byte of `buffer` to `descriptor` (retrying on EINTR and short writes), counting
+/// them in `bytesWritten`; a failure names `path` and the system's reason. Debug builds can
+/// inject a failure after `OutputFile.injectedFailure`'s byte count.
+func writeAll(
+  _ buffer: [UInt8], to descriptor: Int32, path: String, counting bytesWritten: inout Int
+) throws(PathwayError) {
+  var offset = 0
+  while offset < buffer.count {
+    #if ENABLE_FAULT_INJECTION
+      if let (limit, code) = OutputFile.injectedFailure, bytesWritten + (buffer.count - offset) > limit {
+        let allowed = max(0, limit - bytesWritten)
+        if allowed > 0 {
+          _ = buffer[offset..<(offset + allowed)].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, allowed) }
+          bytesWritten += allowed
+        }
+        throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
+      }
+    #endif
+    let written = buffer[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+    if written < 0 {
+      let code = errno
+      if code == EINTR { continue }
+      throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
+    }
+    offset += written
+    bytesWritten += written
   }
 }

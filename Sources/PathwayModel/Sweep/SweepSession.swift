@@ -428,28 +428,7 @@ final class AppendingFile {
 
   func flush() throws(PathwayError) {
     guard !buffer.isEmpty else { return }
-    let descriptor = handle.fileDescriptor
-    var offset = 0
-    while offset < buffer.count {
-      #if ENABLE_FAULT_INJECTION
-        if let (limit, code) = OutputFile.injectedFailure, bytesWritten + (buffer.count - offset) > limit {
-          let allowed = max(0, limit - bytesWritten)
-          if allowed > 0 {
-            _ = buffer[offset..<(offset + allowed)].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, allowed) }
-            bytesWritten += allowed
-          }
-          throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
-        }
-      #endif
-      let written = buffer[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-      if written < 0 {
-        let code = errno
-        if code == EINTR { continue }
-        throw PathwayError(.cannotWriteOutput, "\(path): write failed: \(String(cString: strerror(code)))")
-      }
-      offset += written
-      bytesWritten += written
-    }
+    try writeAll(buffer, to: handle.fileDescriptor, path: path, counting: &bytesWritten)
     buffer.removeAll(keepingCapacity: true)
   }
 
