@@ -112,6 +112,11 @@ public final class ODEModel: @unchecked Sendable {
   /// Comparisons in rate laws that depend only on time and parameters: their zeros become
   /// segment boundaries, computed per run.
   public let timeSwitches: [Expr]
+  /// The time switches compiled over [parameters | time | …]: for a switch `time − c` (or
+  /// `c − time`) with `c` free of time, `switchValueSlots` holds `c` and the switch time is exact;
+  /// otherwise it holds the switch function, scanned and bisected.
+  let switchProgram: CompiledProgram
+  let switchValueSlots: [(slot: Int32, isTimeOffset: Bool)]
   /// True when the solver must monitor root functions after each step.
   var monitorsRoots: Bool { !events.isEmpty || !switchRoots.isEmpty }
   /// Runs after `rhsProgram`: computes triggers, delays, priorities and assignment values.
@@ -322,6 +327,30 @@ public final class ODEModel: @unchecked Sendable {
     }
     self.timeSwitches = timeSwitches
     self.switchRoots = switchRoots
+    // Parameters in slots 0..<P, time in slot P.
+    var switchVariables: [String: Int32] = [:]
+    for (p, parameter) in model.parameters.enumerated() { switchVariables[parameter.id] = Int32(p) }
+    switchVariables[Expr.timeName] = Int32(model.parameters.count)
+    var switchBuilder = ProgramBuilder(variables: switchVariables, reservedSlots: model.parameters.count + 1)
+    var switchValueSlots: [(slot: Int32, isTimeOffset: Bool)] = []
+    do {
+      for g in timeSwitches {
+        // g = time − c or c − time: the switch is at c.
+        if case .binary(.subtract, let a, let b) = g,
+          a == .variable(Expr.timeName) && !b.variables.contains(Expr.timeName)
+            || b == .variable(Expr.timeName) && !a.variables.contains(Expr.timeName)
+        {
+          let offset = a == .variable(Expr.timeName) ? b : a
+          switchValueSlots.append((try switchBuilder.emit(offset), true))
+        } else {
+          switchValueSlots.append((try switchBuilder.emit(g), false))
+        }
+      }
+    } catch {
+      throw PathwayError(.invalidInput, "unknown identifier '\(error.name)' in a rate law")
+    }
+    self.switchProgram = switchBuilder.build()
+    self.switchValueSlots = switchValueSlots
     self.rhsProgram = builder.build(0..<rhsEnd)
     self.jacobianProgram = builder.build(rhsEnd..<jacobianEnd)
     self.eventProgram = builder.build(jacobianEnd..<builder.mark)
@@ -494,11 +523,25 @@ extension ODEModel {
   /// parameter values: each is found by scanning 4,096 points and bisecting to the last bit.
   public func switchTimes(parameters values: [Double], from start: Double, to end: Double) -> [Double] {
     guard !timeSwitches.isEmpty, end > start else { return [] }
-    let index = Dictionary(model.parameters.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    let parameterCount = model.parameters.count
+    let slots = UnsafeMutablePointer<Double>.allocate(capacity: max(switchProgram.slotCount, parameterCount + 1))
+    defer { slots.deallocate() }
+    slots.initialize(repeating: 0, count: max(switchProgram.slotCount, parameterCount + 1))
+    switchProgram.initialize(slots)
+    for p in 0..<min(parameterCount, values.count) { slots[p] = values[p] }
     var times: [Double] = []
-    for g in timeSwitches {
+    // Every switch is evaluated once at the start: the offsets of `time − c` switches do not depend on time.
+    slots[parameterCount] = start
+    switchProgram.run(slots)
+    for (slot, isTimeOffset) in switchValueSlots where isTimeOffset {
+      let crossing = slots[Int(slot)]
+      if crossing > start && crossing < end { times.append(crossing) }
+    }
+    for (slot, isTimeOffset) in switchValueSlots where !isTimeOffset {
       func value(_ t: Double) -> Double {
-        g.evaluate { $0 == Expr.timeName ? t : index[$0].map { values[$0] } }
+        slots[parameterCount] = t
+        switchProgram.run(slots)
+        return slots[Int(slot)]
       }
       let samples = 4096
       var previousTime = start
@@ -524,6 +567,6 @@ extension ODEModel {
         previous = v
       }
     }
-    return times
+    return times.sorted()
   }
 }
