@@ -2,6 +2,7 @@
 //
 //   swift run -c release pathway-bench ode [MODEL]    HillCube RHS, Jacobian and a 21-day run
 //   swift run -c release pathway-bench sbml MODEL T NOUT [METHOD...]   time per simulation (peers: ../shared/bench/ode)
+//   swift run -c release pathway-bench kernel MODEL...   rhs/Jacobian per call, interpreted vs native
 //   swift run -c release pathway-bench precision [PROBLEM...] [METHOD...]   work–precision on the stiff test set
 //   swift run -c release pathway-bench boolean [MODEL.bnet] [--repeats R] [--write random200.bnet]
 //       exhaustive synchronous attractor search, and synchronous updates/s on a 200-node network
@@ -18,12 +19,14 @@ do {
     try runSBMLBenchmark(arguments: Array(arguments.dropFirst()))
   case "boolean":
     try runBooleanBenchmark(arguments: Array(arguments.dropFirst()))
+  case "kernel":
+    try runKernelBenchmark(arguments: Array(arguments.dropFirst()))
   case "precision":
     try runPrecisionBenchmark(arguments: Array(arguments.dropFirst()))
   case "ode":
     try runODEBenchmarks(modelPath: arguments.count > 1 ? arguments[1] : "models/osteogenesis/osteogenesis.yaml")
   default:
-    FileHandle.standardError.write(Data("unknown benchmark '\(which)'; available: ode, sbml, precision, boolean\n".utf8))
+    FileHandle.standardError.write(Data("unknown benchmark '\(which)'; available: ode, sbml, kernel, precision, boolean\n".utf8))
     exit(64)
   }
 } catch {

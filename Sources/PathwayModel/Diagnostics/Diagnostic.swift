@@ -66,6 +66,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
 /// | `usage` | 64 (`EX_USAGE`) |
 /// | `invalidInput` | 65 (`EX_DATAERR`) |
 /// | `missingInput` | 66 (`EX_NOINPUT`) |
+/// | `unavailable` | 69 (`EX_UNAVAILABLE`: a tool the run needs, such as a C compiler, is missing or failed) |
 /// | `cannotCreateOutput` | 73 (`EX_CANTCREAT`) |
 /// | `cannotWriteOutput` | 74 (`EX_IOERR`) |
 /// | `interrupted` | 130 |
@@ -76,6 +77,7 @@ public struct PathwayError: Error, Sendable, CustomStringConvertible {
     case usage
     case invalidInput
     case missingInput
+    case unavailable
     case cannotCreateOutput
     case cannotWriteOutput
     case interrupted
@@ -100,6 +102,7 @@ public struct PathwayError: Error, Sendable, CustomStringConvertible {
     case .usage: return 64
     case .invalidInput: return 65
     case .missingInput: return 66
+    case .unavailable: return 69
     case .cannotCreateOutput: return 73
     case .cannotWriteOutput: return 74
     case .interrupted: return 130

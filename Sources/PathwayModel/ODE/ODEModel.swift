@@ -123,6 +123,25 @@ public final class ODEModel: @unchecked Sendable {
   let eventProgram: CompiledProgram
   public var hasEvents: Bool { !events.isEmpty }
 
+  /// The native kernel, built on first request and shared by every solver of this model.
+  private let nativeLock = NSLock()
+  private var nativeResult: Result<NativeKernel, PathwayError>? = nil
+
+  /// The native code of the rate-law programs (compiled, or loaded from the kernel cache, once).
+  public func nativeKernel() throws(PathwayError) -> NativeKernel {
+    nativeLock.lock()
+    defer { nativeLock.unlock() }
+    if let nativeResult { return try nativeResult.get() }
+    let result: Result<NativeKernel, PathwayError>
+    do throws(PathwayError) {
+      result = .success(try NativeKernelBuilder.build(self))
+    } catch {
+      result = .failure(error)
+    }
+    nativeResult = result
+    return try result.get()
+  }
+
   /// Compiles `model` for continuous simulation. Throws for rules beyond `TruthTable.maximumRegulators`.
   public init(model: Model) throws(PathwayError) {
     self.model = model

@@ -13,6 +13,8 @@ public struct SolverOptions: Sendable, Hashable, Codable {
   public var hInitial: Double?
   /// The run fails after this many steps (accepted and rejected) in all.
   public var maxSteps: Int
+  /// How the rate laws are evaluated (the numbers are the same either way).
+  public var kernel: KernelMode = .default
 
   /// Defaults: rtol 1e-8, atol 1e-12. The absolute floor must sit far below the smallest
   /// quantity of interest (SBML models often carry amounts around 1e-6, where an atol of 1e-8
@@ -200,7 +202,13 @@ public final class ODESolver {
   public init(_ ode: ODEModel, options: SolverOptions = SolverOptions(), outputs: OutputPlan? = nil) throws(PathwayError) {
     self.ode = ode
     self.options = options
-    self.workspace = ODEWorkspace(ode, outputs: outputs)
+    var kernel: NativeKernel? = nil
+    switch options.kernel {
+    case .interpreted: break
+    case .native: kernel = try ode.nativeKernel()
+    case .auto: kernel = try? ode.nativeKernel()
+    }
+    self.workspace = ODEWorkspace(ode, outputs: outputs, kernel: kernel)
     self.driver = try makeEngine(workspace: workspace, options: options)
     self.denseDriver = ode.monitorsRoots ? nil : driver as? any DenseOutputEngine
     let n = max(1, ode.stateCount)

@@ -52,34 +52,106 @@ public final class ODEWorkspace {
   let perturbed: UnsafeMutablePointer<Double>
   let perturbedRates: UnsafeMutablePointer<Double>
   let baseRates: UnsafeMutablePointer<Double>
+  /// Scratch for the rates the native kernel writes while outputs are computed.
+  let outputRates: UnsafeMutablePointer<Double>
 
   private var allocations: [UnsafeMutableRawPointer] = []
 
   /// The run's parameters as last loaded.
   public private(set) var parameters: RunParameters
 
+  /// The mutable scalars the right-hand side touches on every call, kept outside the object's
+  /// stored properties: a class's `var` is checked for exclusive access at run time on each use,
+  /// which costs more than a small model's whole right-hand side.
+  private struct Hot {
+    var rhsEvaluations = 0
+    var jacobianEvaluations = 0
+    var nonFiniteState = -1
+    var nonFiniteTime = Double.nan
+    var segmentLow = -Double.infinity
+    var segmentHigh = Double.infinity
+    var cancelled = false
+    var hasCancellation = false
+  }
+  private let hot: UnsafeMutablePointer<Hot>
+
   // Statistics and failure diagnosis (read after a solve).
-  public var rhsEvaluations = 0
-  public var jacobianEvaluations = 0
+  public var rhsEvaluations: Int {
+    get { hot.pointee.rhsEvaluations }
+    set { hot.pointee.rhsEvaluations = newValue }
+  }
+  public var jacobianEvaluations: Int {
+    get { hot.pointee.jacobianEvaluations }
+    set { hot.pointee.jacobianEvaluations = newValue }
+  }
   /// Set when the right-hand side produced a non-finite value: the state index and the time.
-  public var nonFiniteState: Int? = nil
-  public var nonFiniteTime: Double = .nan
+  public var nonFiniteState: Int? {
+    get { hot.pointee.nonFiniteState >= 0 ? hot.pointee.nonFiniteState : nil }
+    set { hot.pointee.nonFiniteState = newValue ?? -1 }
+  }
+  public var nonFiniteTime: Double {
+    get { hot.pointee.nonFiniteTime }
+    set { hot.pointee.nonFiniteTime = newValue }
+  }
   /// The open interval of the current segment, as the rate laws see time: a formula switch at
   /// a segment boundary (`time < 40`) must keep the value of the segment being integrated when a
   /// step lands exactly on the boundary, so time is kept one ulp inside.
-  var segmentLow = -Double.infinity
-  var segmentHigh = Double.infinity
+  var segmentLow: Double {
+    get { hot.pointee.segmentLow }
+    set { hot.pointee.segmentLow = newValue }
+  }
+  var segmentHigh: Double {
+    get { hot.pointee.segmentHigh }
+    set { hot.pointee.segmentHigh = newValue }
+  }
   /// When set, the right-hand side stops the integration (cancellation, Ctrl-C).
-  public var cancellation: (@Sendable () -> Bool)? = nil
-  var cancelled = false
+  public var cancellation: (@Sendable () -> Bool)? = nil {
+    didSet { hot.pointee.hasCancellation = cancellation != nil }
+  }
+  var cancelled: Bool {
+    get { hot.pointee.cancelled }
+    set { hot.pointee.cancelled = newValue }
+  }
 
   /// Output columns (the default ones unless the solver was given others).
   public let outputs: OutputPlan
+  /// Native code for the rate-law programs, or nil for the interpreter.
+  public let kernel: NativeKernel?
+  /// The rate-law states and the slots of their rates, flattened.
+  private let rateStateIndex: UnsafeMutablePointer<Int>
+  private let rateStateSlot: UnsafeMutablePointer<Int>
+  private let rateCount: Int
+  private let nativeRHS: NativeKernel.RHSFunction?
+  private let nativeJacobian: NativeKernel.Function?
+  private let nativeEvents: NativeKernel.Function?
 
-  public init(_ ode: ODEModel, parameters: RunParameters? = nil, outputs: OutputPlan? = nil) {
+  /// Writes state, inputs and time into the slots (time kept inside the segment).
+  @inline(__always)
+  private func loadSlots(_ t: Double, _ y: UnsafePointer<Double>) {
+    for i in 0..<n { slots[i] = y[i] }
+    let base = ode.inputSlotBase
+    for u in 0..<ode.inputCount { slots[base + u] = inputA[u] + inputB[u] * t }
+    let low = hot.pointee.segmentLow, high = hot.pointee.segmentHigh
+    slots[ode.timeSlot] = t < low ? low : (t > high ? high : t)
+  }
+
+  public init(_ ode: ODEModel, parameters: RunParameters? = nil, outputs: OutputPlan? = nil, kernel: NativeKernel? = nil) {
     self.ode = ode
+    self.kernel = kernel
+    self.nativeRHS = kernel?.rhs
+    self.nativeJacobian = kernel?.jacobian
+    self.nativeEvents = kernel?.events
     self.n = ode.stateCount
-    var allocations: [UnsafeMutableRawPointer] = []
+    hot = .allocate(capacity: 1)
+    hot.initialize(to: Hot())
+    rateStateIndex = .allocate(capacity: max(1, ode.rateStates.count))
+    rateStateSlot = .allocate(capacity: max(1, ode.rateStates.count))
+    rateCount = ode.rateStates.count
+    for (i, (state, slot)) in ode.rateStates.enumerated() {
+      rateStateIndex[i] = state
+      rateStateSlot[i] = Int(slot)
+    }
+    var allocations: [UnsafeMutableRawPointer] = [UnsafeMutableRawPointer(rateStateIndex), UnsafeMutableRawPointer(rateStateSlot)]
     func buffer<T>(_ count: Int, _ value: T) -> UnsafeMutablePointer<T> {
       let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, count))
       p.initialize(repeating: value, count: max(1, count))
@@ -155,6 +227,7 @@ public final class ODEWorkspace {
     perturbed = buffer(n, 0.0)
     perturbedRates = buffer(n, 0.0)
     baseRates = buffer(n, 0.0)
+    outputRates = buffer(n, 0.0)
     self.allocations = allocations
     self.parameters = parameters ?? RunParameters(ode)
     ode.rhsProgram.initialize(slots)
@@ -163,6 +236,8 @@ public final class ODEWorkspace {
   }
 
   deinit {
+    hot.deinitialize(count: 1)
+    hot.deallocate()
     for p in allocations { p.deallocate() }
   }
 
@@ -212,23 +287,18 @@ public final class ODEWorkspace {
   @inline(__always)
   func input(_ u: Int, _ t: Double) -> Double { inputA[u] + inputB[u] * t }
 
-  /// Writes state, inputs and time into the slots and runs the rate-law program.
-  @inline(__always)
-  private func prepareSlots(_ t: Double, _ y: UnsafePointer<Double>) {
-    for i in 0..<n { slots[i] = y[i] }
-    let base = ode.inputSlotBase
-    for u in 0..<ode.inputCount { slots[base + u] = inputA[u] + inputB[u] * t }
-    slots[ode.timeSlot] = t < segmentLow ? segmentLow : (t > segmentHigh ? segmentHigh : t)
-    ode.rhsProgram.run(slots)
-  }
-
   /// Evaluates dy/dt at (t, y) into f. Returns false when a value is not finite (the offending
   /// state is recorded in `nonFiniteState`) or the run was cancelled.
   @discardableResult
   public func rhs(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
-    rhsEvaluations &+= 1
-    prepareSlots(t, y)
-    for (state, slot) in ode.rateStates { f[state] = slots[Int(slot)] }
+    hot.pointee.rhsEvaluations &+= 1
+    loadSlots(t, y)
+    if let nativeRHS {
+      nativeRHS(slots, f)
+    } else {
+      ode.rhsProgram.run(slots)
+      for r in 0..<rateCount { f[rateStateIndex[r]] = slots[rateStateSlot[r]] }
+    }
     for h in 0..<hillCount {
       let state = hillState[h]
       let start = hillRegStart[h], k = hillRegCount[h]
@@ -257,26 +327,31 @@ public final class ODEWorkspace {
       if pinned[i] { f[i] = 0 }
       if !f[i].isFinite {
         finite = false
-        if nonFiniteState == nil {
-          nonFiniteState = i
-          nonFiniteTime = t
+        if hot.pointee.nonFiniteState < 0 {
+          hot.pointee.nonFiniteState = i
+          hot.pointee.nonFiniteTime = t
         }
       }
     }
-    if let cancellation, cancellation() { cancelled = true }
-    return finite && !cancelled
+    if hot.pointee.hasCancellation, let cancellation, cancellation() { hot.pointee.cancelled = true }
+    return finite && !hot.pointee.cancelled
   }
 
   /// The Jacobian ∂f/∂y (row-major, n × n) and ∂f/∂t at (t, y).
   public func jacobian(
     _ t: Double, _ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>
   ) -> Bool {
-    jacobianEvaluations &+= 1
+    hot.pointee.jacobianEvaluations &+= 1
     dfdy.update(repeating: 0, count: n * n)
     dfdt.update(repeating: 0, count: n)
-    prepareSlots(t, y)
-    if !ode.jacobianEntries.isEmpty || !ode.timeDerivativeEntries.isEmpty || !ode.inputDerivativeEntries.isEmpty {
+    loadSlots(t, y)
+    if let nativeJacobian {
+      nativeJacobian(slots)
+    } else {
+      ode.rhsProgram.run(slots)
       ode.jacobianProgram.run(slots)
+    }
+    if !ode.jacobianEntries.isEmpty || !ode.timeDerivativeEntries.isEmpty || !ode.inputDerivativeEntries.isEmpty {
       for (row, column, slot) in ode.jacobianEntries { dfdy[row * n + column] += slots[Int(slot)] }
       for (row, slot) in ode.timeDerivativeEntries { dfdt[row] += slots[Int(slot)] }
       for (row, input, slot) in ode.inputDerivativeEntries where !inputPinned[input] {
@@ -390,7 +465,7 @@ public final class ODEWorkspace {
     let base = ode.inputSlotBase
     for u in 0..<ode.inputCount { slots[base + u] = parameters.dose(u, at: t) }
     slots[ode.timeSlot] = t
-    ode.rhsProgram.run(slots)
+    if let nativeRHS { nativeRHS(slots, outputRates) } else { ode.rhsProgram.run(slots) }
     outputs.program.run(slots)
     for slot in outputs.slots { out.append(slots[Int(slot)]) }
   }
@@ -398,8 +473,13 @@ public final class ODEWorkspace {
   /// Computes every event quantity (triggers, delays, priorities, assignment values) at (t, y)
   /// with the current segment's inputs; read them with `eventValue(_:)`.
   func evaluateEvents(_ t: Double, _ y: UnsafePointer<Double>) {
-    prepareSlots(t, y)
-    ode.eventProgram.run(slots)
+    loadSlots(t, y)
+    if let nativeEvents {
+      nativeEvents(slots)
+    } else {
+      ode.rhsProgram.run(slots)
+      ode.eventProgram.run(slots)
+    }
   }
 
   @inline(__always)

@@ -182,6 +182,12 @@ extension Scenario {
                     notes: ["methods: " + Stepper.allCases.map(\.rawValue).joined(separator: ", ")])
       }
     }
+    if let kernel = solver.kernel {
+      if let mode = KernelMode(rawValue: kernel) { options.kernel = mode } else {
+        usage.error(nil, "unknown kernel '\(kernel)'",
+                    notes: ["kernels: " + KernelMode.allCases.map(\.rawValue).joined(separator: ", ")])
+      }
+    }
     if let v = solver.rtol { options.rtol = v }
     if let v = solver.atol { options.atol = v }
     if let v = solver.hMax { options.hMax = v }
@@ -190,7 +196,7 @@ extension Scenario {
     record["solver"] = .object([
       "method": .string(options.method.rawValue), "rtol": .number(options.rtol), "atol": .number(options.atol),
       "h_max": options.hMax.map(JSONValue.number) ?? .null, "h_init": options.hInitial.map(JSONValue.number) ?? .null,
-      "max_steps": .number(Double(options.maxSteps)),
+      "max_steps": .number(Double(options.maxSteps)), "kernel": .string(options.kernel.rawValue),
       "jacobian": .string(ode.hasSymbolicJacobian ? "symbolic" : "symbolic with finite-difference entries"),
     ])
 

@@ -117,6 +117,8 @@ public struct Scenario: Sendable {
 
   public struct SolverSpec: Sendable, Hashable {
     public var method: String?
+    /// `interpreted`, `native` or `auto` (see `KernelMode`).
+    public var kernel: String?
     public var rtol: Double?
     public var atol: Double?
     public var hMax: Double?
@@ -152,6 +154,7 @@ public struct Scenario: Sendable {
     if let v = time.grid { out.time.grid = v }
     if let v = time.location { out.time.location = v }
     if let v = solver.method { out.solver.method = v }
+    if let v = solver.kernel { out.solver.kernel = v }
     if let v = solver.rtol { out.solver.rtol = v }
     if let v = solver.atol { out.solver.atol = v }
     if let v = solver.hMax { out.solver.hMax = v }

@@ -279,7 +279,14 @@ public enum ScenarioReader {
   static func readSolver(_ value: YAMLValue, _ bag: inout DiagnosticBag) -> Scenario.SolverSpec {
     var spec = Scenario.SolverSpec()
     guard let fields = value.mapping(&bag, what: "solver") else { return spec }
-    fields.checkKeys(["method", "rtol", "atol", "h_max", "h_init", "max_steps"], in: "solver", &bag)
+    fields.checkKeys(["method", "kernel", "rtol", "atol", "h_max", "h_init", "max_steps"], in: "solver", &bag)
+    if let v = fields["kernel"], let name = v.string(&bag, what: "solver.kernel") {
+      if KernelMode(rawValue: name) == nil {
+        bag.error(v.location, "unknown kernel '\(name)'",
+                  notes: ["kernels: " + KernelMode.allCases.map(\.rawValue).joined(separator: ", ")])
+      }
+      spec.kernel = name
+    }
     if let v = fields["method"], let name = v.string(&bag, what: "solver.method") {
       if Stepper(rawValue: name) == nil {
         bag.error(

@@ -32,7 +32,8 @@ extension Run {
     try reportingErrors { () throws(PathwayError) in
       let odeOnly: [(String, Bool)] = [
         ("--t-start", solver.tStart != nil), ("--t-end", solver.tEnd != nil), ("--dt", solver.dt != nil),
-        ("--times", solver.timesFile != nil), ("--method", solver.method != nil), ("--rtol", solver.rtol != nil),
+        ("--times", solver.timesFile != nil), ("--method", solver.method != nil), ("--kernel", solver.kernel != nil),
+        ("--rtol", solver.rtol != nil),
         ("--atol", solver.atol != nil), ("--max-steps", solver.maxSteps != nil), ("--h-max", solver.hMax != nil),
         ("--h-init", solver.hInit != nil), ("--layout", layout != nil),
       ]

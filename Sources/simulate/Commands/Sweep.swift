@@ -263,6 +263,7 @@ struct Sweep: ParsableCommand {
     add("--dt", solver.dt)
     if let times = solver.timesFile { args += ["--times", times] }
     if let method = solver.method { args += ["--method", method] }
+    if let kernel = solver.kernel { args += ["--kernel", kernel] }
     add("--rtol", solver.rtol)
     add("--atol", solver.atol)
     if let maxSteps = solver.maxSteps { args += ["--max-steps", String(maxSteps)] }

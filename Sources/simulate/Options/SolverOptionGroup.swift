@@ -18,8 +18,13 @@ struct SolverOptionGroup: ParsableArguments {
   @Option(name: .customLong("times"), help: "Output grid: a file with one output time per line.")
   var timesFile: String?
 
-  @Option(help: ArgumentHelp("The GSL stepper.", valueName: Stepper.allCases.map(\.rawValue).joined(separator: "|")))
+  @Option(help: ArgumentHelp("The integration method (GSL's steppers, or the Rosenbrock methods rodas4 and rodas5p).", valueName: Stepper.allCases.map(\.rawValue).joined(separator: "|")))
   var method: String?
+
+  @Option(help: ArgumentHelp(
+    "How rate laws are evaluated: the interpreter, native code compiled by the system C compiler (cached; same numbers, faster), or native when a compiler is found (default: interpreted, or $PATHWAY_KERNEL).",
+    valueName: KernelMode.allCases.map(\.rawValue).joined(separator: "|")))
+  var kernel: String?
 
   @Option(help: "Relative tolerance (default 1e-8; see README).")
   var rtol: Double?
@@ -48,6 +53,10 @@ struct SolverOptionGroup: ParsableArguments {
     if let method, Stepper(rawValue: method) == nil {
       throw ValidationError(
         "unknown method '\(method)'; methods: " + Stepper.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    if let kernel, KernelMode(rawValue: kernel) == nil {
+      throw ValidationError(
+        "unknown kernel '\(kernel)'; kernels: " + KernelMode.allCases.map(\.rawValue).joined(separator: ", "))
     }
     if let tStart, !tStart.isFinite { throw ValidationError("--t-start must be finite") }
     if let tEnd, !tEnd.isFinite { throw ValidationError("--t-end must be finite") }
@@ -88,6 +97,7 @@ struct SolverOptionGroup: ParsableArguments {
       layer.time.grid = .times(times)
     }
     layer.solver.method = method
+    layer.solver.kernel = kernel
     layer.solver.rtol = rtol
     layer.solver.atol = atol
     layer.solver.maxSteps = maxSteps

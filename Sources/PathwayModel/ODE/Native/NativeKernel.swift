@@ -1,0 +1,333 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How the compiled rate-law programs (right-hand side, Jacobian, events) are evaluated.
+///
+/// - `interpreted`: `CompiledProgram.run`, a loop over the instruction buffer (always available).
+/// - `native`: the same instructions emitted as C, one statement each in the same order, compiled
+///   once by the system C compiler into a shared object (cached on disk by the source's hash) and
+///   loaded with `dlopen`. Floating-point contraction and fast-math are off, and every operation
+///   calls the same libm function as the interpreter, so the two give bit-identical values.
+///   It fails with a clear error when no compiler is found or it refuses the code.
+/// - `auto`: native when a C compiler is found, the interpreter otherwise (silently: both give the
+///   same numbers).
+public enum KernelMode: String, Sendable, Hashable, Codable, CaseIterable {
+  case interpreted, native, auto
+
+  /// The mode a run uses when none is asked for: the interpreter, overridden by the
+  /// `PATHWAY_KERNEL` environment variable (interpreted, native, auto).
+  public static var `default`: KernelMode {
+    ProcessInfo.processInfo.environment["PATHWAY_KERNEL"].flatMap(KernelMode.init(rawValue:)) ?? .interpreted
+  }
+}
+
+/// Native code for an `ODEModel`'s programs: each takes the slot buffer, like `CompiledProgram.run`.
+public final class NativeKernel: @unchecked Sendable {
+  public typealias Function = @convention(c) (UnsafeMutablePointer<Double>) -> Void
+  public typealias RHSFunction = @convention(c) (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+  /// The rate-law program, then the rates of the rate-law states written into f.
+  public let rhs: RHSFunction
+  /// The rate-law program, then the Jacobian program.
+  public let jacobian: Function
+  /// The rate-law program, then the event program.
+  let events: Function
+  private let handle: UnsafeMutableRawPointer
+  /// The shared object loaded (in the kernel cache).
+  public let path: String
+  /// Seconds spent compiling (0 when the shared object came from the cache).
+  public let compileSeconds: Double
+
+  init(handle: UnsafeMutableRawPointer, path: String, compileSeconds: Double) throws(PathwayError) {
+    func symbol(_ name: String) throws(PathwayError) -> UnsafeMutableRawPointer {
+      guard let address = dlsym(handle, name) else {
+        throw PathwayError(.unavailable, "native kernel \(path): symbol \(name) missing")
+      }
+      return address
+    }
+    self.handle = handle
+    self.path = path
+    self.compileSeconds = compileSeconds
+    rhs = unsafeBitCast(try symbol("pathway_rhs"), to: RHSFunction.self)
+    jacobian = unsafeBitCast(try symbol("pathway_rhs_jacobian"), to: Function.self)
+    events = unsafeBitCast(try symbol("pathway_rhs_events"), to: Function.self)
+  }
+
+  // The shared object stays loaded for the life of the process: dlclose while another thread
+  // still holds a function pointer would be a use after free, and a kernel is a few kilobytes.
+}
+
+/// Emits C for compiled programs and builds it into a shared object.
+public enum NativeKernelBuilder {
+  /// The C source of the three programs of `ode`, as three functions that each run the
+  /// rate-law program first: `pathway_rhs` (then writes the rates into f), `pathway_rhs_jacobian`
+  /// and `pathway_rhs_events`. Slots read after the function returns (assignments, rates,
+  /// Jacobian entries, event quantities) are written back to `s`; the other temporaries are locals,
+  /// which the C compiler keeps in registers.
+  public static func source(for ode: ODEModel) -> String {
+    let constants = Dictionary(
+      (ode.rhsProgram.constants + ode.jacobianProgram.constants + ode.eventProgram.constants).map { (Int($0.slot), $0.value) },
+      uniquingKeysWith: { a, _ in a })
+    var exported = Set<Int>()
+    for slot in ode.assignmentSlots { exported.insert(Int(slot)) }
+    for (_, slot) in ode.rateStates { exported.insert(Int(slot)) }
+    for entry in ode.jacobianEntries { exported.insert(Int(entry.slot)) }
+    for entry in ode.timeDerivativeEntries { exported.insert(Int(entry.slot)) }
+    for entry in ode.inputDerivativeEntries { exported.insert(Int(entry.slot)) }
+    for slot in ode.switchRoots { exported.insert(Int(slot)) }
+    for event in ode.events {
+      exported.insert(Int(event.trigger))
+      for slot in event.roots { exported.insert(Int(slot)) }
+      if let slot = event.delay { exported.insert(Int(slot)) }
+      if let slot = event.priority { exported.insert(Int(slot)) }
+      for assignment in event.assignments {
+        exported.insert(Int(assignment.slot))
+        if let slot = assignment.multiplier { exported.insert(Int(slot)) }
+      }
+    }
+    let reserved = ode.timeSlot + 1
+    func isLocal(_ slot: Int) -> Bool { slot >= reserved && !exported.contains(slot) && constants[slot] == nil }
+    func body(_ programs: [CompiledProgram]) -> String {
+      var locals: [Int] = []
+      var lines = ""
+      for program in programs {
+        for i in 0..<program.code.count {
+          let instruction = program.code[i]
+          if isLocal(Int(instruction.dst)) { locals.append(Int(instruction.dst)) }
+          lines += "  " + statement(instruction, constants: constants, isLocal: isLocal) + "\n"
+        }
+      }
+      var out = ""
+      for chunk in stride(from: 0, to: locals.count, by: 16) {
+        out += "  double " + locals[chunk..<min(chunk + 16, locals.count)].map { "t\($0)" }.joined(separator: ", ") + ";\n"
+      }
+      return out + lines
+    }
+    func value(_ slot: Int32) -> String {
+      if let c = constants[Int(slot)] { return literal(c) }
+      return isLocal(Int(slot)) ? "t\(slot)" : "s[\(slot)]"
+    }
+    var out = """
+      /* Generated by simulate from the model's compiled rate-law programs; one statement per
+         instruction, in the interpreter's order. Build with -ffp-contract=off, no fast-math. */
+      #include <math.h>
+
+      static inline double pw_min(double a, double b) { return (a != a || b != b) ? NAN : (b < a ? b : a); }
+      static inline double pw_max(double a, double b) { return (a != a || b != b) ? NAN : (b >= a ? b : a); }
+      static inline double pw_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
+
+
+      """
+    out += "void pathway_rhs(double *restrict s, double *restrict f) {\n" + body([ode.rhsProgram])
+    for (state, slot) in ode.rateStates { out += "  f[\(state)] = \(value(slot));\n" }
+    out += "}\n\n"
+    out += "void pathway_rhs_jacobian(double *restrict s) {\n" + body([ode.rhsProgram, ode.jacobianProgram]) + "}\n\n"
+    out += "void pathway_rhs_events(double *restrict s) {\n" + body([ode.rhsProgram, ode.eventProgram]) + "}\n"
+    return out
+  }
+
+  /// A constant as a C literal that parses to exactly `value`.
+  static func literal(_ value: Double) -> String {
+    if value.isNaN { return "NAN" }
+    if value.isInfinite { return value < 0 ? "(-INFINITY)" : "INFINITY" }
+    // Swift's description is the shortest decimal that round-trips; C parses it correctly rounded.
+    var text = "\(value)"
+    if !text.contains(".") && !text.contains("e") { text += ".0" }
+    return value < 0 ? "(\(text))" : text
+  }
+
+  static func statement(_ i: Instruction, constants: [Int: Double], isLocal: (Int) -> Bool) -> String {
+    func v(_ slot: Int32) -> String {
+      if let c = constants[Int(slot)] { return literal(c) }
+      return isLocal(Int(slot)) ? "t\(slot)" : "s[\(slot)]"
+    }
+    let a = v(i.a), b = v(i.b), c = v(i.c)
+    let d = "\(v(i.dst)) = "
+    switch i.op {
+    case .copy: return d + a + ";"
+    case .add: return d + "\(a) + \(b);"
+    case .subtract: return d + "\(a) - \(b);"
+    case .multiply: return d + "\(a) * \(b);"
+    case .divide: return d + "\(a) / \(b);"
+    case .power: return d + "pow(\(a), \(b));"
+    case .square: return d + "\(a) * \(a);"
+    case .negate: return d + "-\(a);"
+    case .less: return d + "\(a) < \(b) ? 1.0 : 0.0;"
+    case .lessEqual: return d + "\(a) <= \(b) ? 1.0 : 0.0;"
+    case .greater: return d + "\(a) > \(b) ? 1.0 : 0.0;"
+    case .greaterEqual: return d + "\(a) >= \(b) ? 1.0 : 0.0;"
+    case .equal: return d + "\(a) == \(b) ? 1.0 : 0.0;"
+    case .notEqual: return d + "\(a) != \(b) ? 1.0 : 0.0;"
+    case .and: return d + "(\(a) != 0 && \(b) != 0) ? 1.0 : 0.0;"
+    case .or: return d + "(\(a) != 0 || \(b) != 0) ? 1.0 : 0.0;"
+    case .xor: return d + "((\(a) != 0) != (\(b) != 0)) ? 1.0 : 0.0;"
+    case .not: return d + "\(a) == 0 ? 1.0 : 0.0;"
+    case .select: return d + "\(a) != 0 ? \(b) : \(c);"
+    case .hill: return "{ double xn = pow(\(a), \(c)); \(d)xn / (pow(\(b), \(c)) + xn); }"
+    case .hillr: return "{ double kn = pow(\(b), \(c)); \(d)kn / (kn + pow(\(a), \(c))); }"
+    case .exp: return d + "exp(\(a));"
+    case .log: return d + "log(\(a));"
+    case .sqrt: return d + "sqrt(\(a));"
+    case .call1: return d + call1(i.function, a) + ";"
+    case .call2: return d + call2(i.function, a, b) + ";"
+    }
+  }
+
+  /// C for `Builtin.evaluate1` (the same libm functions, the same formulas).
+  static func call1(_ f: Builtin, _ x: String) -> String {
+    switch f {
+    case .exp: return "exp(\(x))"
+    case .log: return "log(\(x))"
+    case .log10: return "log10(\(x))"
+    case .log2: return "log2(\(x))"
+    case .sqrt: return "sqrt(\(x))"
+    case .abs: return "fabs(\(x))"
+    case .floor: return "floor(\(x))"
+    case .ceil: return "ceil(\(x))"
+    case .sign: return "pw_sign(\(x))"
+    case .sin: return "sin(\(x))"
+    case .cos: return "cos(\(x))"
+    case .tan: return "tan(\(x))"
+    case .sec: return "1.0 / cos(\(x))"
+    case .csc: return "1.0 / sin(\(x))"
+    case .cot: return "1.0 / tan(\(x))"
+    case .sinh: return "sinh(\(x))"
+    case .cosh: return "cosh(\(x))"
+    case .tanh: return "tanh(\(x))"
+    case .sech: return "1.0 / cosh(\(x))"
+    case .csch: return "1.0 / sinh(\(x))"
+    case .coth: return "1.0 / tanh(\(x))"
+    case .asin: return "asin(\(x))"
+    case .acos: return "acos(\(x))"
+    case .atan: return "atan(\(x))"
+    case .asec: return "acos(1.0 / \(x))"
+    case .acsc: return "asin(1.0 / \(x))"
+    case .acot: return "atan(1.0 / \(x))"
+    case .asinh: return "asinh(\(x))"
+    case .acosh: return "acosh(\(x))"
+    case .atanh: return "atanh(\(x))"
+    case .asech: return "acosh(1.0 / \(x))"
+    case .acsch: return "asinh(1.0 / \(x))"
+    case .acoth: return "atanh(1.0 / \(x))"
+    case .factorial: return "tgamma(\(x) + 1.0)"
+    case .min, .max, .piecewise: return x
+    default: return "NAN"
+    }
+  }
+
+  /// C for `Builtin.evaluate2`.
+  static func call2(_ f: Builtin, _ a: String, _ b: String) -> String {
+    switch f {
+    case .pow: return "pow(\(a), \(b))"
+    case .logBase: return "log(\(b)) / log(\(a))"
+    case .root: return "pow(\(b), 1.0 / \(a))"
+    case .rem: return "fmod(\(a), \(b))"
+    case .quotient: return "trunc(\(a) / \(b))"
+    case .atan2: return "atan2(\(a), \(b))"
+    case .min: return "pw_min(\(a), \(b))"
+    case .max: return "pw_max(\(a), \(b))"
+    case .implies: return "(\(a) == 0 || \(b) != 0) ? 1.0 : 0.0"
+    default: return "NAN"
+    }
+  }
+
+  /// The C compiler: `$PATHWAY_CC`, else `cc`, `clang` or `gcc` on the PATH, else the clang next
+  /// to the `swift` found on the PATH (every Swift toolchain has one).
+  public static func findCompiler() -> String? {
+    let environment = ProcessInfo.processInfo.environment
+    if let cc = environment["PATHWAY_CC"], !cc.isEmpty { return cc }
+    let path = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+    for name in ["cc", "clang", "gcc"] {
+      for directory in path where FileManager.default.isExecutableFile(atPath: directory + "/" + name) {
+        return directory + "/" + name
+      }
+    }
+    for directory in path where FileManager.default.isExecutableFile(atPath: directory + "/swift") {
+      let swift = URL(fileURLWithPath: directory + "/swift").resolvingSymlinksInPath()
+      let clang = swift.deletingLastPathComponent().appendingPathComponent("clang").path
+      if FileManager.default.isExecutableFile(atPath: clang) { return clang }
+    }
+    return nil
+  }
+
+  /// The flags: optimized, position-independent, strict IEEE arithmetic (no contraction into
+  /// fused multiply-adds, no fast-math), errno ignored.
+  static let flags = ["-O2", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-std=c11", "-w"]
+
+  /// The folder of compiled kernels: `$PATHWAY_KERNEL_CACHE`, else `$XDG_CACHE_HOME/simulate/kernels`,
+  /// else `~/.cache/simulate/kernels`, else the temporary folder.
+  public static var cacheDirectory: String {
+    let environment = ProcessInfo.processInfo.environment
+    if let folder = environment["PATHWAY_KERNEL_CACHE"], !folder.isEmpty { return folder }
+    if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/simulate/kernels" }
+    if let home = environment["HOME"], !home.isEmpty { return home + "/.cache/simulate/kernels" }
+    return NSTemporaryDirectory() + "simulate-kernels"
+  }
+
+  /// Compiles (or finds in the cache) and loads the kernel of `ode`.
+  public static func build(
+    _ ode: ODEModel, compiler: String? = findCompiler(), cacheDirectory directory: String = cacheDirectory
+  ) throws(PathwayError) -> NativeKernel {
+    guard let compiler else {
+      throw PathwayError(.unavailable, "--kernel native: no C compiler found (set PATHWAY_CC, or install cc)")
+    }
+    let source = source(for: ode)
+    let key = SHA256.hex(Data((compiler + "\n" + flags.joined(separator: " ") + "\n" + source).utf8))
+    let library = "\(directory)/\(key.prefix(32)).so"
+    var compileSeconds = 0.0
+    if !FileManager.default.fileExists(atPath: library) {
+      let start = ContinuousClock.now
+      do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      } catch {
+        throw PathwayError(.unavailable, "\(directory): cannot create the kernel cache: \(error.localizedDescription)")
+      }
+      // Unique temporary names, then an atomic rename: concurrent processes (a Slurm array)
+      // may build the same kernel at once.
+      let unique = "\(directory)/.\(key.prefix(32)).\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+      let cFile = unique + ".c", soFile = unique + ".so"
+      defer {
+        try? FileManager.default.removeItem(atPath: cFile)
+        try? FileManager.default.removeItem(atPath: soFile)
+      }
+      do {
+        try Data(source.utf8).write(to: URL(fileURLWithPath: cFile))
+      } catch {
+        throw PathwayError(.unavailable, "\(cFile): \(error.localizedDescription)")
+      }
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: compiler)
+      process.arguments = flags + ["-o", soFile, cFile, "-lm"]
+      let errors = Pipe()
+      process.standardError = errors
+      process.standardOutput = FileHandle.nullDevice
+      do {
+        try process.run()
+      } catch {
+        throw PathwayError(.unavailable, "--kernel native: cannot run \(compiler): \(error.localizedDescription)")
+      }
+      let message = errors.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      guard process.terminationStatus == 0 else {
+        let text = String(decoding: message.prefix(2000), as: UTF8.self)
+        throw PathwayError(.unavailable, "--kernel native: \(compiler) failed (status \(process.terminationStatus)): \(text)")
+      }
+      // The source stays next to the shared object, for anyone who wants to read what runs.
+      _ = rename(cFile, String(library.dropLast(3)) + ".c")
+      if rename(soFile, library) != 0 && !FileManager.default.fileExists(atPath: library) {
+        throw PathwayError(.unavailable, "\(library): cannot store the compiled kernel: \(String(cString: strerror(errno)))")
+      }
+      let elapsed = ContinuousClock.now - start
+      compileSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+    guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
+      let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
+      throw PathwayError(.unavailable, "--kernel native: cannot load \(library): \(reason)")
+    }
+    return try NativeKernel(handle: handle, path: library, compileSeconds: compileSeconds)
+  }
+}
