@@ -7,9 +7,9 @@ of k1 and lambda from 0.1x to 10x nominal (log spaced): 10,000 runs.
 
 - libRoadRunner: one RoadRunner object, per run reset() + set k1, lambda + simulate(0, 600, 151)
   (CVODE BDF), as ../shared/bench/ode/bench.py times it, in this process.
-- simulate: `simulate sweep MODEL --param k1=log:... --param lambda=log:...` (GSL msbdf with the
-  symbolic Jacobian), writing runs.csv with final(B_catenin) and max(B_catenin), with --jobs 1
-  and --jobs 2.
+- simulate: `simulate sweep MODEL --param k1=log:... --param lambda=log:...` writing runs.csv with
+  final(B_catenin) and max(B_catenin): Rodas5P with the native kernel, --jobs 1 and --jobs 2, and GSL
+  msbdf with --jobs 2 (same rtol and atol as libRoadRunner).
 
 Both run on this machine in the same invocation; wall and CPU times are reported because the
 machine is shared. The final beta-catenin of every run is compared between the two tools.
@@ -72,12 +72,15 @@ def main():
 
     # simulate sweep, same grid (the last quantity varies fastest, as in the loop above).
     spec = lambda name: "%s=log:%r:%r:%d" % (name, grids[name][0], grids[name][-1], GRID)
-    for jobs in (1, 2):
+    runs = [("rodas5p", "native", 1), ("rodas5p", "native", 2), ("msbdf", "native", 2)]
+    labels = {"rodas5p": "Rodas5P (Swift) + symbolic Jacobian", "msbdf": "GSL msbdf + symbolic Jacobian"}
+    for method, kernel, jobs in runs:
         with tempfile.TemporaryDirectory() as folder:
             out = os.path.join(folder, "sweep")
             command = [binary, "sweep", MODEL, "--param", spec("k1"), "--param", spec("lambda"),
                        "--t-end", str(T), "--steps", str(NOUT - 1), "--rtol", str(RTOL), "--atol", str(ATOL),
                        "--metric", "final(%s)" % READOUT, "--metric", "max(%s)" % READOUT,
+                       "--method", method, "--kernel", kernel,
                        "--seed", "1", "--jobs", str(jobs), "--quiet", "-o", out]
             cpu0, wall = children_cpu(), time.perf_counter()
             result = subprocess.run(command)
@@ -90,20 +93,19 @@ def main():
             x = float(row["final(%s)" % READOUT]) if row["final(%s)" % READOUT] else float("nan")
             if math.isfinite(x) and math.isfinite(ref):
                 worst = max(worst, abs(x - ref) / max(abs(ref), 1e-9))
-        rows.append(("simulate sweep, GSL msbdf + symbolic Jacobian (exit %d)" % result.returncode, jobs, wall, cpu,
-                     failed, "%.1e" % worst))
+        rows.append(("simulate sweep, %s, %s kernel (exit %d)" % (labels[method], kernel, result.returncode), jobs, wall,
+                     cpu, failed, "%.1e" % worst))
 
     load = open("/proc/loadavg").read().split()[:3]
     print("10,000 runs of BIOMD0000000658 (k1 x lambda, 100 x 100, 0.1x-10x nominal), T = 600, 151 points,"
           " rtol 1e-6, atol 1e-10; %d cores, load %s" % (os.cpu_count(), " ".join(load)))
     print()
-    print("| tool | jobs | wall s | runs/s (wall) | CPU s | runs per CPU-s | failed | max rel. diff of final %s vs roadrunner |"
-          % READOUT)
-    print("|---|---|---|---|---|---|---|---|")
+    print("| tool | jobs | wall s | runs/s (wall) | throughput vs libRoadRunner | CPU s | runs per CPU-s | failed |"
+          " max rel. diff of final %s vs roadrunner |" % READOUT)
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, jobs, wall, cpu, failed, diff in rows:
-        print("| %s | %d | %.2f | %.0f | %.2f | %.0f | %d | %s |" % (name, jobs, wall, 10000 / wall, cpu, 10000 / cpu,
-                                                                   failed, diff or "-"))
-
+        print("| %s | %d | %.2f | %.0f | %.2fx | %.2f | %.0f | %d | %s |" % (
+            name, jobs, wall, 10000 / wall, rr_wall / wall, cpu, 10000 / cpu, failed, diff or "-"))
 
 if __name__ == "__main__":
     main()

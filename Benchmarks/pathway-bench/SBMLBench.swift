@@ -28,7 +28,9 @@ func runSBMLBenchmark(arguments: [String]) throws {
   scenario.solver.method = Stepper.bsimp.rawValue
   let referenceRun = try scenario.resolve(for: ode)
   let reference = try referenceRun.simulate(ode).finalState
-  print("model: \(model.name) (\(ode.stateCount) state variables); T = \(formatNumber(end)), \(points) points")
+  if ProcessInfo.processInfo.environment["PATHWAY_BENCH_JSON"] != "1" {
+    print("model: \(model.name) (\(ode.stateCount) state variables); T = \(formatNumber(end)), \(points) points")
+  }
   for (method, linearSolver) in methods {
     LinearSolverKind.forced = linearSolver
     defer { LinearSolverKind.forced = nil }
@@ -57,6 +59,20 @@ func runSBMLBenchmark(arguments: [String]) throws {
     let median = samples[samples.count / 2]
     firstMedian = firstMedian ?? median
     let name = method.rawValue + (linearSolver.map { ":" + $0.rawValue } ?? "")
+    if environment["PATHWAY_BENCH_JSON"] == "1" {
+      // One JSON line per method, for Benchmarks/performance.py.
+      let final = Dictionary(uniqueKeysWithValues: zip(ode.stateNames, solution.finalState.map { $0 as Any }))
+      let referenceFinal = Dictionary(uniqueKeysWithValues: zip(ode.stateNames, reference.map { $0 as Any }))
+      let object: [String: Any] = [
+        "method": name, "kernel": run.options.kernel.rawValue, "rtol": scenario.solver.rtol!, "atol": scenario.solver.atol!,
+        "median_s": median, "samples": samples.count, "steps": s.steps, "failed": s.failedSteps,
+        "rhs": s.rhsEvaluations, "jac": s.jacobianEvaluations, "err": worst, "final": final, "reference": referenceFinal,
+        "ok": solution.failure == nil,
+      ]
+      let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+      print(String(decoding: data, as: UTF8.self))
+      continue
+    }
     print(String(
       format: "%-14@ %9.3f ms/sim (median of %d, %.2fx the first)  steps %d, failed %d, rhs %d, jac %d  final rel. err %.1e%@",
       name as NSString, median * 1e3, samples.count, median / firstMedian!, s.steps, s.failedSteps,

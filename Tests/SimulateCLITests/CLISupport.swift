@@ -24,15 +24,20 @@ struct CommandResult {
 }
 
 /// Runs `simulate` with `arguments` in `directory`.
-func simulate(_ arguments: [String], in directory: String? = nil) throws -> CommandResult {
-  try execute(simulateBinary, arguments, in: directory)
+func simulate(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+  try execute(simulateBinary, arguments, in: directory, environment: environment)
 }
 
 /// Runs `executable` with `arguments` in `directory`, collecting its output and exit status.
-func execute(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> CommandResult {
+func execute(
+  _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+) throws -> CommandResult {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+  }
   if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
   // Files rather than pipes: a large output can never block the child.
   let base = NSTemporaryDirectory() + "simulate-out-\(UUID().uuidString)"

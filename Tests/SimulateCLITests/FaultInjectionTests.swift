@@ -51,7 +51,7 @@ struct FaultInjectionTests {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try? write(decay, to: dir + "/decay.yaml")
     let result = try? simulateWith(
-      ["run", "decay.yaml", "--t-end", "1", "-o", "x.csv"], in: dir, environment: ["PATHWAY_FAULT_GSL": "27"])
+      ["run", "decay.yaml", "--t-end", "1", "--method", "msbdf", "-o", "x.csv"], in: dir, environment: ["PATHWAY_FAULT_GSL": "27"])
     return result.map { $0.status != 0 } ?? false
   }()
 
@@ -90,7 +90,7 @@ struct FaultInjectionTests {
     }
     // The same fault in a sweep: every run is recorded as failed, with the reason; exit 1.
     let sweep = try Self.simulateWith(
-      ["sweep", "decay.yaml", "--param", "k=lin:0.5:1:4", "--t-end", "1", "--metric", "final(x)", "--jobs", "1", "-q", "-o", "s"],
+      ["sweep", "decay.yaml", "--param", "k=lin:0.5:1:4", "--t-end", "1", "--method", "msbdf", "--metric", "final(x)", "--jobs", "1", "-q", "-o", "s"],
       in: dir, environment: ["PATHWAY_FAULT_GSL": "27"])
     #expect(sweep.status == 1, "\(sweep.stderr)")
     let runs = try String(contentsOfFile: dir + "/s/runs.csv", encoding: .utf8).split(separator: "\n").dropFirst()

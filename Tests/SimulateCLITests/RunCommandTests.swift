@@ -39,6 +39,37 @@ struct RunCommandTests {
     #expect(entry["status"] as? String == "ok")
   }
 
+  @Test("--kernel native writes the interpreter's CSV byte for byte; no compiler: exit 69, and auto falls back")
+  func nativeKernel() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.decay, to: dir + "/decay.yaml")
+    let cache = ["PATHWAY_KERNEL_CACHE": dir + "/kernels"]
+    let common = ["run", "decay.yaml", "--t-end", "5", "--steps", "10", "--method", "rodas5p", "-o", "-"]
+    let interpreted = try simulate(common + ["--kernel", "interpreted"], in: dir, environment: cache)
+    #expect(interpreted.status == 0, "\(interpreted.stderr)")
+    let hasCompiler = ["cc", "clang", "gcc"].contains { name in
+      (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+        FileManager.default.isExecutableFile(atPath: "\($0)/\(name)")
+      }
+    }
+    if hasCompiler {
+      let native = try simulate(common + ["--kernel", "native"], in: dir, environment: cache)
+      #expect(native.status == 0, "\(native.stderr)")
+      #expect(native.stdout == interpreted.stdout)
+    }
+    var missing = cache
+    missing["PATHWAY_CC"] = dir + "/no-such-cc"
+    let refused = try simulate(common + ["--kernel", "native"], in: dir, environment: missing)
+    #expect(refused.status == 69)
+    #expect(refused.stderr.contains("--kernel native: cannot run \(dir)/no-such-cc"), "\(refused.stderr)")
+    let fallback = try simulate(common + ["--kernel", "auto"], in: dir, environment: missing)
+    #expect(fallback.status == 0, "\(fallback.stderr)")
+    #expect(fallback.stdout == interpreted.stdout)
+    let bad = try simulate(common + ["--kernel", "jit"], in: dir)
+    #expect(bad.status == 64)
+  }
+
   @Test("-o - writes the CSV to stdout; --layout long and --select")
   func stdoutAndLayouts() throws {
     let dir = try temporaryDirectory()
@@ -151,7 +182,8 @@ struct RunCommandTests {
     let info = try simulate(["info", model])
     #expect(info.status == 0, "\(info.stderr)")
     #expect(info.stdout.contains("Runx2 [internal]"))
-    #expect(info.stdout.contains("msbdf (default)"))
+    #expect(info.stdout.contains("rodas5p (default)"))
+    #expect(info.stdout.contains("KERNEL (--kernel)"))
     #expect(!info.stdout.contains("(no reference)"))
     let check = try simulate(["check", model])
     #expect(check.status == 0, "\(check.stderr)")

@@ -176,6 +176,10 @@ struct Sweep: ParsableCommand {
       scenario = Scenario.layering(scenarioFiles + [scenario])
       if model.scenarios.isEmpty { scenario.name = fromFile.name }
     }
+    // Thousands of runs repay a native kernel's one-off compilation (same numbers either way).
+    if scenario.solver.kernel == nil {
+      scenario.solver.kernel = ProcessInfo.processInfo.environment["PATHWAY_KERNEL"] ?? KernelMode.auto.rawValue
+    }
     let jobCount = jobs ?? ProcessInfo.processInfo.activeProcessorCount
     let setup: any SweepSource
     if isKnockoutSweep {
