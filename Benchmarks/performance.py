@@ -75,7 +75,8 @@ class RoadRunner:
             self.r.reset()
             self.r.simulate(0, self.T, self.nout)
             times.append(time.perf_counter() - t0)
-        values = self.r.model.getFloatingSpeciesConcentrations()
+        # Amounts: the state variables of simulate (and of the C driver) for SBML species.
+        values = self.r.model.getFloatingSpeciesAmounts()
         self.final = dict(zip(self.ids, values))
         return statistics.median(times)
 

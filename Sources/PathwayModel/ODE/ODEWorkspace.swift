@@ -52,8 +52,6 @@ public final class ODEWorkspace {
   let perturbed: UnsafeMutablePointer<Double>
   let perturbedRates: UnsafeMutablePointer<Double>
   let baseRates: UnsafeMutablePointer<Double>
-  /// Scratch for the rates the native kernel writes while outputs are computed.
-  let outputRates: UnsafeMutablePointer<Double>
 
   private var allocations: [UnsafeMutableRawPointer] = []
 
@@ -123,6 +121,7 @@ public final class ODEWorkspace {
   private let rateCount: Int
   private let nativeRHS: NativeKernel.RHSFunction?
   private let nativeJacobian: NativeKernel.Function?
+  private let nativeAssignments: NativeKernel.Function?
   private let nativeEvents: NativeKernel.Function?
 
   /// Writes state, inputs and time into the slots (time kept inside the segment).
@@ -140,6 +139,7 @@ public final class ODEWorkspace {
     self.kernel = kernel
     self.nativeRHS = kernel?.rhs
     self.nativeJacobian = kernel?.jacobian
+    self.nativeAssignments = kernel?.assignments
     self.nativeEvents = kernel?.events
     self.n = ode.stateCount
     hot = .allocate(capacity: 1)
@@ -227,7 +227,6 @@ public final class ODEWorkspace {
     perturbed = buffer(n, 0.0)
     perturbedRates = buffer(n, 0.0)
     baseRates = buffer(n, 0.0)
-    outputRates = buffer(n, 0.0)
     self.allocations = allocations
     self.parameters = parameters ?? RunParameters(ode)
     ode.rhsProgram.initialize(slots)
@@ -465,7 +464,7 @@ public final class ODEWorkspace {
     let base = ode.inputSlotBase
     for u in 0..<ode.inputCount { slots[base + u] = parameters.dose(u, at: t) }
     slots[ode.timeSlot] = t
-    if let nativeRHS { nativeRHS(slots, outputRates) } else { ode.rhsProgram.run(slots) }
+    if let nativeAssignments { nativeAssignments(slots) } else { ode.rhsProgram.run(slots) }
     outputs.program.run(slots)
     for slot in outputs.slots { out.append(slots[Int(slot)]) }
   }

@@ -32,6 +32,8 @@ public final class NativeKernel: @unchecked Sendable {
   public typealias RHSFunction = @convention(c) (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
   /// The rate-law program, then the rates of the rate-law states written into f.
   public let rhs: RHSFunction
+  /// The whole rate-law program: every assignment's value written to its slot (for outputs).
+  public let assignments: Function
   /// The rate-law program, then the Jacobian program.
   public let jacobian: Function
   /// The rate-law program, then the event program.
@@ -53,6 +55,7 @@ public final class NativeKernel: @unchecked Sendable {
     self.path = path
     self.compileSeconds = compileSeconds
     rhs = unsafeBitCast(try symbol("pathway_rhs"), to: RHSFunction.self)
+    assignments = unsafeBitCast(try symbol("pathway_assignments"), to: Function.self)
     jacobian = unsafeBitCast(try symbol("pathway_rhs_jacobian"), to: Function.self)
     events = unsafeBitCast(try symbol("pathway_rhs_events"), to: Function.self)
   }
@@ -63,9 +66,9 @@ public final class NativeKernel: @unchecked Sendable {
 
 /// Emits C for compiled programs and builds it into a shared object.
 public enum NativeKernelBuilder {
-  /// The C source of the three programs of `ode`, as three functions that each run the
-  /// rate-law program first: `pathway_rhs` (then writes the rates into f), `pathway_rhs_jacobian`
-  /// and `pathway_rhs_events`. Slots read after the function returns (assignments, rates,
+  /// The C source of the three programs of `ode`, as four functions that each run what they need
+  /// of the rate-law program: `pathway_rhs` (then writes the rates into f), `pathway_assignments`
+  /// (all of it, for outputs), `pathway_rhs_jacobian` and `pathway_rhs_events`. Slots read after the function returns (assignments, rates,
   /// Jacobian entries, event quantities) are written back to `s`; the other temporaries are locals,
   /// which the C compiler keeps in registers.
   public static func source(for ode: ODEModel) -> String {
@@ -91,15 +94,26 @@ public enum NativeKernelBuilder {
     }
     let reserved = ode.timeSlot + 1
     func isLocal(_ slot: Int) -> Bool { slot >= reserved && !exported.contains(slot) && constants[slot] == nil }
-    func body(_ programs: [CompiledProgram]) -> String {
+    /// The statements of `programs` that contribute to `needed` (dead code removed: a right-hand
+    /// side call does not compute assignments only outputs read), locals declared first.
+    func body(_ programs: [CompiledProgram], needed: Set<Int>? = nil) -> String {
+      var instructions: [Instruction] = []
+      for program in programs { for i in 0..<program.code.count { instructions.append(program.code[i]) } }
+      var keep = [Bool](repeating: needed == nil, count: instructions.count)
+      if var live = needed {
+        for index in instructions.indices.reversed() {
+          let instruction = instructions[index]
+          guard live.contains(Int(instruction.dst)) else { continue }
+          keep[index] = true
+          live.remove(Int(instruction.dst))
+          for operand in operands(instruction) { live.insert(Int(operand)) }
+        }
+      }
       var locals: [Int] = []
       var lines = ""
-      for program in programs {
-        for i in 0..<program.code.count {
-          let instruction = program.code[i]
-          if isLocal(Int(instruction.dst)) { locals.append(Int(instruction.dst)) }
-          lines += "  " + statement(instruction, constants: constants, isLocal: isLocal) + "\n"
-        }
+      for (index, instruction) in instructions.enumerated() where keep[index] {
+        if isLocal(Int(instruction.dst)) && !locals.contains(Int(instruction.dst)) { locals.append(Int(instruction.dst)) }
+        lines += "  " + statement(instruction, constants: constants, isLocal: isLocal) + "\n"
       }
       var out = ""
       for chunk in stride(from: 0, to: locals.count, by: 16) {
@@ -122,12 +136,38 @@ public enum NativeKernelBuilder {
 
 
       """
-    out += "void pathway_rhs(double *restrict s, double *restrict f) {\n" + body([ode.rhsProgram])
+    let rates = Set(ode.rateStates.map { Int($0.slot) })
+    var jacobianNeeded = Set(ode.jacobianEntries.map { Int($0.slot) })
+    jacobianNeeded.formUnion(ode.timeDerivativeEntries.map { Int($0.slot) })
+    jacobianNeeded.formUnion(ode.inputDerivativeEntries.map { Int($0.slot) })
+    out += "void pathway_rhs(double *restrict s, double *restrict f) {\n" + body([ode.rhsProgram], needed: rates)
     for (state, slot) in ode.rateStates { out += "  f[\(state)] = \(value(slot));\n" }
     out += "}\n\n"
-    out += "void pathway_rhs_jacobian(double *restrict s) {\n" + body([ode.rhsProgram, ode.jacobianProgram]) + "}\n\n"
-    out += "void pathway_rhs_events(double *restrict s) {\n" + body([ode.rhsProgram, ode.eventProgram]) + "}\n"
+    out += "void pathway_assignments(double *restrict s) {\n" + body([ode.rhsProgram]) + "}\n\n"
+    out += "void pathway_rhs_jacobian(double *restrict s) {\n"
+      + body([ode.rhsProgram, ode.jacobianProgram], needed: jacobianNeeded) + "}\n\n"
+    var eventNeeded = Set(ode.switchRoots.map(Int.init))
+    for event in ode.events {
+      eventNeeded.insert(Int(event.trigger))
+      eventNeeded.formUnion(event.roots.map(Int.init))
+      if let slot = event.delay { eventNeeded.insert(Int(slot)) }
+      if let slot = event.priority { eventNeeded.insert(Int(slot)) }
+      for assignment in event.assignments {
+        eventNeeded.insert(Int(assignment.slot))
+        if let slot = assignment.multiplier { eventNeeded.insert(Int(slot)) }
+      }
+    }
+    out += "void pathway_rhs_events(double *restrict s) {\n" + body([ode.rhsProgram, ode.eventProgram], needed: eventNeeded) + "}\n"
     return out
+  }
+
+  /// The slots an instruction reads.
+  static func operands(_ i: Instruction) -> [Int32] {
+    switch i.op {
+    case .copy, .square, .negate, .not, .exp, .log, .sqrt, .call1: return [i.a]
+    case .select, .hill, .hillr: return [i.a, i.b, i.c]
+    default: return [i.a, i.b]
+    }
   }
 
   /// A constant as a C literal that parses to exactly `value`.
