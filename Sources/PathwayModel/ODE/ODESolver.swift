@@ -47,6 +47,8 @@ public struct SolverStatistics: Sendable, Hashable, Codable {
   /// Times at which events executed.
   public var events = 0
   public var wallSeconds = 0.0
+  /// How the rate laws were evaluated: `interpreted` or `native`.
+  public var kernel = KernelMode.interpreted.rawValue
   public init() {}
 }
 
@@ -402,6 +404,7 @@ public final class ODESolver {
     statistics.failedSteps = totalFailed
     statistics.rhsEvaluations = workspace.rhsEvaluations
     statistics.jacobianEvaluations = workspace.jacobianEvaluations
+    statistics.kernel = workspace.kernel == nil ? KernelMode.interpreted.rawValue : KernelMode.native.rawValue
     let elapsed = ContinuousClock.now - clock
     statistics.wallSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     return Solution(

@@ -32,7 +32,7 @@ public enum RunManifest {
       "steps": .number(Double(s.steps)), "failed_steps": .number(Double(s.failedSteps)),
       "rhs_evaluations": .number(Double(s.rhsEvaluations)),
       "jacobian_evaluations": .number(Double(s.jacobianEvaluations)),
-      "segments": .number(Double(s.segments)), "wall_seconds": .number(s.wallSeconds),
+      "segments": .number(Double(s.segments)), "wall_seconds": .number(s.wallSeconds), "kernel": .string(s.kernel),
     ])
   }
 

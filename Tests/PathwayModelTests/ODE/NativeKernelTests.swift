@@ -93,6 +93,7 @@ struct NativeKernelTests {
       #expect(run.options.kernel.rawValue == kernel)
       let solution = try run.simulate(ode)
       #expect(solution.failure == nil, "\(id) \(kernel): \(String(describing: solution.failure))")
+      #expect(solution.statistics.kernel == kernel)
       trajectories.append(solution.trajectory.values)
     }
     #expect(trajectories[0].count == trajectories[1].count)
