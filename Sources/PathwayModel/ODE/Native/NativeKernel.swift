@@ -316,7 +316,15 @@ public enum NativeKernelBuilder {
       throw PathwayError(.unavailable, "--kernel native: no C compiler found (set PATHWAY_CC, or install cc)")
     }
     let source = source(for: ode)
-    let key = SHA256.hex(Data((compiler + "\n" + flags.joined(separator: " ") + "\n" + source).utf8))
+    // The architecture is part of the key: a home folder shared by different cluster nodes.
+    #if arch(x86_64)
+      let architecture = "x86_64"
+    #elseif arch(arm64)
+      let architecture = "arm64"
+    #else
+      let architecture = "other"
+    #endif
+    let key = SHA256.hex(Data((architecture + "\n" + compiler + "\n" + flags.joined(separator: " ") + "\n" + source).utf8))
     let library = "\(directory)/\(key.prefix(32)).so"
     var compileSeconds = 0.0
     if !FileManager.default.fileExists(atPath: library) {
