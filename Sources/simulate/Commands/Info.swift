@@ -99,7 +99,7 @@ struct Info: ParsableCommand {
       out += "native\(KernelMode.default == .native ? " (default)" : ""): the same instructions as C, built once by "
         + (compiler.map { "\($0)" } ?? "a C compiler (none found: set PATHWAY_CC)")
         + ", cached in \(NativeKernelBuilder.cacheDirectory); identical numbers, 2-5x faster rate laws\n"
-      out += "auto\(KernelMode.default == .auto ? " (default)" : ""): native when a compiler is found, else interpreted\n"
+      out += "auto\(KernelMode.default == .auto ? " (default)" : ""): native when a compiler is found, else interpreted (what simulate sweep uses unless told)\n"
       print(out, terminator: "")
     }
   }
