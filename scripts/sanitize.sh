@@ -5,7 +5,7 @@
 #   scripts/sanitize.sh [address|thread|both] [FILTER]
 #
 # FILTER (a `swift test --filter` pattern) picks a subset; without it every suite runs.
-# SANITIZE_QUICK=1 runs the representative subset that CI can afford (see docs/robustness.md):
+# SANITIZE_QUICK=1 runs a representative subset (CI runs the ASan one; see docs/robustness.md):
 # under ASan the readers, the bad-input corpus, the fault-injection tests and the expression, ODE
 # and sweep units; under TSan the parallel parts (sweeps with --jobs, sensitivity, kills).
 # Exit non-zero on a test failure or on any sanitizer report (halt_on_error).
