@@ -124,6 +124,17 @@ public final class ODEWorkspace {
   private let nativeAssignments: NativeKernel.Function?
   private let nativeEvents: NativeKernel.Function?
 
+  /// The rate-law program then `program`, or the native function that fuses both.
+  @inline(__always)
+  private func runAfterRateLaws(_ native: NativeKernel.Function?, _ program: CompiledProgram) {
+    if let native {
+      native(slots)
+    } else {
+      ode.rhsProgram.run(slots)
+      program.run(slots)
+    }
+  }
+
   /// Writes state, inputs and time into the slots (time kept inside the segment).
   @inline(__always)
   private func loadSlots(_ t: Double, _ y: UnsafePointer<Double>) {
@@ -344,18 +355,11 @@ public final class ODEWorkspace {
     dfdy.update(repeating: 0, count: n * n)
     dfdt.update(repeating: 0, count: n)
     loadSlots(t, y)
-    if let nativeJacobian {
-      nativeJacobian(slots)
-    } else {
-      ode.rhsProgram.run(slots)
-      ode.jacobianProgram.run(slots)
-    }
-    if !ode.jacobianEntries.isEmpty || !ode.timeDerivativeEntries.isEmpty || !ode.inputDerivativeEntries.isEmpty {
-      for (row, column, slot) in ode.jacobianEntries { dfdy[row * n + column] += slots[Int(slot)] }
-      for (row, slot) in ode.timeDerivativeEntries { dfdt[row] += slots[Int(slot)] }
-      for (row, input, slot) in ode.inputDerivativeEntries where !inputPinned[input] {
-        dfdt[row] += inputB[input] * slots[Int(slot)]
-      }
+    runAfterRateLaws(nativeJacobian, ode.jacobianProgram)
+    for (row, column, slot) in ode.jacobianEntries { dfdy[row * n + column] += slots[Int(slot)] }
+    for (row, slot) in ode.timeDerivativeEntries { dfdt[row] += slots[Int(slot)] }
+    for (row, input, slot) in ode.inputDerivativeEntries where !inputPinned[input] {
+      dfdt[row] += inputB[input] * slots[Int(slot)]
     }
     for h in 0..<hillCount {
       let state = hillState[h]
@@ -473,12 +477,7 @@ public final class ODEWorkspace {
   /// with the current segment's inputs; read them with `eventValue(_:)`.
   func evaluateEvents(_ t: Double, _ y: UnsafePointer<Double>) {
     loadSlots(t, y)
-    if let nativeEvents {
-      nativeEvents(slots)
-    } else {
-      ode.rhsProgram.run(slots)
-      ode.eventProgram.run(slots)
-    }
+    runAfterRateLaws(nativeEvents, ode.eventProgram)
   }
 
   @inline(__always)

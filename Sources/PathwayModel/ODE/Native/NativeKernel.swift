@@ -68,30 +68,30 @@ public final class NativeKernel: @unchecked Sendable {
 public enum NativeKernelBuilder {
   /// The C source of the three programs of `ode`, as four functions that each run what they need
   /// of the rate-law program: `pathway_rhs` (then writes the rates into f), `pathway_assignments`
-  /// (all of it, for outputs), `pathway_rhs_jacobian` and `pathway_rhs_events`. Slots read after the function returns (assignments, rates,
-  /// Jacobian entries, event quantities) are written back to `s`; the other temporaries are locals,
-  /// which the C compiler keeps in registers.
+  /// (all of it, for outputs), `pathway_rhs_jacobian` and `pathway_rhs_events`. Slots read after
+  /// the function returns (assignments, rates, Jacobian entries, event quantities) are written back
+  /// to `s`; the other temporaries are locals, which the C compiler keeps in registers.
   public static func source(for ode: ODEModel) -> String {
     let constants = Dictionary(
       (ode.rhsProgram.constants + ode.jacobianProgram.constants + ode.eventProgram.constants).map { (Int($0.slot), $0.value) },
       uniquingKeysWith: { a, _ in a })
-    var exported = Set<Int>()
-    for slot in ode.assignmentSlots { exported.insert(Int(slot)) }
-    for (_, slot) in ode.rateStates { exported.insert(Int(slot)) }
-    for entry in ode.jacobianEntries { exported.insert(Int(entry.slot)) }
-    for entry in ode.timeDerivativeEntries { exported.insert(Int(entry.slot)) }
-    for entry in ode.inputDerivativeEntries { exported.insert(Int(entry.slot)) }
-    for slot in ode.switchRoots { exported.insert(Int(slot)) }
+    // What each function must leave in its slots; the union is written back to `s`.
+    let rates = Set(ode.rateStates.map { Int($0.slot) })
+    var jacobianNeeded = Set(ode.jacobianEntries.map { Int($0.slot) })
+    jacobianNeeded.formUnion(ode.timeDerivativeEntries.map { Int($0.slot) })
+    jacobianNeeded.formUnion(ode.inputDerivativeEntries.map { Int($0.slot) })
+    var eventNeeded = Set(ode.switchRoots.map(Int.init))
     for event in ode.events {
-      exported.insert(Int(event.trigger))
-      for slot in event.roots { exported.insert(Int(slot)) }
-      if let slot = event.delay { exported.insert(Int(slot)) }
-      if let slot = event.priority { exported.insert(Int(slot)) }
+      eventNeeded.insert(Int(event.trigger))
+      eventNeeded.formUnion(event.roots.map(Int.init))
+      if let slot = event.delay { eventNeeded.insert(Int(slot)) }
+      if let slot = event.priority { eventNeeded.insert(Int(slot)) }
       for assignment in event.assignments {
-        exported.insert(Int(assignment.slot))
-        if let slot = assignment.multiplier { exported.insert(Int(slot)) }
+        eventNeeded.insert(Int(assignment.slot))
+        if let slot = assignment.multiplier { eventNeeded.insert(Int(slot)) }
       }
     }
+    let exported = Set(ode.assignmentSlots.map(Int.init)).union(rates).union(jacobianNeeded).union(eventNeeded)
     let reserved = ode.timeSlot + 1
     func isLocal(_ slot: Int) -> Bool { slot >= reserved && !exported.contains(slot) && constants[slot] == nil }
     /// The statements of `programs` that contribute to `needed` (dead code removed: a right-hand
@@ -109,10 +109,10 @@ public enum NativeKernelBuilder {
           for operand in operands(instruction) { live.insert(Int(operand)) }
         }
       }
-      var locals: [Int] = []
+      var locals: [Int] = [], declared = Set<Int>()
       var lines = ""
       for (index, instruction) in instructions.enumerated() where keep[index] {
-        if isLocal(Int(instruction.dst)) && !locals.contains(Int(instruction.dst)) { locals.append(Int(instruction.dst)) }
+        if isLocal(Int(instruction.dst)) && declared.insert(Int(instruction.dst)).inserted { locals.append(Int(instruction.dst)) }
         lines += "  " + statement(instruction, constants: constants, isLocal: isLocal) + "\n"
       }
       var out = ""
@@ -136,27 +136,12 @@ public enum NativeKernelBuilder {
 
 
       """
-    let rates = Set(ode.rateStates.map { Int($0.slot) })
-    var jacobianNeeded = Set(ode.jacobianEntries.map { Int($0.slot) })
-    jacobianNeeded.formUnion(ode.timeDerivativeEntries.map { Int($0.slot) })
-    jacobianNeeded.formUnion(ode.inputDerivativeEntries.map { Int($0.slot) })
     out += "void pathway_rhs(double *restrict s, double *restrict f) {\n" + body([ode.rhsProgram], needed: rates)
     for (state, slot) in ode.rateStates { out += "  f[\(state)] = \(value(slot));\n" }
     out += "}\n\n"
     out += "void pathway_assignments(double *restrict s) {\n" + body([ode.rhsProgram]) + "}\n\n"
     out += "void pathway_rhs_jacobian(double *restrict s) {\n"
       + body([ode.rhsProgram, ode.jacobianProgram], needed: jacobianNeeded) + "}\n\n"
-    var eventNeeded = Set(ode.switchRoots.map(Int.init))
-    for event in ode.events {
-      eventNeeded.insert(Int(event.trigger))
-      eventNeeded.formUnion(event.roots.map(Int.init))
-      if let slot = event.delay { eventNeeded.insert(Int(slot)) }
-      if let slot = event.priority { eventNeeded.insert(Int(slot)) }
-      for assignment in event.assignments {
-        eventNeeded.insert(Int(assignment.slot))
-        if let slot = assignment.multiplier { eventNeeded.insert(Int(slot)) }
-      }
-    }
     out += "void pathway_rhs_events(double *restrict s) {\n" + body([ode.rhsProgram, ode.eventProgram], needed: eventNeeded) + "}\n"
     return out
   }
