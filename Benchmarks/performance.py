@@ -54,8 +54,6 @@ def rel_err(final, reference):
 
 
 class RoadRunner:
-    label = "libRoadRunner (CVODE)"
-
     def __init__(self, sbml, cfg):
         import roadrunner
         self.version = roadrunner.__version__
@@ -93,7 +91,6 @@ class CDriver:
         out = json.loads(subprocess.run([self.exe, "single", self.solver, str(n), str(RTOL), str(ATOL)],
                                         capture_output=True, text=True, check=True).stdout)
         self.final = dict(zip(self.species, out["final"]))
-        self.ok = bool(out["ok"])
         return out["median"]
 
 
