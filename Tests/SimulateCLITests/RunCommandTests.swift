@@ -68,6 +68,10 @@ struct RunCommandTests {
     #expect(fallback.stdout == interpreted.stdout)
     let bad = try simulate(common + ["--kernel", "jit"], in: dir)
     #expect(bad.status == 64)
+    // An unknown PATHWAY_KERNEL is refused, never silently replaced by the default.
+    let badEnvironment = try simulate(common, in: dir, environment: ["PATHWAY_KERNEL": "jit"])
+    #expect(badEnvironment.status == 64)
+    #expect(badEnvironment.stderr.contains("PATHWAY_KERNEL='jit' is not a kernel"), "\(badEnvironment.stderr)")
   }
 
   @Test("-o - writes the CSV to stdout; --layout long and --select")

@@ -19,7 +19,7 @@ struct Attractors: ParsableCommand {
       row per attractor state, attractor,type,basin,<nodes>. See docs/boolean.md.
       """)
 
-  @Argument(help: "The model file (.yaml, .bnet, or BoolNet .txt).")
+  @Argument(help: "The model file (native .yaml, .bnet, BoolNet .txt, or SBML-qual .xml).")
   var model: String
 
   @Option(help: ArgumentHelp("Update scheme.", valueName: "sync|async"))

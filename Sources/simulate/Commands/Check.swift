@@ -34,6 +34,7 @@ struct Check: ParsableCommand {
 
   func validate() throws {
     if files.isEmpty { throw ValidationError("give a model or scenario files to check") }
+    do { try KernelMode.validateEnvironment() } catch { throw ValidationError(error.diagnostics.map(\.message).joined(separator: "; ")) }
   }
 
   func run() throws {

@@ -4,7 +4,7 @@ import PathwayModel
 
 /// The model, its scenarios and `--set` overrides: the part every command shares.
 struct ModelOptions: ParsableArguments {
-  @Argument(help: "The model file (.yaml).")
+  @Argument(help: "The model file: native .yaml, SBML .xml, .bnet or BoolNet .txt.")
   var model: String
 
   @Option(name: .customLong("scenario"), help: "A scenario file; repeat to layer several, in order.")

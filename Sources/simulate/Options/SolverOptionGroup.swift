@@ -58,6 +58,7 @@ struct SolverOptionGroup: ParsableArguments {
       throw ValidationError(
         "unknown kernel '\(kernel)'; kernels: " + KernelMode.allCases.map(\.rawValue).joined(separator: ", "))
     }
+    do { try KernelMode.validateEnvironment() } catch { throw ValidationError(error.diagnostics.map(\.message).joined(separator: "; ")) }
     if let tStart, !tStart.isFinite { throw ValidationError("--t-start must be finite") }
     if let tEnd, !tEnd.isFinite { throw ValidationError("--t-end must be finite") }
     if let tStart, let tEnd, tEnd <= tStart {

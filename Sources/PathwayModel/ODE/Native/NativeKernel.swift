@@ -24,6 +24,15 @@ public enum KernelMode: String, Sendable, Hashable, Codable, CaseIterable {
   public static var `default`: KernelMode {
     ProcessInfo.processInfo.environment["PATHWAY_KERNEL"].flatMap(KernelMode.init(rawValue:)) ?? .interpreted
   }
+
+  /// Fails (usage, exit 64) when `PATHWAY_KERNEL` is set to something that is not a kernel mode,
+  /// rather than silently running the default.
+  public static func validateEnvironment() throws(PathwayError) {
+    guard let value = ProcessInfo.processInfo.environment["PATHWAY_KERNEL"], !value.isEmpty,
+          KernelMode(rawValue: value) == nil else { return }
+    throw PathwayError(.usage, "PATHWAY_KERNEL='\(value)' is not a kernel; kernels: "
+                       + allCases.map(\.rawValue).joined(separator: ", "))
+  }
 }
 
 /// Native code for an `ODEModel`'s programs: each takes the slot buffer, like `CompiledProgram.run`.
