@@ -13,6 +13,6 @@ struct Simulate: ParsableCommand {
       written; 130 interrupted.
       """,
     version: PathwayModelVersion.current,
-    subcommands: [Run.self, Attractors.self, Info.self, Check.self, Convert.self, Plot.self, Sweep.self, Merge.self]
+    subcommands: [Run.self, SteadyStateCommand.self, Attractors.self, Info.self, Check.self, Convert.self, Plot.self, Sweep.self, Merge.self]
   )
 }

@@ -264,10 +264,19 @@ extension ResolvedRun {
     with solver: ODESolver,
     equilibrated: ((RunParameters, [Double], Double) throws(PathwayError) -> [Double])? = nil
   ) throws(PathwayError) -> Solution {
+    let (parameters, state) = try startingPoint(with: solver, equilibrated: equilibrated)
+    return solver.solve(parameters, initial: state, start: start, end: end, times: times)
+  }
+
+  /// The parameters and the state at `start`: initial assignments (except what the scenario set
+  /// explicitly), the equilibration of the reference context when asked, then initial overrides.
+  public func startingPoint(
+    with solver: ODESolver,
+    equilibrated: ((RunParameters, [Double], Double) throws(PathwayError) -> [Double])? = nil
+  ) throws(PathwayError) -> (parameters: RunParameters, state: [Double]) {
     var state = initial
     var parameters = self.parameters
     let ode = solver.ode
-    // Initial assignments, except for what the scenario set explicitly.
     let kept = Set(initialOverrides.keys.map { ode.stateNames[$0] }).union(explicitlySet)
     try ode.applyInitialAssignments(parameters: &parameters, state: &state, time: start, keep: kept)
     if let duration = equilibrate {
@@ -278,7 +287,7 @@ extension ResolvedRun {
       }
     }
     for (s, value) in initialOverrides { state[s] = value }
-    return solver.solve(parameters, initial: state, start: start, end: end, times: times)
+    return (parameters, state)
   }
 }
 

@@ -35,7 +35,7 @@ extension Run {
         ("--times", solver.timesFile != nil), ("--method", solver.method != nil), ("--kernel", solver.kernel != nil),
         ("--rtol", solver.rtol != nil),
         ("--atol", solver.atol != nil), ("--max-steps", solver.maxSteps != nil), ("--h-max", solver.hMax != nil),
-        ("--h-init", solver.hInit != nil), ("--layout", layout != nil),
+        ("--h-init", solver.hInit != nil), ("--layout", out.layout != nil),
       ]
       if let flag = odeOnly.first(where: { $0.1 })?.0 {
         throw PathwayError(.usage, "\(flag) applies to ODE runs; a Boolean run takes --steps, --seed and --initial")
@@ -69,7 +69,7 @@ extension Run {
       start = network.applyingPins(to: start)
 
       var columns = Array(0..<network.count)
-      if let select {
+      if let select = out.select {
         let names = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         columns = []
         for name in names {
@@ -84,10 +84,10 @@ extension Run {
       let started = Date()
       let inputs = BooleanSetup.inputProtocol(model: loaded, scenario: scenario, pins: pins)
       let trajectory = BooleanSimulator.run(network, scheme: scheme, steps: steps, from: start, seed: seed, inputs: inputs)
-      let file = try OutputFile(path: output)
+      let file = try OutputFile(path: out.output)
       try BooleanTrajectoryCSV.write(trajectory, columns: columns, to: file)
       try file.commit()
-      if output != "-" {
+      if out.output != "-" {
         let entry: [String: JSONValue] = [
           "command": .string("run"),
           "mode": .string("boolean"),
@@ -104,7 +104,7 @@ extension Run {
           "wall_seconds": .number(Date().timeIntervalSince(started)),
           "status": .string("ok"),
         ]
-        try RunManifest.record(entry, for: Paths.lastComponent(of: output), in: Paths.directory(of: output))
+        try RunManifest.record(entry, for: Paths.lastComponent(of: out.output), in: Paths.directory(of: out.output))
       }
     }
   }

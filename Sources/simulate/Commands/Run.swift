@@ -17,45 +17,23 @@ struct Run: ParsableCommand {
   // Boolean mode (--boolean, --seed, --initial): see Run+Boolean.swift.
   @OptionGroup var booleanMode: BooleanRunOptions
 
-  @Option(help: "Columns to write, comma-separated (default: every node, then every assignment).")
-  var select: String?
-
-  @Option(help: ArgumentHelp("Species to write as amounts, comma-separated (SBML models; may be empty).", valueName: "ids"))
-  var amount: String?
-
-  @Option(help: ArgumentHelp("Species to write as concentrations, comma-separated (may be empty).", valueName: "ids"))
-  var concentration: String?
-
-  @Option(help: "CSV layout: wide or long.")
-  var layout: OutputLayout?
-
-  @Option(name: .shortAndLong, help: "Output CSV file, or - for standard output.")
-  var output: String
+  @OptionGroup var out: OutputOptionGroup
 
   func run() throws {
     if let scheme = booleanMode.scheme { return try runBoolean(scheme) }  // Boolean mode: Run+Boolean.swift
     try reportingErrors { () throws(PathwayError) in
       let loaded = try ModelLoader.load(model.model)
       var cliLayer = try solver.layer()
-      if let select {
-        cliLayer.output.select = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-          .filter { !$0.isEmpty }
-      }
-      if let layout { cliLayer.output.layout = layout.rawValue }
-      func list(_ text: String?) -> [String]? {
-        text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-      }
-      cliLayer.output.amount = list(amount)
-      cliLayer.output.concentration = list(concentration)
+      out.apply(to: &cliLayer)
       let scenario = try model.scenario(extra: cliLayer)
       let ode = try ODEModel(model: loaded)
       let run = try scenario.resolve(for: ode)
       let solution = try run.simulate(ode)
 
-      let file = try OutputFile(path: output)
+      let file = try OutputFile(path: out.output)
       try CSVWriter.write(solution.trajectory, layout: run.layout, to: file)
       try file.commit()
-      if output != "-" {
+      if out.output != "-" {
         var entry: [String: JSONValue] = [
           "command": .string("run"),
           "model": RunManifest.modelRecord(path: model.model),
@@ -66,16 +44,15 @@ struct Run: ParsableCommand {
           "layout": .string(run.layout.rawValue),
         ]
         if let failure = solution.failure { entry["failure"] = .string(failure.description) }
-        let directory = Paths.directory(of: output)
-        try RunManifest.record(entry, for: Paths.lastComponent(of: output), in: directory)
+        let directory = Paths.directory(of: out.output)
+        try RunManifest.record(entry, for: Paths.lastComponent(of: out.output), in: directory)
       }
       if let failure = solution.failure {
         throw PathwayError(
           .simulationFailed, "\(run.name): \(failure)",
-          notes: ["\(solution.trajectory.rowCount) rows before the failure were written to \(output)"])
+          notes: ["\(solution.trajectory.rowCount) rows before the failure were written to \(out.output)"])
       }
     }
   }
 }
 
-extension OutputLayout: ExpressibleByArgument {}

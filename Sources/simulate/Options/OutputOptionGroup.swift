@@ -1,0 +1,33 @@
+import ArgumentParser
+import PathwayModel
+
+/// The output flags of a continuous run (`run`, `steady-state`): columns, units, layout, file.
+struct OutputOptionGroup: ParsableArguments {
+  @Option(help: "Columns to write, comma-separated (default: every node, then every assignment).")
+  var select: String?
+
+  @Option(help: ArgumentHelp("Species to write as amounts, comma-separated (SBML models; may be empty).", valueName: "ids"))
+  var amount: String?
+
+  @Option(help: ArgumentHelp("Species to write as concentrations, comma-separated (may be empty).", valueName: "ids"))
+  var concentration: String?
+
+  @Option(help: "CSV layout: wide or long.")
+  var layout: OutputLayout?
+
+  @Option(name: .shortAndLong, help: "Output CSV file, or - for standard output.")
+  var output: String
+
+  /// Writes the column, unit and layout choices into a scenario layer.
+  func apply(to layer: inout Scenario) {
+    func list(_ text: String?) -> [String]? {
+      text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    }
+    if let select { layer.output.select = list(select) }
+    if let layout { layer.output.layout = layout.rawValue }
+    layer.output.amount = list(amount)
+    layer.output.concentration = list(concentration)
+  }
+}
+
+extension OutputLayout: ExpressibleByArgument {}
