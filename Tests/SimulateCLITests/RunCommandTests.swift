@@ -37,6 +37,10 @@ struct RunCommandTests {
     #expect((statistics["steps"] as? Double ?? 0) > 0)
     #expect((statistics["rhs_evaluations"] as? Double ?? 0) > 0)
     #expect(entry["status"] as? String == "ok")
+    // Each column's kind and unit (x is a node, twice an assignment; the model gives no units).
+    let columns = (entry["scenario"] as! [String: Any])["columns"] as! [[String: Any]]
+    #expect(columns.map { $0["name"] as? String } == ["x", "twice"])
+    #expect(columns.map { $0["kind"] as? String } == ["node", "assignment"])
   }
 
   @Test("--kernel native writes the interpreter's CSV byte for byte; no compiler: exit 69, and auto falls back")

@@ -217,6 +217,17 @@ extension Scenario {
                   notes: didYouMean(name, among: selectable).map { [$0] } ?? [])
     }
     var columns: [(name: String, expr: Expr)] = []
+    // What each column holds, for the manifest: the kind of quantity, amount or concentration, unit.
+    var columnRecords: [JSONValue] = []
+    let nodesByID = Dictionary(model.nodes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    let assignmentsByID = Dictionary(model.assignments.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    let parametersByID = Dictionary(model.parameters.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    func columnRecord(_ name: String, kind: String, quantity: String? = nil, unit: String?) -> JSONValue {
+      var entry: [String: JSONValue] = ["name": .string(name), "kind": .string(kind)]
+      if let quantity { entry["quantity"] = .string(quantity) }
+      entry["unit"] = unit.map(JSONValue.string) ?? .null
+      return .object(entry)
+    }
     for name in output.select ?? (model.nodes.map(\.id) + ode.assignmentNames) {
       guard selectableSet.contains(name) else {
         usage.error(nil, "unknown identifier '\(name)' in the selection",
@@ -227,10 +238,22 @@ extension Scenario {
       if let info = species[name] {
         let amount = amounts.contains(name) || (!concentrations.contains(name) && info.reportsAmount)
         columns.append((name, amount ? .variable(name) : .binary(.divide, .variable(name), .variable(info.compartment))))
+        columnRecords.append(columnRecord(
+          name, kind: "species", quantity: amount ? "amount" : "concentration (per size of \(info.compartment))",
+          unit: nodesByID[name]?.unit))
       } else {
         columns.append((name, .variable(name)))
+        if let node = nodesByID[name] {
+          columnRecords.append(columnRecord(name, kind: node.isInput ? "input" : "node", unit: node.unit))
+        } else if let assignment = assignmentsByID[name] {
+          columnRecords.append(columnRecord(name, kind: "assignment", unit: assignment.unit))
+        } else {
+          columnRecords.append(columnRecord(name, kind: "parameter", unit: parametersByID[name]?.unit))
+        }
       }
     }
+    record["columns"] = .array(columnRecords)
+    record["time_unit"] = model.timeUnit.map(JSONValue.string) ?? .null
     record["equilibrate"] = model.defaults.equilibrate.map(JSONValue.number) ?? .null
 
     try bag.throwIfErrors()
