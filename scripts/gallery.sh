@@ -30,4 +30,9 @@ simulate attractors "$data/toy-wnt.bnet" -o "$out/toy-wnt.json"
 simulate plot "$out/toy-wnt.json" -o docs/gallery/attractors.svg
 simulate plot "$data/toy-wnt-trajectory.csv" -o docs/gallery/raster.svg
 simulate plot "$data/ishigami-sobol.csv" -o docs/gallery/sensitivity.svg
+rm -rf "$out/oat"
+simulate sweep "$model" --scenario models/osteogenesis/scenarios/B1-BMP9.yaml --sampling oat \
+  --param BMP9=fold:0.5,2 --param Runx2.tau=fold:0.5,2 --param Osx.tau=fold:0.5,2 --param OCN.tau=fold:0.5,2 \
+  --param Runx2.k=fold:0.5,2 --param Smad158.n=fold:0.5,2 --metric 'value(OCN,504)' --quiet -o "$out/oat"
+simulate plot "$out/oat/sensitivity.csv" -o docs/gallery/tornado.svg
 echo "redrew docs/gallery/*.svg" >&2

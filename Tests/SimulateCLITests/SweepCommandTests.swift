@@ -347,6 +347,47 @@ struct SweepCommandTests {
     #expect(Double(sensitivity[0][2])! < 0 && Double(sensitivity[1][2])! > 0, "final(x) falls with k and rises with x(0)")
   }
 
+  @Test("One at a time around the scenario's values: sensitivity.csv against the closed form; no base value: exit 64")
+  func oneAtATime() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    // dx/dt = s − k·x, x(0) = 1: x(1) = s/k + (1 − s/k)·exp(−k).
+    try write("model: production\nparameters: {k: 1, s: 2}\nnodes:\n  x: {initial: 1, rate: s - k * x}\n", to: folder.file("production.yaml"))
+    let result = try simulate(
+      ["sweep", "production.yaml", "--sampling", "oat", "--param", "k=fold:0.5,2", "--param", "s=list:1,3", "--t-end", "1",
+       "--metric", "final(x)", "--rtol", "1e-10", "-o", "out", "--quiet"], in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    let (runsHeader, runs) = Self.table(try folder.text("out/runs.csv"))
+    #expect(Array(runsHeader[3...4]) == ["k", "s"])
+    #expect(runs.map { [$0[3], $0[4]] } == [["1", "2"], ["0.5", "2"], ["2", "2"], ["1", "1"], ["1", "3"]])
+    let (header, rows) = Self.table(try folder.text("out/sensitivity.csv"))
+    #expect(header == ["metric", "parameter", "base", "value", "fold", "metric_base", "metric_value", "change", "relative_change", "elasticity"])
+    func x(_ k: Double, _ s: Double) -> Double { s / k + (1 - s / k) * exp(-k) }
+    let base = x(1, 2)
+    let expected: [(String, Double, Double)] = [("k", 0.5, x(0.5, 2)), ("k", 2, x(2, 2)), ("s", 1, x(1, 1)), ("s", 3, x(1, 3))]
+    #expect(rows.count == expected.count)
+    for (row, (name, value, y)) in zip(rows, expected) {
+      #expect(row[1] == name && Double(row[3]) == value)
+      let relative = try #require(Double(row[8]))
+      #expect(abs(relative - (y - base) / base) <= 1e-7, "\(name) = \(value): \(relative)")
+    }
+    let figure = try simulate(["plot", "out/sensitivity.csv", "-o", "tornado.svg"], in: folder.path)
+    #expect(figure.status == 0, "\(figure.stderr)")
+    // A dose that follows a pulse has no single base value to vary around.
+    try write("""
+      model: pulse
+      nodes:
+        u: {kind: input, initial: 0}
+        x: {initial: 0, rate: u - x}
+      """, to: folder.file("pulse.yaml"))
+    try write("inputs:\n  u: {dose: 1, pulse: [0, 2]}\n", to: folder.file("pulse-scenario.yaml"))
+    let refused = try simulate(
+      ["sweep", "pulse.yaml", "--scenario", "pulse-scenario.yaml", "--sampling", "oat", "--param", "u=fold:0.5,2", "--t-end", "3",
+       "-o", "pulse-out", "--quiet"], in: folder.path)
+    #expect(refused.status == 64, "\(refused.stderr)")
+    #expect(refused.stderr.contains("u has no single value in the scenario"), "\(refused.stderr)")
+  }
+
   @Test("--slurm writes an array job and a merge job; run by hand, they equal the local sweep")
   func slurmScripts() throws {
     let folder = try Folder()

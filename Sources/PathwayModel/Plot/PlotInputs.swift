@@ -286,6 +286,52 @@ struct SensitivityInput {
   }
 }
 
+/// A one-at-a-time sweep's `sensitivity.csv`: per metric and swept quantity, each value tried
+/// and the relative change of the metric against the base run (`parameter`, `value`, `fold`,
+/// `relative_change`; `metric` optional).
+struct TornadoInput {
+  struct Entry {
+    var factor: String
+    var metric: String?
+    var value: Double
+    /// value / base (NaN when unknown): below 1 is a decrease of the quantity.
+    var fold: Double
+    var relativeChange: Double
+  }
+
+  var file: String
+  var entries: [Entry]
+
+  static func matches(_ header: [String]) -> Bool {
+    let names = Set(header.map { $0.lowercased() })
+    return names.contains("relative_change") && names.contains("parameter")
+  }
+
+  init(table: CSVTable) throws(PathwayError) {
+    file = table.file
+    let lowered = table.header.map { $0.lowercased() }
+    func column(_ name: String) throws(PathwayError) -> Int {
+      guard let i = lowered.firstIndex(of: name) else {
+        throw PathwayError(
+          .invalidInput, at: SourceLocation(file: table.file, line: table.headerLine, column: 1),
+          "missing column '\(name)' in a one-at-a-time sensitivity table")
+      }
+      return i
+    }
+    let factor = try column("parameter"), value = try column("value"), change = try column("relative_change")
+    let fold = lowered.firstIndex(of: "fold"), metric = lowered.firstIndex(of: "metric")
+    var entries: [Entry] = []
+    for row in table.rows.indices {
+      let fields = table.rows[row].fields
+      guard let v = try table.number(row: row, column: value, allowEmpty: true),
+            let c = try table.number(row: row, column: change, allowEmpty: true) else { continue }
+      let f = try fold.flatMap { (i) throws(PathwayError) in try table.number(row: row, column: i, allowEmpty: true) } ?? .nan
+      entries.append(Entry(factor: fields[factor], metric: metric.map { fields[$0] }, value: v, fold: f, relativeChange: c))
+    }
+    self.entries = entries
+  }
+}
+
 /// Boolean attractors: from `simulate attractors` JSON (`{"nodes", "update", "attractors":
 /// [{"type", "states", "basin", …}]}`) or CSV (`attractor,type,basin,<nodes…>`, one row per state).
 struct AttractorInput {

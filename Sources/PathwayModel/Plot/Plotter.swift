@@ -12,7 +12,7 @@ public enum PlotKind: String, Sendable, Hashable, CaseIterable {
   case attractors
   /// A Boolean trajectory: nodes × steps.
   case raster
-  /// Morris (μ*, σ) or Sobol (S1, ST) indices from sensitivity.csv.
+  /// Morris (μ*, σ) or Sobol (S1, ST) indices, or one-at-a-time changes (a tornado), from sensitivity.csv.
   case sensitivity
 }
 
@@ -105,8 +105,12 @@ public enum Plotter {
       svg = try BooleanPlot.raster(trajectory, options: options)
     case .sensitivity:
       let input = loaded[0]
-      let table = try SensitivityInput(table: input.table(for: kind))
-      svg = try SensitivityPlot.render(table, options: options)
+      let csv = try input.table(for: kind)
+      if TornadoInput.matches(csv.header) {
+        svg = try SensitivityPlot.tornado(TornadoInput(table: csv), options: options)
+      } else {
+        svg = try SensitivityPlot.render(SensitivityInput(table: csv), options: options)
+      }
     }
     return PlotResult(svg: svg, kind: kind, warnings: warnings)
   }
@@ -118,7 +122,7 @@ public enum Plotter {
     if AttractorInput.isCSV(header) { return .attractors }
     if BooleanTrajectoryInput.matches(header) { return .raster }
     if header.first == "time" || TimeCourseInput.isLong(header) { return .timecourse }
-    if SensitivityInput.matches(header) { return .sensitivity }
+    if SensitivityInput.matches(header) || TornadoInput.matches(header) { return .sensitivity }
     if SweepRunsInput.matches(header) {
       let runs = try SweepRunsInput(table: table)
       if options.y != nil { return .heatmap }

@@ -53,6 +53,53 @@ public enum SettingTarget: Sendable, Hashable {
   }
 }
 
+extension SettingTarget {
+  /// The target's value in a resolved scenario (its base), or why it has none: a dose that
+  /// follows a time course, an initial value computed at run time, Hill values that differ
+  /// between a node's edges.
+  public func baseValue(in run: ResolvedRun, ode: ODEModel) -> Result<Double, SettingTargetProblem> {
+    func none(_ why: String) -> Result<Double, SettingTargetProblem> {
+      .failure(SettingTargetProblem(message: why, notes: []))
+    }
+    let parameters = run.parameters
+    switch self {
+    case .parameter(let p):
+      if ode.model.initialAssignments.contains(where: { $0.target == ode.model.parameters[p].id }) {
+        return none("its value is computed by an initial assignment")
+      }
+      return .success(parameters.parameters[p])
+    case .inputDose(let u):
+      if let pin = parameters.inputPins[u] { return .success(pin) }
+      if case .constant(let v) = parameters.stimuli[u] { return .success(v) }
+      return none("its dose follows a time course in the scenario (\(parameters.stimuli[u].summary))")
+    case .initial(let s):
+      if let v = run.initialOverrides[s] { return .success(v) }
+      if run.equilibrate != nil { return none("its initial value is the equilibrated state, known only at run time") }
+      if ode.model.initialAssignments.contains(where: { $0.target == ode.stateNames[s] }) {
+        return none("its initial value is computed by an initial assignment")
+      }
+      return .success(run.initial[s])
+    case .tau(let s):
+      return .success(parameters.tau[s])
+    case .hillN(let h), .hillK(let h):
+      let node = ode.hillNodes[h]
+      let isN: Bool
+      if case .hillN = self { isN = true } else { isN = false }
+      let regulators = (node.regulatorStart..<(node.regulatorStart + node.regulatorCount)).map {
+        isN ? parameters.regulatorN[$0] : parameters.regulatorK[$0]
+      }
+      let modulators = (node.modulatorStart..<(node.modulatorStart + node.modulatorCount)).map {
+        isN ? parameters.modulatorN[$0] : parameters.modulatorK[$0]
+      }
+      let values = Set(regulators + modulators)
+      guard values.count == 1, let value = values.first else {
+        return none("its edges have different \(isN ? "n" : "k") values (\(values.sorted().map(formatNumber).joined(separator: ", ")))")
+      }
+      return .success(value)
+    }
+  }
+}
+
 /// A setting target that does not resolve: the message and its notes.
 public struct SettingTargetProblem: Error, Sendable {
   public var message: String

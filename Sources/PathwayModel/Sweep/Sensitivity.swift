@@ -1,6 +1,6 @@
 import Foundation
 
-/// Global sensitivity indices from the runs of a `morris` or `saltelli` sweep, per metric and
+/// Sensitivity indices from the runs of a `morris`, `saltelli` or `oat` sweep, per metric and
 /// swept quantity, written to `sensitivity.csv`.
 ///
 /// - Morris (Morris 1991; μ* from Campolongo et al. 2007): elementary effects
@@ -132,7 +132,8 @@ public enum SensitivityAnalysis {
 
   /// The text of `sensitivity.csv` for the metrics `outputs` (metric name, one value per run).
   /// Morris: `metric,parameter,mu,mu_star,sigma,mu_star_conf,trajectories`; Saltelli:
-  /// `metric,parameter,S1,S1_conf,ST,ST_conf,samples`.
+  /// `metric,parameter,S1,S1_conf,ST,ST_conf,samples`; one at a time: one row per run but the
+  /// base, `metric,parameter,base,value,fold,metric_base,metric_value,change,relative_change,elasticity`.
   public static func table(_ plan: SweepPlan, outputs: [(metric: String, values: [Double])]) -> String {
     func f(_ v: Double) -> String { v.isFinite ? formatNumber(v) : "" }
     let names = plan.spec.dimensions.map { CSVWriter.field($0.target) }
@@ -154,10 +155,59 @@ public enum SensitivityAnalysis {
                    f(index.totalOrderConfidence), String(index.samples)].joined(separator: ",") + "\n"
         }
       }
+    case .oat:
+      text = "metric,parameter,base,value,fold,metric_base,metric_value,change,relative_change,elasticity\n"
+      for (metric, values) in outputs {
+        for row in oneAtATime(plan, outputs: values) {
+          text += [CSVWriter.field(metric), names[row.dimension], f(row.base), f(row.value), f(row.fold), f(row.baseOutput),
+                   f(row.output), f(row.change), f(row.relativeChange), f(row.elasticity)].joined(separator: ",") + "\n"
+        }
+      }
     default:
-      preconditionFailure("sensitivity indices need morris or saltelli sampling")
+      preconditionFailure("sensitivity indices need morris, saltelli or oat sampling")
     }
     return text
+  }
+
+  /// The `manifest.json` entry of `sensitivity.csv`.
+  public static func manifestEntry(command: String, sampling: Sampling) -> [String: JSONValue] {
+    var entry: [String: JSONValue] = ["command": .string(command), "method": .string(sampling.rawValue)]
+    if sampling != .oat {
+      entry["bootstrap_resamples"] = .number(Double(resamples))
+      entry["confidence"] = .number(0.95)
+    }
+    return entry
+  }
+
+  /// One run of a one-at-a-time design against the base run.
+  public struct LocalEffect: Sendable, Hashable {
+    public var dimension: Int
+    public var base, value, fold: Double
+    public var baseOutput, output, change, relativeChange: Double
+    /// The normalised sensitivity ((y − y₀)/y₀)/((p − p₀)/p₀): a finite-difference estimate of
+    /// ∂ln y/∂ln p (NaN where p = p₀, p₀ = 0 or y₀ = 0).
+    public var elasticity: Double
+  }
+
+  /// The effect of each run of a one-at-a-time `plan` on `outputs` (one value per run, NaN where a
+  /// run has none), relative to the base run.
+  public static func oneAtATime(_ plan: SweepPlan, outputs: [Double]) -> [LocalEffect] {
+    guard plan.runCount > 0 else { return [] }
+    let y0 = outputs[0]
+    var effects: [LocalEffect] = []
+    for run in 1..<plan.runCount {
+      guard let (j, _) = plan.oatStep(of: run) else { continue }
+      let p0 = plan.spec.baseValues?[j] ?? .nan
+      let p = plan.values(of: run)[j]
+      let y = outputs[run]
+      let change = y - y0
+      let relative = y0 != 0 ? change / y0 : .nan
+      let elasticity = p0 != 0 && p != p0 && y0 != 0 ? relative / ((p - p0) / p0) : .nan
+      effects.append(LocalEffect(
+        dimension: j, base: p0, value: p, fold: p0 != 0 ? p / p0 : .nan, baseOutput: y0, output: y, change: change,
+        relativeChange: relative, elasticity: elasticity))
+    }
+    return effects
   }
 
   /// Reads the metric columns of a complete `runs.csv` (sorted, one row per run of `plan`) and

@@ -152,9 +152,7 @@ public enum SweepMerge {
     try RunManifest.record(entry, for: "runs.csv", in: output)
     if wroteSensitivity {
       try RunManifest.record(
-        ["command": .string("merge"), "method": .string(spec.sampling.rawValue),
-         "bootstrap_resamples": .number(Double(SensitivityAnalysis.resamples)), "confidence": .number(0.95)],
-        for: "sensitivity.csv", in: output)
+        SensitivityAnalysis.manifestEntry(command: "merge", sampling: spec.sampling), for: "sensitivity.csv", in: output)
     }
     return Outcome(
       counts: counts, runs: plan.runCount, shards: shardCount, wroteSensitivity: wroteSensitivity,

@@ -18,7 +18,7 @@ public struct SweepPlan: Sendable {
   public init(_ spec: SweepSpec) {
     self.spec = spec
     let d = spec.dimensions.count
-    discrete = spec.dimensions.map { $0.values ?? [] }
+    discrete = spec.dimensions.enumerated().map { j, d in d.values(base: spec.baseValues?[j]) ?? [] }
     let n = spec.samples ?? 0
     perturbationSets = spec.perturbationSets.map(Self.enumerate) ?? []
     switch spec.sampling {
@@ -28,6 +28,7 @@ public struct SweepPlan: Sendable {
     case .lhs, .sobol, .random: runCount = n
     case .morris: runCount = n * (d + 1)
     case .saltelli: runCount = n * (d + 2)
+    case .oat: runCount = 1 + discrete.reduce(0) { $0 + $1.count }
     }
     switch spec.sampling {
     case .sobol: sobol = SobolSequence(dimensions: d, seed: SeededRandom.derivedSeed(spec.seed, Self.sobolStream))
@@ -92,6 +93,10 @@ public struct SweepPlan: Sendable {
       return values
     case .list:
       return discrete.map { $0[run] }
+    case .oat:
+      var values = spec.baseValues ?? [Double](repeating: .nan, count: dims.count)
+      if let (dimension, index) = oatStep(of: run) { values[dimension] = discrete[dimension][index] }
+      return values
     default:
       return zip(dims, unitPoint(of: run)).map { $0.value(atUnit: $1) }
     }
@@ -101,8 +106,8 @@ public struct SweepPlan: Sendable {
   public func unitPoint(of run: Int) -> [Double] {
     let d = spec.dimensions.count
     switch spec.sampling {
-    case .grid, .list:
-      preconditionFailure("grid and list runs have no unit point")
+    case .grid, .list, .oat:
+      preconditionFailure("grid, list and oat runs have no unit point")
     case .random:
       var generator = Xoshiro256StarStar(seed: spec.seed, stream: Self.drawStream + UInt64(run))
       return (0..<d).map { _ in generator.nextUnitDouble() }
@@ -124,6 +129,21 @@ public struct SweepPlan: Sendable {
       }
     }
   }
+
+  /// Which quantity run `run` of a one-at-a-time design moves, and to which of its values; nil for
+  /// the base run (run 0).
+  public func oatStep(of run: Int) -> (dimension: Int, index: Int)? {
+    guard run > 0 else { return nil }
+    var rest = run - 1
+    for (j, values) in discrete.enumerated() {
+      if rest < values.count { return (j, rest) }
+      rest -= values.count
+    }
+    return nil
+  }
+
+  /// The swept values of a run (`values(of:)`) for the discrete designs: dimension j's values.
+  public func discreteValues(_ j: Int) -> [Double] { discrete[j] }
 
   /// Morris trajectory `t`: d + 1 points on the `levels` grid of [0, 1]^d; step m (from row m
   /// to row m + 1) moves factor `order[m]` by Δ = levels / (2(levels − 1)), up when `up[m]`.

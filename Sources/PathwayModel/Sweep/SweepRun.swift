@@ -47,6 +47,7 @@ public final class SweepSetup: SweepSource {
     var base = extra.isEmpty ? selection : try measured.resolve(for: ode)
     base.record = selection.record
     self.base = base
+    let base0 = base
     self.outputPlan = try ode.compileOutputs(base.columns)
     var usage = DiagnosticBag()
     var located = DiagnosticBag()
@@ -55,18 +56,37 @@ public final class SweepSetup: SweepSource {
     }
     for problem in spec.validate() { report(nil, problem.message, notes: problem.notes) }
     var targets: [SettingTarget] = []
+    // Each quantity's value in the scenario, when the design needs it (oat, fold:).
+    let needsBase = spec.sampling.needsBaseValues || spec.dimensions.contains(where: \.isRelative)
+    var baseValues: [Double] = []
     for dimension in spec.dimensions {
       switch ode.settingTarget(dimension.target) {
       case .failure(let problem):
         report(dimension.location, problem.message, notes: problem.notes)
       case .success(let target):
-        let (low, high) = dimension.bounds
-        if let problem = target.problem(with: low) ?? target.problem(with: high) {
-          report(dimension.location, "\(dimension.target)=\(dimension.rangeText): \(problem)")
+        var base: Double? = nil
+        if needsBase {
+          switch target.baseValue(in: base0, ode: ode) {
+          case .success(let value): base = value
+          case .failure(let problem):
+            let why = dimension.isRelative ? "fold: multiplies" : "one-at-a-time sampling varies it around"
+            report(dimension.location, "\(dimension.target) has no single value in the scenario for \(why): \(problem.message)",
+                   notes: ["give its values with lin:, log: or list:, or set it with --set \(dimension.target)=VALUE"])
+          }
+        }
+        baseValues.append(base ?? .nan)
+        let values = dimension.values(base: base) ?? [dimension.bounds.0, dimension.bounds.1]
+        for value in [values.min() ?? 0, values.max() ?? 0] + (base.map { [$0] } ?? []) {
+          if let problem = target.problem(with: value) {
+            report(dimension.location, "\(dimension.target)=\(dimension.rangeText): \(problem)")
+            break
+          }
         }
         targets.append(target)
       }
     }
+    var spec = spec
+    if needsBase { spec.baseValues = baseValues }
     var metrics: [Metric] = []
     var columns: [Int] = []
     var extraTimes: [Double] = []

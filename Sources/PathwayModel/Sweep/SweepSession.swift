@@ -375,8 +375,7 @@ public final class SweepSession {
     }
     if FileManager.default.fileExists(atPath: sensitivityPath), setup.plan.spec.sampling.isSensitivityAnalysis {
       try RunManifest.record(
-        ["command": .string("sweep"), "method": .string(setup.plan.spec.sampling.rawValue),
-         "bootstrap_resamples": .number(Double(SensitivityAnalysis.resamples)), "confidence": .number(0.95)],
+        SensitivityAnalysis.manifestEntry(command: "sweep", sampling: setup.plan.spec.sampling),
         for: "sensitivity.csv", in: options.directory)
     }
   }

@@ -3,13 +3,17 @@ import Foundation
 /// One swept quantity: a setting target (as `--set` names it) and the values it takes.
 ///
 /// Written `id=lin:a:b:n` (n values from a to b, evenly spaced, both ends included),
-/// `id=log:a:b:n` (evenly spaced in log), or `id=list:v1,v2,…`. The samplers that draw from a
-/// range (lhs, sobol, random, morris, saltelli) use a and b as bounds and need no n.
+/// `id=log:a:b:n` (evenly spaced in log), `id=list:v1,v2,…`, or `id=fold:f1,f2,…` (the
+/// quantity's value in the scenario times each factor). The samplers that draw from a range (lhs,
+/// sobol, random, morris, saltelli) use a and b as bounds and need no n; `fold:` goes with grid,
+/// list and oat sampling.
 public struct SweepDimension: Sendable, Hashable {
   public enum Range: Sendable, Hashable {
     case linear(from: Double, to: Double, count: Int?)
     case log(from: Double, to: Double, count: Int?)
     case list([Double])
+    /// Multiples of the quantity's value in the scenario (its base value).
+    case fold([Double])
   }
 
   public var target: String
@@ -30,13 +34,15 @@ public struct SweepDimension: Sendable, Hashable {
     case .linear(let a, let b, let n): return "lin:\(f(a)):\(f(b))" + (n.map { ":\($0)" } ?? "")
     case .log(let a, let b, let n): return "log:\(f(a)):\(f(b))" + (n.map { ":\($0)" } ?? "")
     case .list(let values): return "list:" + values.map(f).joined(separator: ",")
+    case .fold(let factors): return "fold:" + factors.map(f).joined(separator: ",")
     }
   }
 
   /// `id=range`, as `--param` takes it.
   public var text: String { target + "=" + rangeText }
 
-  /// The discrete values (grid and list sampling), or nil for a range without a count.
+  /// The discrete values (grid and list sampling), or nil for a range without a count (and for
+  /// `fold:`, whose values need the base value: `values(base:)`).
   public var values: [Double]? {
     switch range {
     case .list(let values): return values
@@ -49,13 +55,31 @@ public struct SweepDimension: Sendable, Hashable {
     }
   }
 
+  /// The discrete values, `fold:` factors applied to `base` (nil when there is none).
+  public func values(base: Double?) -> [Double]? {
+    if case .fold(let factors) = range { return base.map { b in factors.map { b * $0 } } }
+    return values
+  }
+
+  /// How many values the dimension takes (grid, list and oat sampling), or nil for a range without a count.
+  public var valueCount: Int? {
+    if case .fold(let factors) = range { return factors.count }
+    return values?.count
+  }
+
+  /// Whether the range is `fold:`, relative to the base value.
+  public var isRelative: Bool {
+    if case .fold = range { return true }
+    return false
+  }
+
   /// The value at u ∈ [0, 1] of the range (continuous samplers): linear from a to b, linear in
   /// log for `log:`, and for a list the item ⌊u·count⌋ (u = 1 gives the last).
   public func value(atUnit u: Double) -> Double {
     switch range {
     case .linear(let a, let b, _): return u == 1 ? b : a + (b - a) * u
     case .log(let a, let b, _): return u == 0 ? a : u == 1 ? b : Foundation.exp(Foundation.log(a) + (Foundation.log(b) - Foundation.log(a)) * u)
-    case .list(let values): return values[min(values.count - 1, Int(u * Double(values.count)))]
+    case .list(let values), .fold(let values): return values[min(values.count - 1, Int(u * Double(values.count)))]
     }
   }
 
@@ -63,7 +87,7 @@ public struct SweepDimension: Sendable, Hashable {
   public var bounds: (Double, Double) {
     switch range {
     case .linear(let a, let b, _), .log(let a, let b, _): return (min(a, b), max(a, b))
-    case .list(let values): return (values.min() ?? 0, values.max() ?? 0)
+    case .list(let values), .fold(let values): return (values.min() ?? 0, values.max() ?? 0)
     }
   }
 
@@ -81,7 +105,8 @@ public struct SweepDimension: Sendable, Hashable {
   }
 
   static let rangeForms = [
-    "ranges: lin:a:b:n (n values from a to b), log:a:b:n (evenly spaced in log, a, b > 0), list:v1,v2,…"
+    "ranges: lin:a:b:n (n values from a to b), log:a:b:n (evenly spaced in log, a, b > 0), list:v1,v2,…, "
+      + "fold:f1,f2,… (the scenario's value times each factor)"
   ]
 
   /// Parses the part after `=`.
@@ -98,7 +123,7 @@ public struct SweepDimension: Sendable, Hashable {
       return v
     }
     switch kind {
-    case "list":
+    case "list", "fold":
       let items = rest.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
       var values: [Double] = []
       for item in items {
@@ -106,7 +131,7 @@ public struct SweepDimension: Sendable, Hashable {
         values.append(v)
       }
       if values.isEmpty { return fail("the list is empty") }
-      return .success(.list(values))
+      return .success(kind == "fold" ? .fold(values) : .list(values))
     case "lin", "linear", "log":
       let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
       guard parts.count == 2 || parts.count == 3 else { return fail("'\(text)' is not \(kind):a:b:n") }
@@ -156,11 +181,16 @@ public enum Sampling: String, Sendable, Hashable, CaseIterable {
   case morris
   /// Saltelli's scheme for Sobol' indices: `samples` base points, d + 2 runs each (A, AB_1…AB_d, B).
   case saltelli
+  /// One at a time (local sensitivity): a base run with every quantity at its value in the
+  /// scenario, then each quantity alone over its values, the others at base (1 + Σ counts runs).
+  case oat
 
   /// Whether the sampler draws from ranges (and needs `--samples`) rather than enumerating values.
-  public var drawsFromRanges: Bool { self != .grid && self != .list }
+  public var drawsFromRanges: Bool { self != .grid && self != .list && self != .oat }
   /// Whether it writes `sensitivity.csv`.
-  public var isSensitivityAnalysis: Bool { self == .morris || self == .saltelli }
+  public var isSensitivityAnalysis: Bool { self == .morris || self == .saltelli || self == .oat }
+  /// Whether every quantity needs its value in the scenario (its base).
+  public var needsBaseValues: Bool { self == .oat }
 }
 
 /// A Boolean sweep over perturbation sets: every set of `sizes` items drawn from the knockouts
@@ -196,6 +226,9 @@ public struct SweepSpec: Sendable, Hashable {
   public var seed: UInt64
   /// Metric texts, as written (the column names).
   public var metrics: [String]
+  /// Each quantity's value in the scenario, when the design needs it (oat sampling, `fold:`
+  /// ranges); set by the sweep's setup, which resolves the scenario.
+  public var baseValues: [Double]? = nil
 
   public init(
     dimensions: [SweepDimension], sampling: Sampling = .grid, samples: Int? = nil, levels: Int = 4, seed: UInt64 = 1,
@@ -220,26 +253,32 @@ public struct SweepSpec: Sendable, Hashable {
     for d in dimensions where !seen.insert(d.target).inserted {
       problems.append(SweepSpecProblem("'\(d.target)' is swept twice"))
     }
+    let global = sampling == .morris || sampling == .saltelli
     switch sampling {
     case .grid:
-      for d in dimensions where d.values == nil {
+      for d in dimensions where d.values == nil && !d.isRelative {
         problems.append(
           SweepSpecProblem(
             "\(d.target): a grid needs a count (\(d.rangeText):N)", notes: ["or sample the range with --sampling lhs|sobol|random"]))
       }
       if samples != nil { problems.append(SweepSpecProblem("--samples does not apply to grid sampling (the grid sets the count)")) }
     case .list:
-      let lengths = Set(dimensions.compactMap { $0.values?.count })
-      for d in dimensions where d.values == nil {
+      let lengths = Set(dimensions.compactMap(\.valueCount))
+      for d in dimensions where d.values == nil && !d.isRelative {
         problems.append(SweepSpecProblem("\(d.target): list sampling needs a count or a list"))
       }
       if lengths.count > 1 {
         problems.append(
           SweepSpecProblem(
             "list sampling takes the i-th value of every quantity, but they have different lengths: "
-              + dimensions.map { "\($0.target) \($0.values?.count ?? 0)" }.joined(separator: ", ")))
+              + dimensions.map { "\($0.target) \($0.valueCount ?? 0)" }.joined(separator: ", ")))
       }
       if samples != nil { problems.append(SweepSpecProblem("--samples does not apply to list sampling")) }
+    case .oat:
+      for d in dimensions where d.values == nil && !d.isRelative {
+        problems.append(SweepSpecProblem("\(d.target): one-at-a-time sampling needs values (\(d.rangeText):N, list: or fold:)"))
+      }
+      if samples != nil { problems.append(SweepSpecProblem("--samples does not apply to oat sampling (the values set the count)")) }
     default:
       if let samples, samples >= 1 {
         if sampling == .saltelli && samples < 2 {
@@ -260,7 +299,10 @@ public struct SweepSpec: Sendable, Hashable {
         }
       }
     }
-    if sampling.isSensitivityAnalysis, dimensions.contains(where: { if case .list = $0.range { return true } else { return false } }) {
+    if sampling.drawsFromRanges, dimensions.contains(where: \.isRelative) {
+      problems.append(SweepSpecProblem("\(sampling.rawValue) sampling draws from ranges; fold: goes with grid, list and oat"))
+    }
+    if global, dimensions.contains(where: { if case .list = $0.range { return true } else { return false } }) {
       problems.append(SweepSpecProblem("\(sampling.rawValue) needs a lin: or log: range for every quantity, not a list"))
     }
     for metric in metrics {
@@ -296,6 +338,7 @@ public struct SweepSpec: Sendable, Hashable {
       "metrics": .array(metrics.map(JSONValue.string)),
     ]
     if let samples { object["samples"] = .number(Double(samples)) }
+    if let baseValues { object["base_values"] = .array(baseValues.map(JSONValue.number)) }
     if sampling == .morris { object["levels"] = .number(Double(levels)) }
     if let sets = perturbationSets {
       object["boolean"] = .object([
@@ -325,6 +368,10 @@ public struct SweepSpec: Sendable, Hashable {
     self.init(
       dimensions: dimensions, sampling: sampling, samples: samples, levels: levels, seed: seed,
       metrics: metrics.compactMap { if case .string(let s) = $0 { return s } else { return nil } })
+    if case .array(let values)? = object["base_values"] {
+      baseValues = values.compactMap { if case .number(let v) = $0 { return v } else { return nil } }
+      guard baseValues?.count == dimensions.count else { return nil }
+    }
     if case .object(let sets)? = object["boolean"] {
       func strings(_ key: String) -> [String] {
         guard case .array(let items)? = sets[key] else { return [] }

@@ -11,8 +11,9 @@ struct Sweep: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run a model many times over swept parameters, doses, initial values, τ and Hill n/k.",
     discussion: """
-      Swept quantities are --set targets with a range: id=lin:a:b:n, id=log:a:b:n or \
-      id=list:v1,v2,... (or a --sweep FILE).
+      Swept quantities are --set targets with a range: id=lin:a:b:n, id=log:a:b:n, \
+      id=list:v1,v2,... or id=fold:f1,f2,... (the scenario's value times each factor), or a \
+      --sweep FILE.
 
       DIR/runs.csv: run_id,shard,seed,<swept>...,status,<metrics>...,steps,rhs_evals,wall_ms, \
       one row per run; status is ok, failed:<reason> or not_run. Rows are appended as runs \
@@ -22,7 +23,9 @@ struct Sweep: ParsableCommand {
 
       Ctrl-C keeps the finished runs (exit 130); --resume finishes the rest. --shard i/N runs \
       the runs i, i+N, ...; simulate merge joins shards; --slurm submits an array job and a \
-      merge job. --sampling morris or saltelli also writes sensitivity.csv. See docs/sweeps.md.
+      merge job. --sampling morris or saltelli also writes sensitivity.csv (global indices); \
+      --sampling oat (one at a time: a base run, then each quantity alone over its values) writes \
+      it with each run's change against the base, for a tornado plot. See docs/sweeps.md.
 
       Exit codes: 0 every run ok; 1 a run failed or did not run; 64 bad command line; 65 bad \
       model, scenario or sweep file; 73/74 output problems; 130 interrupted.
@@ -51,7 +54,7 @@ struct Sweep: ParsableCommand {
   @Option(help: ArgumentHelp("Knockout sweep: update scheme of the attractor search (default sync).", valueName: "sync|async"))
   var update: UpdateScheme?
 
-  @Option(help: "How runs are chosen (default grid).")
+  @Option(help: ArgumentHelp("How runs are chosen (default grid).", valueName: Sampling.allCases.map(\.rawValue).joined(separator: "|")))
   var sampling: Sampling?
 
   @Option(help: "Runs (lhs, sobol, random), trajectories (morris) or base points (saltelli: N·(d + 2) runs).")

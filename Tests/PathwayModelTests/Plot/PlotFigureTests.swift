@@ -351,6 +351,38 @@ struct PlotFigureTests {
     #expect(svg.all(class: "legend-entry").map { $0.attributes["data-label"] ?? "" } == ["S1 (first order)", "ST (total)"])
   }
 
+  @Test("one at a time: a tornado, each bar ending at its relative change, the largest swing on top")
+  func tornado() throws {
+    let csv = "metric,parameter,base,value,fold,metric_base,metric_value,change,relative_change,elasticity\n"
+      + "y,k,1,0.5,0.5,2,2.5,0.5,0.25,-0.5\ny,k,1,2,2,2,1.2,-0.8,-0.4,-0.4\n"
+      + "y,s,3,1.5,0.5,2,1.9,-0.1,-0.05,0.1\ny,s,3,6,2,2,2.2,0.2,0.1,0.1\n"
+    let directory = try writeFixtures(["sensitivity.csv": csv])
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let result = try Plotter.plot([directory + "/sensitivity.csv"], options: PlotOptions())
+    #expect(result.kind == .sensitivity)
+    let panel = try parseSVG(result.svg).all(class: "panel")[0]
+    let x = try readAxis(panel, "x")
+    expectOneTwoFive(x)
+    #expect(x.label == "relative change (%)")
+    let expected: [String: Double] = ["k/0.5": 25, "k/2": -40, "s/1.5": -5, "s/6": 10]
+    let bars = panel.all(class: "bar")
+    #expect(bars.count == 4)
+    for bar in bars {
+      let key = (bar.attributes["data-factor"] ?? "") + "/" + (bar.attributes["data-value"] ?? "")
+      let value = try #require(expected[key], "\(key)")
+      let rect = try #require(bar.all(name: "rect").first)
+      let left = rect.number("x")!, right = left + rect.number("width")!
+      let end = value < 0 ? left : right, start = value < 0 ? right : left
+      #expect(abs(end - x.pixel(value)) <= 1, "\(key)")
+      #expect(abs(start - x.pixel(0)) <= 1, "\(key)")
+    }
+    // k swings by 40 %, s by 10 %: k's row is on top.
+    func top(_ factor: String) -> Double {
+      bars.filter { $0.attributes["data-factor"] == factor }.compactMap { $0.all(name: "rect").first?.number("y") }.min() ?? .nan
+    }
+    #expect(top("k") < top("s"))
+  }
+
   @Test("Morris effects of two metrics: a panel each, on its own axis (they have different units)")
   func morrisPanels() throws {
     let csv = "metric,parameter,mu,mu_star,sigma,mu_star_conf,trajectories\n"

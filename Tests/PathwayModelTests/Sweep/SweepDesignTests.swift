@@ -32,6 +32,33 @@ struct SweepDesignTests {
     }
   }
 
+  @Test("One at a time: a base run, then each quantity alone over its values; fold: multiplies the base")
+  func oneAtATime() throws {
+    var spec = SweepSpec(dimensions: [try parse("k=fold:0.5,2"), try parse("s=list:1,3,5")], sampling: .oat)
+    #expect(spec.validate().isEmpty)
+    spec.baseValues = [4, 2]
+    let plan = SweepPlan(spec)
+    #expect(plan.runCount == 1 + 2 + 3)
+    #expect((0..<plan.runCount).map(plan.values(of:)) == [[4, 2], [2, 2], [8, 2], [4, 1], [4, 3], [4, 5]])
+    #expect(plan.oatStep(of: 0) == nil)
+    #expect(plan.oatStep(of: 4).map { [$0.dimension, $0.index] } == [1, 1])
+    // The base values travel with the spec's record (merge rebuilds the plan from it).
+    let rebuilt = try #require(SweepSpec(record: spec.record))
+    #expect(rebuilt.baseValues == [4, 2])
+    #expect((0..<plan.runCount).map(SweepPlan(rebuilt).values(of:)) == (0..<plan.runCount).map(plan.values(of:)))
+    // y = s·k (k = 4, s = 2 at base): relative changes and elasticities by hand.
+    let outputs = (0..<plan.runCount).map { run in plan.values(of: run).reduce(1, *) }
+    let effects = SensitivityAnalysis.oneAtATime(plan, outputs: outputs)
+    #expect(effects.map(\.relativeChange) == [-0.5, 1, -0.5, 0.5, 1.5])
+    #expect(effects.map(\.fold) == [0.5, 2, 0.5, 1.5, 2.5])
+    for effect in effects { #expect(abs(effect.elasticity - 1) <= 1e-15) }  // y ∝ each quantity
+    // fold: needs a discrete design; oat takes no --samples.
+    let drawn = SweepSpec(dimensions: [try parse("k=fold:0.5,2")], sampling: .lhs, samples: 10)
+    #expect(drawn.validate().contains { $0.message.contains("fold: goes with grid, list and oat") })
+    let counted = SweepSpec(dimensions: [try parse("k=lin:1:2:3")], sampling: .oat, samples: 4)
+    #expect(counted.validate().contains { $0.message.contains("--samples does not apply to oat") })
+  }
+
   @Test("A grid enumerates every combination, the last quantity fastest")
   func grid() throws {
     let spec = SweepSpec(
