@@ -388,6 +388,30 @@ struct SweepCommandTests {
     #expect(refused.stderr.contains("u has no single value in the scenario"), "\(refused.stderr)")
   }
 
+  @Test("steady(X): the steady state from each run's end, s/k for dx/dt = s − k·x; refused for time-dependent rates")
+  func steadyMetric() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write("model: production\nparameters: {k: 1, s: 2}\nnodes:\n  x: {initial: 1, rate: s - k * x}\n", to: folder.file("production.yaml"))
+    let result = try simulate(
+      ["sweep", "production.yaml", "--param", "k=list:0.5,1,4", "--t-end", "0.5", "--metric", "final(x)", "--metric", "steady(x)",
+       "-o", "out", "--quiet"], in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    let (header, rows) = Self.table(try folder.text("out/runs.csv"))
+    #expect(Array(header[5...6]) == ["final(x)", "steady(x)"])
+    for row in rows {
+      let k = try #require(Double(row[3])), final = try #require(Double(row[5])), steady = try #require(Double(row[6]))
+      #expect(abs(steady - 2 / k) <= 1e-9 * (2 / k), "k = \(k): \(steady)")
+      // After 0.5 time units the run is still on its way: x(0.5) = s/k + (1 − s/k)·exp(−k/2).
+      #expect(abs(final - (2 / k + (1 - 2 / k) * exp(-k / 2))) <= 1e-6)
+    }
+    try write("model: forced\nparameters: {k: 1}\nnodes:\n  x: {initial: 1, rate: time - k * x}\n", to: folder.file("forced.yaml"))
+    let refused = try simulate(
+      ["sweep", "forced.yaml", "--param", "k=list:1,2", "--t-end", "1", "--metric", "steady(x)", "-o", "forced", "--quiet"], in: folder.path)
+    #expect(refused.status == 64, "\(refused.stderr)")
+    #expect(refused.stderr.contains("depends on time explicitly"), "\(refused.stderr)")
+  }
+
   @Test("--slurm writes an array job and a merge job; run by hand, they equal the local sweep")
   func slurmScripts() throws {
     let folder = try Folder()

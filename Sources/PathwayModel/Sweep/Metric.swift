@@ -10,6 +10,7 @@ import Foundation
 /// | `auc(X)` | ∫ X dt from start to end, by the trapezoid rule on the output grid |
 /// | `tcross(X,level)` | the first time X reaches `level` (linear between output times); empty if never |
 /// | `value(X,t)` | X at time t (t is added to the output grid, so the solver stops there exactly) |
+/// | `steady(X)` | X at the steady state found from the end of the run, the stimuli held at their end values (`SteadyStateFinder`, method auto); empty if none is found |
 ///
 /// X is any output: a node (an input gives its dose) or an assignment.
 public struct Metric: Sendable, Hashable {
@@ -17,6 +18,7 @@ public struct Metric: Sendable, Hashable {
     case final, max, min, tmax, auc
     case tcross(level: Double)
     case value(time: Double)
+    case steady
   }
 
   /// The text as written: the column name.
@@ -24,7 +26,7 @@ public struct Metric: Sendable, Hashable {
   public var variable: String
   public var kind: Kind
 
-  static let forms = ["metrics: final(X), max(X), min(X), tmax(X), auc(X), tcross(X,level), value(X,t)"]
+  static let forms = ["metrics: final(X), max(X), min(X), tmax(X), auc(X), tcross(X,level), value(X,t), steady(X)"]
 
   /// Parses `name(X)` or `name(X,number)`.
   public static func parse(_ text: String) -> Result<Metric, SweepSpecProblem> {
@@ -59,13 +61,17 @@ public struct Metric: Sendable, Hashable {
     case "auc": return one(.auc)
     case "tcross": return two { .tcross(level: $0) }
     case "value": return two { .value(time: $0) }
+    case "steady": return one(.steady)
     default:
       return .failure(
         SweepSpecProblem(
           "unknown metric '\(name)'",
-          notes: (didYouMean(name, among: ["final", "max", "min", "tmax", "auc", "tcross", "value"]).map { [$0] } ?? []) + forms))
+          notes: (didYouMean(name, among: ["final", "max", "min", "tmax", "auc", "tcross", "value", "steady"]).map { [$0] } ?? []) + forms))
     }
   }
+
+  /// Whether the metric is read from a steady state rather than from the time course.
+  public var needsSteadyState: Bool { kind == .steady }
 
   /// The output time this metric needs on the grid, if any.
   public var requiredTime: Double? {
@@ -107,6 +113,8 @@ public struct Metric: Sendable, Hashable {
         previous = d
       }
       return .nan
+    case .steady:
+      return .nan  // measured on the steady state by the sweep worker, not on the time course
     case .value(let t):
       // The grid holds t exactly (it was added); a failed run may have stopped before it.
       var low = 0, high = rows

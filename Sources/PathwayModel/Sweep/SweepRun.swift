@@ -107,6 +107,9 @@ public final class SweepSetup: SweepSource {
       metrics.append(metric)
       columns.append(column)
     }
+    if metrics.contains(where: \.needsSteadyState), let reason = SteadyStateFinder.unsupportedReason(ode) {
+      report(nil, "steady(X) metrics: \(reason)")
+    }
     try located.throwIfErrors()
     try usage.throwIfErrors(.usage)
     self.plan = SweepPlan(spec)
@@ -190,6 +193,9 @@ public struct RunRecord: Sendable {
 public final class SweepWorker: SweepRunner {
   public let setup: SweepSetup
   public let solver: ODESolver
+  /// For `steady(X)` metrics: built on first use, on this worker's solver.
+  private lazy var steadyStates = SteadyStateFinder(solver: solver)
+  private var steadyOutputs: [Double] = []
   private var cache: [(key: [Double], state: [Double])] = []
   private static let cacheSize = 8
 
@@ -218,10 +224,13 @@ public final class SweepWorker: SweepRunner {
       target.apply(value, to: &run.parameters, initialOverrides: &run.initialOverrides, in: setup.ode)
     }
     let solution: Solution
+    let parameters: RunParameters
     do {
-      solution = try run.simulate(with: solver) { (parameters, state, duration) throws(PathwayError) in
+      let start = try run.startingPoint(with: solver) { (parameters, state, duration) throws(PathwayError) in
         try self.equilibrated(parameters, initial: state, duration: duration)
       }
+      parameters = start.parameters
+      solution = solver.solve(start.parameters, initial: start.state, start: run.start, end: run.end, times: run.times)
     } catch {
       let equilibrating = error.diagnostics.first?.message.hasPrefix("equilibrating") == true
       record.status = solver.workspace.cancelled ? .notRun : .failed(equilibrating ? "equilibration" : "setup")
@@ -234,6 +243,19 @@ public final class SweepWorker: SweepRunner {
     } else {
       for (m, metric) in setup.metrics.enumerated() {
         record.metrics[m] = metric.evaluate(solution.trajectory, column: setup.metricColumns[m])
+      }
+      if setup.metrics.contains(where: \.needsSteadyState) {
+        // From the end of the run, so a bistable model reports the branch the protocol led to.
+        if let steady = try? steadyStates.find(parameters, initial: solution.finalState, at: run.end, options: SteadyStateOptions()),
+          steady.converged
+        {
+          steadyOutputs.removeAll(keepingCapacity: true)
+          steady.state.withUnsafeBufferPointer { solver.workspace.appendOutputs(run.end, $0.baseAddress!, to: &steadyOutputs) }
+          for (m, metric) in setup.metrics.enumerated() where metric.needsSteadyState {
+            record.metrics[m] = steadyOutputs[setup.metricColumns[m]]
+          }
+        }
+        if solver.workspace.cancelled { record.status = .notRun }
       }
     }
     if keepTrajectory && record.status != .notRun { record.trajectory = solution.trajectory }

@@ -19,7 +19,7 @@ struct Sweep: ParsableCommand {
       one row per run; status is ok, failed:<reason> or not_run. Rows are appended as runs \
       finish; the final file is sorted by run_id and the same for any --jobs (wall_ms aside; \
       --no-wall-time leaves it empty). Metrics: final(X) max(X) min(X) tmax(X) auc(X) \
-      tcross(X,level) value(X,t).
+      tcross(X,level) value(X,t) steady(X).
 
       Ctrl-C keeps the finished runs (exit 130); --resume finishes the rest. --shard i/N runs \
       the runs i, i+N, ...; simulate merge joins shards; --slurm submits an array job and a \
