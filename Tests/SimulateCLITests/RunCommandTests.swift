@@ -78,6 +78,19 @@ struct RunCommandTests {
     #expect(badEnvironment.stderr.contains("PATHWAY_KERNEL='jit' is not a kernel"), "\(badEnvironment.stderr)")
   }
 
+  @Test("--dump-config prints the resolved scenario as JSON and runs nothing")
+  func dumpConfig() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.decay, to: dir + "/decay.yaml")
+    let result = try simulate(["run", "decay.yaml", "--set", "k=0.25", "--t-end", "5", "--dump-config", "-o", "out.csv"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out.csv"))
+    let config = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    #expect((config["settings"] as? [String: Any])?["k"] as? Double == 0.25, "\(config)")
+    #expect((config["time"] as? [String: Any])?["end"] as? Double == 5)
+  }
+
   @Test("-o - writes the CSV to stdout; --layout long and --select")
   func stdoutAndLayouts() throws {
     let dir = try temporaryDirectory()

@@ -19,6 +19,9 @@ struct Run: ParsableCommand {
 
   @OptionGroup var out: OutputOptionGroup
 
+  @Flag(name: .customLong("dump-config"), help: "Print the fully resolved configuration as JSON on stdout and exit without running.")
+  var dumpConfig = false
+
   func run() throws {
     if let scheme = booleanMode.scheme { return try runBoolean(scheme) }  // Boolean mode: Run+Boolean.swift
     try reportingErrors { () throws(PathwayError) in
@@ -28,6 +31,7 @@ struct Run: ParsableCommand {
       let scenario = try model.scenario(extra: cliLayer)
       let ode = try ODEModel(model: loaded)
       let run = try scenario.resolve(for: ode)
+      if dumpConfig { return print(JSONValue.object(run.record).rendered()) }
       let solution = try run.simulate(ode)
 
       let file = try OutputFile(path: out.output)

@@ -53,6 +53,9 @@ struct SteadyStateCommand: ParsableCommand {
 
   @OptionGroup var out: OutputOptionGroup
 
+  @Flag(name: .customLong("dump-config"), help: "Print the fully resolved configuration as JSON on stdout and exit without running.")
+  var dumpConfig = false
+
   func validate() throws {
     for (name, value) in [("--rtol", rtol), ("--atol", atol), ("--max-time", maxTime)] {
       if let value, !(value > 0) || !value.isFinite { throw ValidationError("\(name) must be positive and finite") }
@@ -83,6 +86,7 @@ struct SteadyStateCommand: ParsableCommand {
         throw PathwayError(.invalidInput, "\(model.model): steady state: \(reason)")
       }
       let run = try scenario.resolve(for: ode)
+      if dumpConfig { return print(JSONValue.object(run.record).rendered()) }
       let solver = try ODESolver(ode, options: run.options, outputs: try ode.compileOutputs(run.columns))
       let (parameters, initial) = try run.startingPoint(with: solver)
       var options = SteadyStateOptions()

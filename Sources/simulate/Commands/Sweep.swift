@@ -78,6 +78,9 @@ struct Sweep: ParsableCommand {
   @Option(help: ArgumentHelp("Run one part of the sweep: i/N (0 ≤ i < N), or slurm for the array task's.", valueName: "i/N|slurm"))
   var shard: String?
 
+  @Flag(name: .customLong("dump-config"), help: "Print the resolved scenario and sweep design as JSON on stdout and exit without running.")
+  var dumpConfig = false
+
   @Flag(help: "Finish the sweep in -o DIR: run only the runs without a finished row.")
   var resume = false
 
@@ -196,6 +199,12 @@ struct Sweep: ParsableCommand {
       setup = try SweepSetup(ode: ode, scenario: scenario, spec: spec)
     }
 
+    if dumpConfig {
+      print(JSONValue.object([
+        "scenario": .object(setup.record), "sweep": setup.plan.spec.record, "runs": .number(Double(setup.plan.runCount)),
+      ]).rendered())
+      return 0
+    }
     if slurm { return try submit(setup: setup, seed: chosenSeed) }
 
     var options = SweepSession.Options(directory: output, modelPath: model.model)
