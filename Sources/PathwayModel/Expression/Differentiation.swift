@@ -40,16 +40,15 @@ extension Expr {
   }
 
   private static func powerDerivative(_ a: Expr, _ b: Expr, _ da: Expr, _ db: Expr) -> Expr {
-    if db == .zero {
-      // (aᶜ)' = c·aᶜ⁻¹·a'
-      return .multiply(.multiply(b, .power(a, .subtract(b, .one))), da)
-    }
-    if da == .zero {
-      // (cᵇ)' = cᵇ·ln c·b'
-      return .multiply(.multiply(.power(a, b), .call(.log, [a])), db)
-    }
-    // (aᵇ)' = aᵇ·(b'·ln a + b·a'/a)
-    return .multiply(.power(a, b), .add(.multiply(db, .call(.log, [a])), .divide(.multiply(b, da), a)))
+    // (aᵇ)' = b·aᵇ⁻¹·a' + aᵇ·ln a·b'. The second term is 0 where a = 0 (its limit for b > 0, and
+    // aᵇ = 0 there): written as it stands it would be 0·(−∞) = NaN in the Jacobian of a model
+    // whose exponent is a state (a non-constant parameter) at a base of zero.
+    let baseTerm: Expr = .multiply(.multiply(b, .power(a, .subtract(b, .one))), da)
+    if db == .zero { return baseTerm }
+    let exponentTerm: Expr = .call(
+      .piecewise, [.zero, .binary(.equal, a, .zero), .multiply(.multiply(.power(a, b), .call(.log, [a])), db)])
+    if da == .zero { return exponentTerm }
+    return .add(baseTerm, exponentTerm)
   }
 
   private static func callDerivative(_ f: Builtin, _ args: [Expr], _ name: String) -> Expr? {

@@ -3,17 +3,19 @@ import Foundation
 /// Content MathML (as SBML Level 3 Version 2 uses it) to `Expr`.
 ///
 /// Function definitions are inlined at the call site. Relational operators with more than two
-/// arguments chain (`a < b < c` is `a < b & b < c`). `delay`, `rateOf` and `avogadro` are
-/// refused by name.
+/// arguments chain (`a < b < c` is `a < b & b < c`). `delay` and `rateOf` are refused by name;
+/// `avogadro` is the constant SBML Level 3 gives it.
 struct MathMLConverter {
   let file: String
   var functions: [String: (parameters: [String], body: Expr)] = [:]
 
   static let timeURL = "http://www.sbml.org/sbml/symbols/time"
+  static let avogadroURL = "http://www.sbml.org/sbml/symbols/avogadro"
+  /// The value SBML Level 3 (Versions 1 and 2, section 3.4.6) gives the `avogadro` csymbol.
+  static let avogadro = 6.02214179e23
   static let unsupportedSymbols = [
     "http://www.sbml.org/sbml/symbols/delay": "delay",
     "http://www.sbml.org/sbml/symbols/rateOf": "rateOf",
-    "http://www.sbml.org/sbml/symbols/avogadro": "avogadro",
   ]
 
   func error(_ node: XMLNode, _ message: String) -> PathwayError {
@@ -37,6 +39,7 @@ struct MathMLConverter {
     case "csymbol":
       let url = node.attributes["definitionURL"] ?? ""
       if url == Self.timeURL { return .time }
+      if url == Self.avogadroURL { return .number(Self.avogadro) }
       if let name = Self.unsupportedSymbols[url] {
         throw error(node, "unsupported SBML construct: the '\(name)' csymbol")
       }
@@ -215,9 +218,11 @@ struct MathMLConverter {
     }
   }
 
-  /// A function definition: `<lambda><bvar><ci>x</ci></bvar>…<body/></lambda>`.
+  /// A function definition: `<lambda><bvar><ci>x</ci></bvar>…<body/></lambda>`, also inside a
+  /// `<semantics>` element (with its annotations), as some tools write it.
   func lambda(_ math: XMLNode) throws(PathwayError) -> (parameters: [String], body: Expr) {
-    guard let lambda = math.children.first(where: { $0.name == "lambda" }) else {
+    let content = math.children.first { $0.name == "semantics" }?.children ?? math.children
+    guard let lambda = content.first(where: { $0.name == "lambda" }) else {
       throw error(math, "a function definition needs a <lambda>")
     }
     var parameters: [String] = []

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads SBML Level 3 (Versions 1 and 2) core, and Level 2 Version 4 where it maps one to one,
+/// Reads SBML Level 3 (Versions 1 and 2) core, and Level 2 (Versions 1–4) where it maps one to one,
 /// into a `Model` whose species nodes hold amounts.
 ///
 /// Mapping:
@@ -15,7 +15,7 @@ import Foundation
 /// - Initial assignments, and initial concentrations (amount = concentration · size), are
 ///   evaluated at the start of each run; events keep SBML Level 3 semantics (`Event`).
 ///
-/// Unsupported constructs (algebraic rules, fast reactions, `delay`, `rateOf`, `avogadro`,
+/// Unsupported constructs (algebraic rules, fast reactions, `delay`, `rateOf`,
 /// stoichiometryMath, conversion factors, assigned stoichiometries, packages) are refused by name,
 /// with their line, all at once (exit 65).
 public enum SBMLReader {
@@ -52,11 +52,13 @@ private struct Importer {
 
   // MARK: - Unsupported constructs
 
-  /// Core namespaces: `…/level3/version1/core`, `…/level3/version2/core`, `…/level2/version4`
-  /// (a package's namespace starts the same way and ends with its own name and version).
+  /// Core namespaces: `…/level3/version1/core`, `…/level3/version2/core`, `…/level2` (Version 1)
+  /// and `…/level2/version2`–`4` (a package's namespace starts the same way and ends with its own
+  /// name and version).
   static func isCore(_ namespace: String) -> Bool {
     namespace.hasPrefix("http://www.sbml.org/sbml/level")
-      && (namespace.hasSuffix("/core") || namespace.hasPrefix("http://www.sbml.org/sbml/level2/"))
+      && (namespace.hasSuffix("/core") || namespace == "http://www.sbml.org/sbml/level2"
+        || namespace.hasPrefix("http://www.sbml.org/sbml/level2/"))
   }
   static let mathNamespace = "http://www.w3.org/1998/Math/MathML"
 
@@ -131,10 +133,12 @@ private struct Importer {
     }
     level = Int(root.attributes["level"] ?? "") ?? 0
     version = Int(root.attributes["version"] ?? "") ?? 0
-    guard (level == 3 && (1...2).contains(version)) || (level == 2 && version == 4) else {
+    // Level 2 Versions 1–3 read as Version 4 does: what they have in common means the same, and
+    // what Version 4 added (useValuesFromTriggerTime) takes the value the older versions mean.
+    guard (level == 3 && (1...2).contains(version)) || (level == 2 && (1...4).contains(version)) else {
       throw PathwayError(
         .invalidInput, at: root.location(file),
-        "unsupported SBML level \(level) version \(version)", notes: ["this reader takes Level 3 Versions 1–2 and Level 2 Version 4"])
+        "unsupported SBML level \(level) version \(version)", notes: ["this reader takes Level 3 Versions 1–2 and Level 2 Versions 1–4"])
     }
     let refused = unsupported(root)
     if !refused.isEmpty { throw PathwayError(.invalidInput, refused) }
