@@ -127,6 +127,32 @@ public final class ODEModel: @unchecked Sendable {
   private let nativeLock = NSLock()
   private var nativeResult: Result<NativeKernel, PathwayError>? = nil
 
+  /// The factor of the absolute tolerance of each state: the size of its compartment at the
+  /// start (the model's own initial values) for an SBML species reported as a concentration,
+  /// so that `atol` bounds the error of the concentration rather than of the amount the state
+  /// holds (a species in a 1e-15 L compartment holds amounts near 1e-18, far below any useful
+  /// atol); 1 for every other state, and where the size is not a positive finite number.
+  public var absoluteToleranceScales: [Double] {
+    var scales = [Double](repeating: 1, count: stateCount)
+    let concentrations = model.species.filter { !$0.reportsAmount }
+    guard !concentrations.isEmpty,
+      let plan = try? compileOutputs(concentrations.map { ($0.compartment, Expr.variable($0.compartment)) })
+    else { return scales }
+    var parameters = RunParameters(self)
+    var state = stateNodes.map { model.nodes[$0].initial }
+    guard (try? applyInitialAssignments(parameters: &parameters, state: &state, time: 0)) != nil else { return scales }
+    let workspace = ODEWorkspace(self, parameters: parameters, outputs: plan)
+    var sizes: [Double] = []
+    state.withUnsafeBufferPointer { workspace.appendOutputs(0, $0.baseAddress!, to: &sizes) }
+    for (species, size) in zip(concentrations, sizes) {
+      guard let node = model.nodes.firstIndex(where: { $0.id == species.id }), stateIndex[node] >= 0,
+        size.isFinite, size > 0
+      else { continue }
+      scales[stateIndex[node]] = size
+    }
+    return scales
+  }
+
   /// The native code of the rate-law programs (compiled, or loaded from the kernel cache, once).
   public func nativeKernel() throws(PathwayError) -> NativeKernel {
     nativeLock.lock()

@@ -148,20 +148,24 @@ public struct Solution: Sendable {
 }
 
 /// The engine for `options.method`: a Rosenbrock engine for the Swift methods, GSL's driver otherwise.
-func makeEngine(workspace: ODEWorkspace, options: SolverOptions) throws(PathwayError) -> any IntegratorEngine {
+///
+/// `atolScales` multiplies atol per state (`ODEModel.absoluteToleranceScales`); nil means 1.
+func makeEngine(
+  workspace: ODEWorkspace, options: SolverOptions, atolScales: [Double]? = nil
+) throws(PathwayError) -> any IntegratorEngine {
   switch options.method {
   case .rodas4:
     return RosenbrockEngine(
       workspace: workspace, stepper: .rodas4, tableau: .rodas4, rtol: options.rtol, atol: options.atol,
-      automaticInitialStep: options.hInitial == nil)
+      atolScales: atolScales, automaticInitialStep: options.hInitial == nil)
   case .rodas5p:
     return RosenbrockEngine(
       workspace: workspace, stepper: .rodas5p, tableau: .rodas5p, rtol: options.rtol, atol: options.atol,
-      automaticInitialStep: options.hInitial == nil)
+      atolScales: atolScales, automaticInitialStep: options.hInitial == nil)
   default:
     return try GSLDriver(
       workspace: workspace, stepper: options.method, rtol: options.rtol, atol: options.atol,
-      hInitial: options.hInitial ?? 1e-6)
+      atolScales: atolScales, hInitial: options.hInitial ?? 1e-6)
   }
 }
 
@@ -211,7 +215,9 @@ public final class ODESolver {
     case .auto: kernel = try? ode.nativeKernel()
     }
     self.workspace = ODEWorkspace(ode, outputs: outputs, kernel: kernel)
-    self.driver = try makeEngine(workspace: workspace, options: options)
+    let scales = ode.absoluteToleranceScales
+    self.driver = try makeEngine(
+      workspace: workspace, options: options, atolScales: scales.allSatisfy { $0 == 1 } ? nil : scales)
     self.denseDriver = ode.monitorsRoots ? nil : driver as? any DenseOutputEngine
     let n = max(1, ode.stateCount)
     func buffer() -> UnsafeMutablePointer<Double> {

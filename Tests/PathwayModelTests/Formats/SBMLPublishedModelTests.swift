@@ -170,3 +170,46 @@ struct SBMLPublishedModelTests {
     expectClose(b[2], 2.0 / 3, relative: 1e-8, "B(1)")
   }
 }
+
+@Suite("Absolute tolerance of species in small compartments")
+struct SmallCompartmentToleranceTests {
+  /// A → ∅ at rate k·[A] in a cell of 1e-15 L: the state holds amounts near 1e-15, far below the
+  /// default atol 1e-12. The absolute tolerance is scaled by the compartment's size, so the
+  /// concentration 2·e^(−kt) comes out to the default tolerance's accuracy.
+  static let cell = SBMLPublishedModelTests.document(
+    namespace: "http://www.sbml.org/sbml/level3/version2/core", level: 3, version: 2, """
+      <listOfCompartments><compartment id="cell" size="1e-15" constant="true"/></listOfCompartments>
+      <listOfSpecies>
+        <species id="A" compartment="cell" initialConcentration="2" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+      </listOfSpecies>
+      <listOfParameters><parameter id="k" value="0.7" constant="true"/></listOfParameters>
+      <listOfReactions>
+        <reaction id="decay" reversible="false">
+          <listOfReactants><speciesReference species="A" stoichiometry="1" constant="true"/></listOfReactants>
+          <kineticLaw>
+            <math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci> cell </ci><ci> k </ci><ci> A </ci></apply></math>
+          </kineticLaw>
+        </reaction>
+      </listOfReactions>
+    """)
+
+  @Test("the state's absolute tolerance is atol × 1e-15; at default tolerances [A] matches 2·e^(−0.7t) to 1e-6", arguments: [Stepper.rodas5p, .msbdf])
+  func scaled(method: Stepper) throws {
+    let model = try SBMLReader.read(data: Data(Self.cell.utf8), file: "cell.xml")
+    let ode = try ODEModel(model: model)
+    #expect(ode.absoluteToleranceScales == [1e-15])
+    var scenario = Scenario()
+    scenario.time.end = 10
+    scenario.time.grid = .steps(10)
+    scenario.output.select = ["A"]
+    scenario.output.concentration = ["A"]
+    scenario.solver.method = method.rawValue
+    let run = try scenario.resolve(for: ode).simulate(ode)
+    #expect(run.failure == nil)
+    let column = try #require(run.trajectory.column("A"))
+    for (t, value) in zip(run.trajectory.times, column) {
+      let exact = 2 * exp(-0.7 * t)
+      #expect(abs(value - exact) <= 1e-6 * exact, "t = \(t): \(value) vs \(exact)")
+    }
+  }
+}

@@ -76,7 +76,9 @@ final class GSLDriver {
   let stepper: Stepper
 
   /// - Throws: when GSL cannot allocate the driver.
-  init(workspace: ODEWorkspace, stepper: Stepper, rtol: Double, atol: Double, hInitial: Double) throws(PathwayError) {
+  init(
+    workspace: ODEWorkspace, stepper: Stepper, rtol: Double, atol: Double, atolScales: [Double]? = nil, hInitial: Double
+  ) throws(PathwayError) {
     _ = gslErrorHandlerOff
     dimension = workspace.ode.stateCount
     self.stepper = stepper
@@ -102,7 +104,7 @@ final class GSLDriver {
       system.deallocate()
       throw PathwayError(.simulationFailed, "\(stepper.rawValue) is not a GSL stepper")
     }
-    guard let d = GSLCalls.driverAlloc(system, type, hInitial, atol, rtol) else {
+    guard let d = GSLCalls.driverAlloc(system, type, hInitial, atol, rtol, scales: atolScales) else {
       system.deallocate()
       throw PathwayError(.simulationFailed, "GSL could not allocate the \(stepper.rawValue) driver")
     }
@@ -147,9 +149,16 @@ enum GSLCalls {
 
   static func driverAlloc(
     _ system: UnsafePointer<gsl_odeiv2_system>, _ type: UnsafePointer<gsl_odeiv2_step_type>, _ h: Double,
-    _ atol: Double, _ rtol: Double
+    _ atol: Double, _ rtol: Double, scales: [Double]? = nil
   ) -> OpaquePointer? {
-    gsl_odeiv2_driver_alloc_y_new(system, type, h, atol, rtol).map(OpaquePointer.init)
+    // Per-state absolute tolerances: GSL's scaled control, D_i = atol·s_i + rtol·|y_i|
+    // (a_y = 1, a_dydt = 0: the y_new control with s_i = 1). GSL copies the scales.
+    if let scales {
+      return scales.withUnsafeBufferPointer {
+        gsl_odeiv2_driver_alloc_scaled_new(system, type, h, atol, rtol, 1, 0, $0.baseAddress!).map(OpaquePointer.init)
+      }
+    }
+    return gsl_odeiv2_driver_alloc_y_new(system, type, h, atol, rtol).map(OpaquePointer.init)
   }
 
   @inline(__always)

@@ -44,6 +44,8 @@ final class RosenbrockEngine: DenseOutputEngine {
   let n: Int
   let rtol: Double
   let atol: Double
+  /// atol times each state's `absoluteToleranceScales` factor.
+  private let absoluteTolerance: UnsafeMutablePointer<Double>
   /// The linear solver in use (sparse may fall back to dense for a run whose Jacobian has an
   /// entry outside the structural pattern).
   private(set) var linearSolver: LinearSolverKind
@@ -93,7 +95,7 @@ final class RosenbrockEngine: DenseOutputEngine {
   /// - Parameters:
   ///   - linearSolver: nil chooses by size and density (`preferredSolver`).
   init(workspace: ODEWorkspace, stepper: Stepper, tableau: RosenbrockTableau, rtol: Double, atol: Double,
-       linearSolver: LinearSolverKind? = nil, automaticInitialStep: Bool = true) {
+       atolScales: [Double]? = nil, linearSolver: LinearSolverKind? = nil, automaticInitialStep: Bool = true) {
     self.workspace = workspace
     self.automaticInitialStep = automaticInitialStep
     self.stepper = stepper
@@ -108,6 +110,8 @@ final class RosenbrockEngine: DenseOutputEngine {
       p.initialize(repeating: 0, count: max(1, count))
       return p
     }
+    absoluteTolerance = buffer(n)
+    for m in 0..<n { absoluteTolerance[m] = atol * (atolScales?[m] ?? 1) }
     f0 = buffer(n)
     dfdt = buffer(n)
     jacobian = buffer(n * n)
@@ -134,7 +138,7 @@ final class RosenbrockEngine: DenseOutputEngine {
   }
 
   deinit {
-    for p in [f0, dfdt, jacobian, k, stageY, stageF, yOld, yNew, denseRows] { p.deallocate() }
+    for p in [absoluteTolerance, f0, dfdt, jacobian, k, stageY, stageF, yOld, yNew, denseRows] { p.deallocate() }
   }
 
   /// Sparse when the system is large enough for the dense O(n³) factorization to dominate and
@@ -167,7 +171,7 @@ final class RosenbrockEngine: DenseOutputEngine {
     let n = self.n
     var d0 = 0.0, d1 = 0.0
     for m in 0..<n {
-      let scale = atol + rtol * abs(y[m])
+      let scale = absoluteTolerance[m] + rtol * abs(y[m])
       d0 += (y[m] / scale) * (y[m] / scale)
       d1 += (f0[m] / scale) * (f0[m] / scale)
     }
@@ -182,7 +186,7 @@ final class RosenbrockEngine: DenseOutputEngine {
     }
     var d2 = 0.0
     for m in 0..<n {
-      let scale = atol + rtol * abs(y[m])
+      let scale = absoluteTolerance[m] + rtol * abs(y[m])
       let e = (stageF[m] - f0[m]) / scale
       d2 += e * e
     }
@@ -300,7 +304,7 @@ final class RosenbrockEngine: DenseOutputEngine {
       for m in 0..<n where finiteStages {
         let value = stageY[m] + ks[m]
         yNew[m] = value
-        let scale = atol + rtol * max(abs(y[m]), abs(value))
+        let scale = absoluteTolerance[m] + rtol * max(abs(y[m]), abs(value))
         let e = ks[m] / scale
         sum += e * e
       }
