@@ -76,4 +76,54 @@ struct SBMLSemanticsTests {
       """, end: 1.5, times: [0, 0.5, 1.5], select: ["p"])
     #expect(c["p"] == [0, 1, 3])
   }
+
+  @Test("a rate rule on a concentration in a compartment sized by an assignment rule includes the dilution")
+  func rateRuleInAssignedCompartment() throws {
+    // d[S]/dt = −k[S] with k = 0.3, [S](0) = 2, so [S](t) = 2·e^(−0.3t) whatever the size does.
+    // C1 = 1 + 0.5·t (through time), C2 = 1 + x with dx/dt = 0.5 (through a state): both equal
+    // 1 + 0.5·t, and each amount is [S]·V.
+    let species = { (id: String, c: String) in
+      """
+            <species id="\(id)" compartment="\(c)" initialConcentration="2" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+      """
+    }
+    let decay = { (id: String) in
+      """
+            <rateRule variable="\(id)"><math \(Self.mathNS)><apply><times/><apply><minus/><ci> k </ci></apply><ci> \(id) </ci></apply></math></rateRule>
+      """
+    }
+    let body = """
+          <listOfCompartments>
+            <compartment id="C1" spatialDimensions="3" constant="false"/>
+            <compartment id="C2" spatialDimensions="3" constant="false"/>
+          </listOfCompartments>
+          <listOfSpecies>
+      \(species("S1", "C1"))
+      \(species("S2", "C2"))
+          </listOfSpecies>
+          <listOfParameters>
+            <parameter id="k" value="0.3" constant="true"/>
+            <parameter id="x" value="0" constant="false"/>
+          </listOfParameters>
+          <listOfRules>
+            <assignmentRule variable="C1"><math \(Self.mathNS)><apply><plus/><cn> 1 </cn><apply><times/><cn> 0.5 </cn>\(Self.time)</apply></apply></math></assignmentRule>
+            <assignmentRule variable="C2"><math \(Self.mathNS)><apply><plus/><cn> 1 </cn><ci> x </ci></apply></math></assignmentRule>
+            <rateRule variable="x"><math \(Self.mathNS)><cn> 0.5 </cn></math></rateRule>
+      \(decay("S1"))
+      \(decay("S2"))
+          </listOfRules>
+      """
+    let times = [0.0, 1, 2, 4]
+    let concentrations = try Self.simulate(
+      body, end: 4, times: times, select: ["S1", "S2"], concentration: ["S1", "S2"])
+    let amounts = try Self.simulate(body, end: 4, times: times, select: ["S1", "S2"], amount: ["S1", "S2"])
+    for (i, t) in times.enumerated() {
+      let c = 2 * exp(-0.3 * t)
+      for id in ["S1", "S2"] {
+        // rtol 1e-10 on the integration: 1e-7 relative leaves three orders of margin.
+        expectClose(concentrations[id]![i], c, relative: 1e-7, "[\(id)](\(t))")
+        expectClose(amounts[id]![i], c * (1 + 0.5 * t), relative: 1e-7, "\(id) amount(\(t))")
+      }
+    }
+  }
 }
