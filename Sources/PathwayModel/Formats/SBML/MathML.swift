@@ -165,8 +165,9 @@ struct MathMLConverter {
     case "floor": try arity(1...1); return .call(.floor, args)
     case "ceiling": try arity(1...1); return .call(.ceil, args)
     case "factorial": try arity(1...1); return .call(.factorial, args)
-    case "max": try arity(1...Int.max); return .call(.max, args)
-    case "min": try arity(1...Int.max); return .call(.min, args)
+    // With no argument, the identity of each: max() = −∞, min() = +∞ (MathML n-ary operators).
+    case "max": return args.isEmpty ? .number(-.infinity) : .call(.max, args)
+    case "min": return args.isEmpty ? .number(.infinity) : .call(.min, args)
     case "rem": try arity(2...2); return .call(.rem, args)
     case "quotient": try arity(2...2); return .call(.quotient, args)
     case "implies": try arity(2...2); return .call(.implies, args)
@@ -221,8 +222,10 @@ struct MathMLConverter {
   /// A function definition: `<lambda><bvar><ci>x</ci></bvar>…<body/></lambda>`, also inside a
   /// `<semantics>` element (with its annotations), as some tools write it.
   func lambda(_ math: XMLNode) throws(PathwayError) -> (parameters: [String], body: Expr) {
-    let content = math.children.first { $0.name == "semantics" }?.children ?? math.children
-    guard let lambda = content.first(where: { $0.name == "lambda" }) else {
+    // The lambda may sit inside <semantics> (with its annotations beside it), even nested.
+    var container = math
+    while let semantics = container.children.first(where: { $0.name == "semantics" }) { container = semantics }
+    guard let lambda = container.children.first(where: { $0.name == "lambda" }) else {
       throw error(math, "a function definition needs a <lambda>")
     }
     var parameters: [String] = []

@@ -358,6 +358,13 @@ private struct Importer {
       if let rule = rateRules[c] { return rewrite(rule.expr) }
       return .zero
     }
+    /// [S]·dV/dt for a species in concentration whose compartment size changes at rate dV.
+    func dilution(_ s: SpeciesRecord, _ dV: Expr) -> Expr {
+      .binary(.multiply, .binary(.divide, .variable(s.id), .variable(s.compartment)), dV)
+    }
+    // Species nodes (by index) under a rate rule in concentration, in a compartment whose size an
+    // assignment rule gives.
+    var dilutedByAssignedSize: [Int] = []
     for id in compartmentOrder {
       let c = compartments[id]!
       let size = c.size ?? 1
@@ -389,10 +396,13 @@ private struct Importer {
           rate = f
         } else {
           // n = [S]·V: dn/dt = d[S]/dt·V + [S]·dV/dt.
-          let dV = rateOfSize(s.compartment)
           rate = .binary(.multiply, f, .variable(s.compartment))
-          if dV != .zero {
-            rate = .binary(.add, rate, .binary(.multiply, .binary(.divide, .variable(s.id), .variable(s.compartment)), dV))
+          if assignedByRule.contains(s.compartment) {
+            // dV/dt of an assigned size needs every other rate: added once they are all known.
+            dilutedByAssignedSize.append(nodes.count)
+          } else {
+            let dV = rateOfSize(s.compartment)
+            if dV != .zero { rate = .binary(.add, rate, dilution(s, dV)) }
           }
         }
       } else if !s.boundary && !s.constant {
@@ -425,6 +435,47 @@ private struct Importer {
     }
     for (id, expr, node) in reactionRates {
       assignments.append(Assignment(id: id, expression: parsed(expr, node), description: "rate of reaction \(id)", location: location(node)))
+    }
+    // dV/dt of a size given by an assignment rule, by the chain rule over the rule's symbols:
+    // time, states (their rates) and other assignments (recursively); constants contribute nothing.
+    if !dilutedByAssignedSize.isEmpty {
+      let rates = Dictionary(nodes.map { ($0.id, $0.rate?.expr ?? .zero) }, uniquingKeysWith: { a, _ in a })
+      let rules = Dictionary(assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
+      let pending = Set(dilutedByAssignedSize.map { nodes[$0].id })
+      func timeDerivative(_ e: Expr, _ visiting: Set<String>) -> Expr? {
+        var total: Expr = .zero
+        for v in Set(e.variables).sorted() {
+          let inner: Expr
+          if v == Expr.timeName {
+            inner = .one
+          } else if let rule = rules[v] {
+            guard !visiting.contains(v), let d = timeDerivative(rule, visiting.union([v])) else { return nil }
+            inner = d
+          } else if let rate = rates[v] {
+            // The rate of a species whose own rate waits for this derivative is not known yet.
+            if pending.contains(v) { return nil }
+            inner = rate
+          } else {
+            continue
+          }
+          if inner == .zero { continue }
+          guard let partial = e.derivative(withRespectTo: v) else { return nil }
+          total = Expr.add(total, Expr.multiply(partial, inner))
+        }
+        return total
+      }
+      for index in dilutedByAssignedSize {
+        guard let s = species.first(where: { $0.id == nodes[index].id }), let rule = rateRules[s.id],
+          let sizeRule = rules[s.compartment], let rate = nodes[index].rate?.expr
+        else { continue }
+        guard let dV = timeDerivative(sizeRule, [s.compartment]) else {
+          bag.error(
+            location(rule.node),
+            "the rate rule of '\(s.id)' (a concentration) needs d\(s.compartment)/dt, but the assignment rule of '\(s.compartment)' cannot be differentiated in time here")
+          continue
+        }
+        if dV != .zero { nodes[index].rate = parsed(.binary(.add, rate, dilution(s, dV)), rule.node) }
+      }
     }
     // Rate rules on symbols that are neither species, compartments nor parameters.
     let known = Set(compartmentOrder + species.map(\.id) + parameters.map(\.id))
