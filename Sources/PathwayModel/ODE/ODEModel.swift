@@ -276,33 +276,82 @@ public final class ODEModel: @unchecked Sendable {
     self.rateStates = rateStates
     let rhsEnd = builder.mark
 
-    // Jacobian of rate-law rows by symbolic differentiation.
+    // Jacobian of rate-law rows by symbolic differentiation, with the chain rule through the
+    // assignments: the derivative of each assignment with respect to each state, input or time
+    // it depends on is emitted once into a slot and reused by every rate law (and assignment)
+    // that uses it, rather than differentiating each rate law with every assignment inlined,
+    // which grows with the depth of the assignment chains.
     var jacobianEntries: [(row: Int, column: Int, slot: Int32)] = []
     var timeEntries: [(row: Int, slot: Int32)] = []
     var inputEntries: [(row: Int, input: Int, slot: Int32)] = []
     var finiteDifference: [(row: Int, column: Int)] = []
-    do {
-      for (row, expr) in rateExpressions {
-        for name in expr.variables {
-          guard let i = nodeIndex[name] else {
-            if name == Expr.timeName {
-              if let d = expr.derivative(withRespectTo: name) {
-                if d != .zero { timeEntries.append((row, try builder.emit(d))) }
-              }
-            }
-            continue
-          }
+    let assignmentExpressions = Dictionary(ordered.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
+    /// Per assignment: the name of the slot holding its derivative by each leaf (a node or time),
+    /// and the leaves whose derivative has no symbolic form (finite differences).
+    var chain: [String: (derivatives: [String: String], unknown: Set<String>)] = [:]
+    func isLeaf(_ name: String) -> Bool { nodeIndex[name] != nil || name == Expr.timeName }
+    /// ∂expr/∂leaf for every leaf expr depends on, directly or through assignments.
+    func totalDerivative(_ expr: Expr) throws(UnknownVariable) -> (terms: [String: Expr], order: [String], unknown: Set<String>) {
+      var terms: [String: Expr] = [:]
+      var order: [String] = []
+      var unknown = Set<String>()
+      func add(_ leaf: String, _ term: Expr) {
+        if term == .zero { return }
+        if let existing = terms[leaf] { terms[leaf] = .add(existing, term) } else {
+          terms[leaf] = term
+          order.append(leaf)
+        }
+      }
+      for name in expr.variables.sorted() {
+        if isLeaf(name) {
           guard let d = expr.derivative(withRespectTo: name) else {
-            if stateIndex[i] >= 0 { finiteDifference.append((row, stateIndex[i])) }
+            unknown.insert(name)
             continue
           }
-          if d == .zero { continue }
-          let slot = try builder.emit(d)
-          if stateIndex[i] >= 0 {
-            jacobianEntries.append((row, stateIndex[i], slot))
-          } else {
-            inputEntries.append((row, inputIndex[i], slot))
+          add(name, d)
+        } else if assignmentExpressions[name] != nil {
+          let inner = try derivatives(of: name)
+          guard let d = expr.derivative(withRespectTo: name) else {
+            unknown.formUnion(inner.derivatives.keys)
+            unknown.formUnion(inner.unknown)
+            continue
           }
+          unknown.formUnion(inner.unknown)
+          if d == .zero { continue }
+          for leaf in inner.derivatives.keys.sorted() { add(leaf, .multiply(d, .variable(inner.derivatives[leaf]!))) }
+        }
+      }
+      return (terms, order, unknown)
+    }
+    func derivatives(of assignment: String) throws(UnknownVariable) -> (derivatives: [String: String], unknown: Set<String>) {
+      if let known = chain[assignment] { return known }
+      let (terms, order, unknown) = try totalDerivative(assignmentExpressions[assignment]!)
+      var names: [String: String] = [:]
+      for leaf in order {
+        let name = "\u{1}∂\(assignment)/∂\(leaf)"
+        builder.alias(name, to: try builder.emit(terms[leaf]!))
+        names[leaf] = name
+      }
+      chain[assignment] = (names, unknown)
+      return (names, unknown)
+    }
+    do {
+      for (s, n) in stateNodes.enumerated() {
+        guard let rate = model.nodes[n].rate else { continue }
+        let (terms, order, unknown) = try totalDerivative(rate.expr)
+        // An entry with a part that has no symbolic derivative is estimated whole by finite differences.
+        for leaf in order where !unknown.contains(leaf) {
+          let slot = try builder.emit(terms[leaf]!)
+          if leaf == Expr.timeName {
+            timeEntries.append((s, slot))
+          } else if let i = nodeIndex[leaf], stateIndex[i] >= 0 {
+            jacobianEntries.append((s, stateIndex[i], slot))
+          } else if let i = nodeIndex[leaf] {
+            inputEntries.append((s, inputIndex[i], slot))
+          }
+        }
+        for leaf in unknown.sorted() {
+          if let i = nodeIndex[leaf], stateIndex[i] >= 0 { finiteDifference.append((s, stateIndex[i])) }
         }
       }
     } catch {
