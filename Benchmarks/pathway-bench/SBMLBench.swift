@@ -39,6 +39,8 @@ func runSBMLBenchmark(arguments: [String]) throws {
     let environment = ProcessInfo.processInfo.environment
     scenario.solver.rtol = environment["PATHWAY_BENCH_RTOL"].flatMap(Double.init) ?? 1e-6
     scenario.solver.atol = environment["PATHWAY_BENCH_ATOL"].flatMap(Double.init) ?? 1e-10
+    // PATHWAY_BENCH_ATOL_SCALE=none: atol on every state as stored, as the C driver applies it.
+    scenario.solver.atolScale = environment["PATHWAY_BENCH_ATOL_SCALE"]
     let run = try scenario.resolve(for: ode)
     let solver = try ODESolver(ode, options: run.options, outputs: try ode.compileOutputs(run.columns))
     var last: Solution? = nil

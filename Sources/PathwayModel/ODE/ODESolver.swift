@@ -15,6 +15,9 @@ public struct SolverOptions: Sendable, Hashable, Codable {
   public var maxSteps: Int
   /// How the rate laws are evaluated (the numbers are the same either way).
   public var kernel: KernelMode = .default
+  /// Whether atol is scaled per state (`ODEModel.absoluteToleranceScales`: by the compartment's
+  /// size for SBML species reported as concentrations) or applies to every state as stored.
+  public var atolScale: AbsoluteToleranceScale = .compartment
 
   /// Defaults: rtol 1e-8, atol 1e-12. The absolute floor must sit far below the smallest
   /// quantity of interest (SBML models often carry amounts around 1e-6, where an atol of 1e-8
@@ -35,6 +38,14 @@ public struct SolverOptions: Sendable, Hashable, Codable {
 }
 
 extension Stepper: Codable {}
+
+/// How the absolute tolerance applies to the states (see `SolverOptions.atolScale`).
+public enum AbsoluteToleranceScale: String, Sendable, Hashable, Codable, CaseIterable {
+  /// atol × the compartment's initial size for a species reported as a concentration.
+  case compartment
+  /// atol for every state as stored (amounts), as GSL's and CVODE's plain drivers apply it.
+  case none
+}
 
 /// Work done by a solve, as GSL's evolve object and our counters report it.
 public struct SolverStatistics: Sendable, Hashable, Codable {
@@ -215,7 +226,7 @@ public final class ODESolver {
     case .auto: kernel = try? ode.nativeKernel()
     }
     self.workspace = ODEWorkspace(ode, outputs: outputs, kernel: kernel)
-    let scales = ode.absoluteToleranceScales
+    let scales = options.atolScale == .compartment ? ode.absoluteToleranceScales : []
     self.driver = try makeEngine(
       workspace: workspace, options: options, atolScales: scales.allSatisfy { $0 == 1 } ? nil : scales)
     self.denseDriver = ode.monitorsRoots ? nil : driver as? any DenseOutputEngine

@@ -188,6 +188,12 @@ extension Scenario {
                     notes: ["kernels: " + KernelMode.allCases.map(\.rawValue).joined(separator: ", ")])
       }
     }
+    if let text = solver.atolScale {
+      if let scale = AbsoluteToleranceScale(rawValue: text) { options.atolScale = scale } else {
+        usage.error(nil, "unknown atol scale '\(text)'",
+                    notes: ["atol scales: " + AbsoluteToleranceScale.allCases.map(\.rawValue).joined(separator: ", ")])
+      }
+    }
     if let v = solver.rtol { options.rtol = v }
     if let v = solver.atol { options.atol = v }
     if let v = solver.hMax { options.hMax = v }
@@ -197,6 +203,7 @@ extension Scenario {
       "method": .string(options.method.rawValue), "rtol": .number(options.rtol), "atol": .number(options.atol),
       "h_max": options.hMax.map(JSONValue.number) ?? .null, "h_init": options.hInitial.map(JSONValue.number) ?? .null,
       "max_steps": .number(Double(options.maxSteps)), "kernel": .string(options.kernel.rawValue),
+      "atol_scale": .string(options.atolScale.rawValue),
       "jacobian": .string(ode.hasSymbolicJacobian ? "symbolic" : "symbolic with finite-difference entries"),
     ])
 

@@ -124,6 +124,8 @@ public struct Scenario: Sendable {
     public var hMax: Double?
     public var hInitial: Double?
     public var maxSteps: Int?
+    /// `compartment` or `none` (see `AbsoluteToleranceScale`).
+    public var atolScale: String?
     public init() {}
   }
 
@@ -155,6 +157,7 @@ public struct Scenario: Sendable {
     if let v = time.location { out.time.location = v }
     if let v = solver.method { out.solver.method = v }
     if let v = solver.kernel { out.solver.kernel = v }
+    if let v = solver.atolScale { out.solver.atolScale = v }
     if let v = solver.rtol { out.solver.rtol = v }
     if let v = solver.atol { out.solver.atol = v }
     if let v = solver.hMax { out.solver.hMax = v }

@@ -279,7 +279,14 @@ public enum ScenarioReader {
   static func readSolver(_ value: YAMLValue, _ bag: inout DiagnosticBag) -> Scenario.SolverSpec {
     var spec = Scenario.SolverSpec()
     guard let fields = value.mapping(&bag, what: "solver") else { return spec }
-    fields.checkKeys(["method", "kernel", "rtol", "atol", "h_max", "h_init", "max_steps"], in: "solver", &bag)
+    fields.checkKeys(["method", "kernel", "rtol", "atol", "atol_scale", "h_max", "h_init", "max_steps"], in: "solver", &bag)
+    if let v = fields["atol_scale"], let name = v.string(&bag, what: "solver.atol_scale") {
+      if AbsoluteToleranceScale(rawValue: name) == nil {
+        bag.error(v.location, "unknown atol_scale '\(name)'",
+                  notes: ["atol_scale: " + AbsoluteToleranceScale.allCases.map(\.rawValue).joined(separator: ", ")])
+      }
+      spec.atolScale = name
+    }
     if let v = fields["kernel"], let name = v.string(&bag, what: "solver.kernel") {
       if KernelMode(rawValue: name) == nil {
         bag.error(v.location, "unknown kernel '\(name)'",

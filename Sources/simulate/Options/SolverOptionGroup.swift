@@ -32,6 +32,11 @@ struct SolverOptionGroup: ParsableArguments {
   @Option(help: "Absolute tolerance (default 1e-12).")
   var atol: Double?
 
+  @Option(name: .customLong("atol-scale"), help: ArgumentHelp(
+    "compartment (default): --atol bounds the concentration of an SBML species reported as one (the amount's tolerance is atol × the compartment's size); none: --atol applies to every state as stored.",
+    valueName: "compartment|none"))
+  var atolScale: String?
+
   @Option(name: .customLong("max-steps"), help: "Fail after this many steps (default 1000000).")
   var maxSteps: Int?
 
@@ -53,6 +58,9 @@ struct SolverOptionGroup: ParsableArguments {
     if let method, Stepper(rawValue: method) == nil {
       throw ValidationError(
         "unknown method '\(method)'; methods: " + Stepper.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    if let atolScale, AbsoluteToleranceScale(rawValue: atolScale) == nil {
+      throw ValidationError("unknown --atol-scale '\(atolScale)'; use compartment or none")
     }
     if let kernel, KernelMode(rawValue: kernel) == nil {
       throw ValidationError(
@@ -99,6 +107,7 @@ struct SolverOptionGroup: ParsableArguments {
     }
     layer.solver.method = method
     layer.solver.kernel = kernel
+    layer.solver.atolScale = atolScale
     layer.solver.rtol = rtol
     layer.solver.atol = atol
     layer.solver.maxSteps = maxSteps

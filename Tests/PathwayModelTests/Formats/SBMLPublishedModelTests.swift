@@ -211,5 +211,12 @@ struct SmallCompartmentToleranceTests {
       let exact = 2 * exp(-0.7 * t)
       #expect(abs(value - exact) <= 1e-6 * exact, "t = \(t): \(value) vs \(exact)")
     }
+    // atol_scale none: atol on the amount as stored (what the plain GSL and CVODE drivers do).
+    scenario.solver.atolScale = "none"
+    let uniform = try scenario.resolve(for: ode)
+    #expect(uniform.options.atolScale == AbsoluteToleranceScale.none)
+    #expect(uniform.record["solver"].map { "\($0)" }?.contains("none") == true)
+    scenario.solver.atolScale = "per-species"
+    #expect(throws: PathwayError.self) { _ = try scenario.resolve(for: ode) }
   }
 }
