@@ -7,19 +7,20 @@ struct SteadyStateCommand: ParsableCommand {
     commandName: "steady-state",
     abstract: "Find a steady state of a model under a scenario, with its stability.",
     discussion: """
-      The stimuli are held at their values at --at (default: the scenario's start); knockouts, pins,
-      scales and --set apply as in run. A state is steady when every |dy/dt| ≤ atol + rtol·|y| (per
-      model time unit). --method auto (default) tries damped Newton from the initial state, then
-      integrates forward over growing horizons (1, 10, 100, … up to --max-time), checking the
-      criterion and trying Newton again after each; newton and integrate use one method only.
-      Conserved moieties, constant and pinned states are found from the Jacobian and held at their
-      initial totals. Stderr tells which attempt succeeded; the steady state's stability comes from
-      the eigenvalues of the Jacobian reduced by the conservation laws.
+      The stimuli are held at their values at --at (default: the scenario's start); knockouts, \
+      pins, scales and --set apply as in run. A state is steady when every |dy/dt| ≤ atol + \
+      rtol·|y| (per model time unit). --method auto (default) tries damped Newton from the \
+      initial state, then integrates forward over growing horizons (1, 10, 100, … up to \
+      --max-time), checking the criterion and trying Newton again after each; newton and \
+      integrate use one method only. Conserved moieties, constant and pinned states are found \
+      from the Jacobian and held at their initial totals. Stderr tells which attempt succeeded; \
+      the stability comes from the eigenvalues of the Jacobian reduced by the conservation laws.
 
-      Writes OUT like run (wide: time,<ids>, one row at --at; long: time,variable,value) and
-      manifest.json beside it: the attempts, the residual, dy/dt per state, the conservation laws,
-      the eigenvalues and the stability. Exit 1 when no steady state is found (nothing is written
-      but the manifest); 65 for a model with events or rates that depend on time explicitly.
+      Writes OUT like run (wide: time,<ids>, one row at --at; long: time,variable,value) and \
+      manifest.json beside it: the attempts, the residual, dy/dt per state, the conservation \
+      laws, the eigenvalues and the stability. Exit 1 when no steady state is found (nothing is \
+      written but the manifest); 65 for a model with events or rates that depend on time \
+      explicitly.
       """)
 
   @OptionGroup var model: ModelOptions
