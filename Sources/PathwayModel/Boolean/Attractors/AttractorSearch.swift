@@ -34,18 +34,26 @@ public enum AttractorSearch {
     public var asynchronousExhaustiveLimit: Int
     /// Decision-diagram node budget of symbolic searches (about 12 bytes per node).
     public var symbolicNodeLimit: Int
+    /// Asynchronous symbolic searches: the most diagram nodes made (garbage included, roughly
+    /// 10^6 per second on one core) before the search gives up; bounds the time spent on
+    /// networks whose reachable sets never settle (chaotic random networks).
+    public var symbolicWorkLimit: Int
     /// Networks with more inputs than this are not split by input combination.
     public var maximumInputEnumeration: Int
     /// The most states the exact search may enumerate explicitly over all its parts.
     public var explicitStateBudget: Int
     /// The most states on synchronous cycles a symbolic search will list one by one.
     public var maximumCycleStates: Int
+    /// The most attractors an exact search lists. A network with k inputs that are not split
+    /// has at least 2^k attractors (inputs never change, so every input combination holds one
+    /// or more); beyond this limit the search stops at once rather than find them one by one.
+    public var maximumAttractors: Int
 
     public init(
       strategy: Strategy = .exact, listLimit: Int = 1000, maximumSteps: Int = 100_000,
       synchronousExhaustiveLimit: Int = 30, asynchronousExhaustiveLimit: Int = 22,
-      symbolicNodeLimit: Int = 1 << 24, maximumInputEnumeration: Int = 16,
-      explicitStateBudget: Int = 1 << 33, maximumCycleStates: Int = 10_000_000
+      symbolicNodeLimit: Int = 1 << 24, symbolicWorkLimit: Int = 1 << 25, maximumInputEnumeration: Int = 16,
+      explicitStateBudget: Int = 1 << 33, maximumCycleStates: Int = 10_000_000, maximumAttractors: Int = 1 << 20
     ) {
       self.strategy = strategy
       self.listLimit = listLimit
@@ -53,9 +61,11 @@ public enum AttractorSearch {
       self.synchronousExhaustiveLimit = min(synchronousExhaustiveLimit, ExplicitStateSpace.maximumVariables)
       self.asynchronousExhaustiveLimit = min(asynchronousExhaustiveLimit, ExplicitStateSpace.maximumVariables)
       self.symbolicNodeLimit = symbolicNodeLimit
+      self.symbolicWorkLimit = symbolicWorkLimit
       self.maximumInputEnumeration = maximumInputEnumeration
       self.explicitStateBudget = explicitStateBudget
       self.maximumCycleStates = maximumCycleStates
+      self.maximumAttractors = maximumAttractors
     }
   }
 
@@ -142,12 +152,19 @@ public enum AttractorSearch {
   }
 
   static func exact(_ network: BooleanNetwork, scheme: UpdateScheme, options: Options) throws(PathwayError) -> AttractorSet {
-    let combinations = Reduction.inputCombinations(network, maximumInputs: options.maximumInputEnumeration)
-    func tooLarge(_ reason: String) -> PathwayError {
+    func tooLarge(_ reason: String, notes: [String] = []) -> PathwayError {
       PathwayError(
         .usage, "the exact \(scheme.rawValue) search of these \(network.count) nodes is too large: \(reason)",
-        notes: ["sample instead: --samples 10000 --seed 1"])
+        notes: notes + ["sample instead: --samples 10000 --seed 1"])
     }
+    // Every combination of the inputs is an invariant subspace with an attractor of its own.
+    let inputCount = network.inputNodes.count
+    if inputCount >= Int.bitWidth - 2 || 1 << inputCount > options.maximumAttractors {
+      throw tooLarge(
+        "its \(inputCount) inputs give at least 2^\(inputCount) attractors (one or more per input combination), more than \(options.maximumAttractors) to list",
+        notes: ["fix inputs with --knockout/--overexpress (each one fixed halves the count)"])
+    }
+    let combinations = Reduction.inputCombinations(network, maximumInputs: options.maximumInputEnumeration)
     let explicitLimit = scheme == .synchronous ? min(26, options.synchronousExhaustiveLimit) : options.asynchronousExhaustiveLimit
     // Plan every part first (cheap), so that the budget is checked before any search starts.
     let parts: [Part] = parallelMap(combinations.count) { index in
@@ -169,7 +186,11 @@ public enum AttractorSearch {
     var attractors: [Attractor] = []
     for (part, result) in zip(parts, results) {
       switch result {
-      case .success(let found): attractors += found
+      case .success(let found):
+        attractors += found
+        if attractors.count > options.maximumAttractors {
+          throw tooLarge("more than \(options.maximumAttractors) attractors")
+        }
       case .failure(let limit):
         throw tooLarge(
           limit.reason + " (input combination \(part.index + 1) of \(combinations.count), \(part.searched.count) nodes after reduction)")
@@ -197,7 +218,8 @@ public enum AttractorSearch {
       } else {
         let sub = SymbolicSearch.ordered(Subnetwork(network, free: part.searched, fixed: part.fixed))
         cycles = try SymbolicSearch.synchronousCycles(
-          sub, nodeLimit: options.symbolicNodeLimit, maximumCycleLength: options.maximumCycleStates
+          sub, nodeLimit: options.symbolicNodeLimit, maximumCycleLength: options.maximumCycleStates,
+          maximumCount: options.maximumAttractors
         ).map { $0.map { sub.fullState($0) } }
       }
       return cycles.map { cycle in
@@ -211,7 +233,8 @@ public enum AttractorSearch {
       }
       let sub = SymbolicSearch.ordered(Subnetwork(network, free: part.searched, fixed: part.fixed))
       let found = try SymbolicSearch.asynchronousAttractors(
-        sub, listLimit: options.listLimit, seed: UInt64(part.index), nodeLimit: options.symbolicNodeLimit)
+        sub, listLimit: options.listLimit, seed: UInt64(part.index), nodeLimit: options.symbolicNodeLimit,
+        workLimit: options.symbolicWorkLimit, maximumCount: options.maximumAttractors)
       return found.map { a in
         let states = a.states.map { sub.fullState($0) }.sorted()
         if a.size == 1 { return Attractor(kind: .fixed, states: states, size: 1) }

@@ -118,7 +118,7 @@ enum SampledSearch {
     for s in steady { hits[s] = 0 }
     var complex: [(attractor: Attractor, set: BDD.Node, hits: Int)] = []
     var unresolved = 0
-    var verifier = Verifier(whole, nodeLimit: options.symbolicNodeLimit)
+    var verifier = Verifier(whole, nodeLimit: options.symbolicNodeLimit, workLimit: options.symbolicWorkLimit)
     for endpoint in endpoints {
       let state = whole.fullState(endpoint)
       if hits[state] != nil {
@@ -130,7 +130,11 @@ enum SampledSearch {
         complex[known].hits += 1
         continue
       }
-      guard let found = verifier.terminalComponent(from: cube, listLimit: options.listLimit) else {
+      // Reachability may compact the diagram: the known attractors' sets ride along.
+      verifier.graph.anchors = complex.map(\.set)
+      let result = verifier.terminalComponent(from: cube, listLimit: options.listLimit)
+      for (k, set) in verifier.graph.anchors.enumerated() { complex[k].set = set }
+      guard let found = result else {
         unresolved += 1
         continue
       }
@@ -155,9 +159,9 @@ enum SampledSearch {
     let sub: Subnetwork
     var graph: SymbolicSearch.AsynchronousGraph
 
-    init(_ sub: Subnetwork, nodeLimit: Int) {
+    init(_ sub: Subnetwork, nodeLimit: Int, workLimit: Int) {
       self.sub = sub
-      graph = SymbolicSearch.AsynchronousGraph(sub, nodeLimit: nodeLimit)
+      graph = SymbolicSearch.AsynchronousGraph(sub, nodeLimit: nodeLimit, workLimit: workLimit)
     }
 
     mutating func cube(_ state: [Bool]) -> BDD.Node {
@@ -169,11 +173,17 @@ enum SampledSearch {
     /// The attractor holding `start` when its forward set is strongly connected, else nil (also
     /// when the diagrams outgrow their budget).
     mutating func terminalComponent(from start: BDD.Node, listLimit: Int) -> (attractor: Attractor, set: BDD.Node)? {
-      guard !graph.bdd.exhausted,
-        let forward = try? graph.forward(from: start, within: BDD.one),
-        let backward = try? graph.backward(from: start, within: forward),
-        backward == forward
+      // Compactions renumber nodes: `start` and the forward set are anchored between the steps.
+      let base = graph.anchors.count
+      defer { graph.anchors.removeLast(graph.anchors.count - base) }
+      graph.bdd.startWork()  // each candidate gets the whole work budget
+      graph.anchors.append(start)
+      guard !graph.bdd.exhausted, let reached = try? graph.forward(from: start, within: BDD.one) else { return nil }
+      graph.anchors.append(reached)
+      guard let backward = try? graph.backward(from: graph.anchors[base], within: reached),
+        backward == graph.anchors[base + 1]
       else { return nil }
+      let forward = backward
       let m = sub.count
       let size = graph.bdd.count(forward, counted: [Bool](repeating: true, count: m))
       let states = graph.bdd.assignments(forward, counted: Array(0..<m), limit: listLimit).map { sub.fullState($0) }.sorted()

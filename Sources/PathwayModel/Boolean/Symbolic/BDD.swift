@@ -6,8 +6,9 @@
 /// node numbers and set equality is an integer comparison. Operations are memoised in a
 /// direct-mapped cache. The variable order is the level order, fixed at creation.
 ///
-/// The diagram grows until `nodeLimit`; past it every operation returns 0 and `exhausted` is set,
-/// and the search that owns the diagram gives up with a message rather than exhausting memory.
+/// The diagram grows until `nodeLimit` (or has made `workLimit` nodes); past it `exhausted` is set and every operation returns 0
+/// at once (no further recursion: the results are meaningless and the search that owns the
+/// diagram gives up with a message rather than exhausting memory, so it should give up soon).
 /// `collectGarbage(keeping:)` compacts the table to the nodes reachable from the given roots.
 struct BDD: ~Copyable {
   typealias Node = Int32
@@ -24,6 +25,15 @@ struct BDD: ~Copyable {
   private var lows: UnsafeMutablePointer<Node>
   private var highs: UnsafeMutablePointer<Node>
   private(set) var nodeCount: Int
+  /// Nodes made, garbage included: the work done so far.
+  private(set) var created = 0
+  /// The most nodes to make (garbage included) after `startWork()`; past it the diagram is
+  /// `exhausted` as when the table is full. Bounds the time of a search whose live sets stay
+  /// small but whose intermediate results never stop churning.
+  let workLimit: Int
+  private var workStart = 0
+  /// True when the diagram stopped because of `workLimit` (rather than `nodeLimit`).
+  var overworked: Bool { exhausted && created - workStart >= workLimit }
   private var capacity: Int
   private var buckets: UnsafeMutablePointer<Node>
   private var bucketMask: Int
@@ -44,9 +54,10 @@ struct BDD: ~Copyable {
   /// - Parameters:
   ///   - levelCount: the number of variables.
   ///   - nodeLimit: the most nodes the table may hold.
-  init(levelCount: Int, nodeLimit: Int = 1 << 24) {
+  init(levelCount: Int, nodeLimit: Int = 1 << 24, workLimit: Int = .max) {
     self.levelCount = levelCount
     self.nodeLimit = nodeLimit
+    self.workLimit = workLimit
     capacity = 1 << 16
     levels = .allocate(capacity: capacity)
     lows = .allocate(capacity: capacity)
@@ -101,12 +112,13 @@ struct BDD: ~Copyable {
       if levels[Int(u)] == level && lows[Int(u)] == low && highs[Int(u)] == high { return u }
       slot = (slot + 1) & bucketMask
     }
-    if nodeCount >= nodeLimit {
+    if nodeCount >= nodeLimit || created - workStart >= workLimit {
       exhausted = true
       return Self.zero
     }
     if nodeCount == capacity { grow() }
     let u = Node(nodeCount)
+    created += 1
     levels[nodeCount] = level
     lows[nodeCount] = low
     highs[nodeCount] = high
@@ -151,6 +163,13 @@ struct BDD: ~Copyable {
   @inline(__always)
   private mutating func store(_ op: Op, _ a: Node, _ b: Node, _ result: Node) {
     cache[Self.hash(op.rawValue, a, b) & cacheMask] = CacheEntry(op: op.rawValue, a: a, b: b, result: result)
+  }
+
+  /// Starts counting work towards `workLimit` afresh (a diagram exhausted by work is usable
+  /// again; one exhausted by its table is not).
+  mutating func startWork() {
+    workStart = created
+    if exhausted && nodeCount < nodeLimit { exhausted = false }
   }
 
   // MARK: - Building
@@ -214,6 +233,7 @@ struct BDD: ~Copyable {
   /// A binary operation by Shannon expansion on the top variable of its operands, memoised.
   private mutating func apply(_ op: Op, _ a: Node, _ b: Node) -> Node {
     if let r = terminalCase(op, a, b) { return r }
+    if exhausted { return Self.zero }
     // Commutative operations are cached with their operands in order.
     let (x, y) = op != .diff && b < a ? (b, a) : (a, b)
     if let r = cached(op, x, y) { return r }
@@ -232,6 +252,7 @@ struct BDD: ~Copyable {
   /// ∃ variables of `set` (a `variableSet`): a.
   mutating func exists(_ a: Node, _ set: Node) -> Node {
     if a <= Self.one || set == Self.one { return a }
+    if exhausted { return Self.zero }
     var s = set
     let la = level(a)
     while s != Self.one && level(s) < la { s = high(s) }
@@ -254,6 +275,7 @@ struct BDD: ~Copyable {
     if a == Self.one && b == Self.one { return Self.one }
     if a == Self.one || a == b { return exists(b, set) }
     if b == Self.one { return exists(a, set) }
+    if exhausted { return Self.zero }
     let (x, y) = a < b ? (a, b) : (b, a)
     let lx = level(x), ly = level(y)
     let v = min(lx, ly)
@@ -284,6 +306,7 @@ struct BDD: ~Copyable {
     let la = level(a)
     if la > v { return a }
     if la == v { return make(v, high(a), low(a)) }
+    if exhausted { return Self.zero }
     if let r = cached(.flip, a, v) { return r }
     let r = make(la, flip(low(a), variable), flip(high(a), variable))
     store(.flip, a, v, r)
@@ -297,6 +320,7 @@ struct BDD: ~Copyable {
     if la > v { return a }
     if la == v { return value ? high(a) : low(a) }
     let op: Op = value ? .restrict1 : .restrict0
+    if exhausted { return Self.zero }
     if let r = cached(op, a, v) { return r }
     let r = make(la, restrict(low(a), variable, value), restrict(high(a), variable, value))
     store(op, a, v, r)
@@ -307,6 +331,7 @@ struct BDD: ~Copyable {
   /// variables, renamed to the "current state" ones). The set must use odd levels only.
   mutating func renameOddToEven(_ a: Node) -> Node {
     if a <= Self.one { return a }
+    if exhausted { return Self.zero }
     if let r = cached(.rename, a, 0) { return r }
     let r = make(level(a) - 1, renameOddToEven(low(a)), renameOddToEven(high(a)))
     store(.rename, a, 0, r)
@@ -324,6 +349,7 @@ struct BDD: ~Copyable {
     if h == Self.zero { return and(f, g) }
     if g == Self.zero { return diff(h, f) }
     if h == Self.one { return or(not(f), g) }
+    if exhausted { return Self.zero }
     // Three operands: the cache stores (g, h) under a key derived from f.
     let key = Int32(truncatingIfNeeded: 0x4000_0000 | Int(f))
     let slot = Self.hash(key, g, h) & cacheMask
@@ -343,6 +369,7 @@ struct BDD: ~Copyable {
   /// `composeGeneration` (the cache is keyed by it).
   mutating func compose(_ a: Node, _ functions: [Node]) -> Node {
     if a <= Self.one { return a }
+    if exhausted { return Self.zero }
     if let r = cached(.compose, a, composeGeneration) { return r }
     let r0 = compose(low(a), functions)
     let r1 = compose(high(a), functions)

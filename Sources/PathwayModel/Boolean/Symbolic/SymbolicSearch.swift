@@ -14,6 +14,8 @@
 enum SymbolicSearch {
   struct Limit: Error {
     var reason: String
+    /// The search stopped because it found too many attractors (no other method would do better).
+    var tooMany = false
   }
 
   /// A terminal SCC found symbolically, over the subnetwork's positions.
@@ -26,10 +28,10 @@ enum SymbolicSearch {
   // MARK: - Asynchronous
 
   static func asynchronousAttractors(
-    _ sub: Subnetwork, listLimit: Int, seed: UInt64, nodeLimit: Int
+    _ sub: Subnetwork, listLimit: Int, seed: UInt64, nodeLimit: Int, workLimit: Int = .max, maximumCount: Int = .max
   ) throws(Limit) -> [AsyncAttractor] {
     let m = sub.count
-    var graph = AsynchronousGraph(sub, nodeLimit: nodeLimit)
+    var graph = AsynchronousGraph(sub, nodeLimit: nodeLimit, workLimit: workLimit)
     if graph.bdd.exhausted { throw Limit(reason: "the update functions alone exceed \(nodeLimit) diagram nodes") }
     let everything = [Bool](repeating: true, count: m)
     var found: [AsyncAttractor] = []
@@ -40,16 +42,22 @@ enum SymbolicSearch {
       var state = graph.bdd.firstAssignment(remaining)
       randomWalk(sub, &state, steps: walkLength, &generator)
       let pivot = graph.bdd.cube(state.enumerated().map { (level: $0.offset, value: $0.element) })
-      let backward = try graph.backward(from: pivot, within: remaining)
-      if let forward = try graph.forward(from: pivot, within: backward) {
+      graph.anchors = [remaining, pivot]
+      var backward = try graph.backward(from: pivot, within: remaining)
+      graph.anchors.append(backward)
+      let forward = try graph.forward(from: graph.anchors[1], within: backward)
+      (remaining, backward) = (graph.anchors[0], graph.anchors[2])
+      graph.anchors = []
+      if let forward {
         found.append(
           AsyncAttractor(
             size: graph.bdd.count(forward, counted: everything),
             states: graph.bdd.assignments(forward, counted: Array(0..<m), limit: listLimit),
             subspace: graph.bdd.enclosingSubspace(forward)))
+        if found.count > maximumCount { throw Limit(reason: "more than \(maximumCount) attractors") }
       }
       remaining = graph.bdd.diff(remaining, backward)
-      if graph.bdd.exhausted { throw Limit(reason: "the remaining states exceed \(nodeLimit) diagram nodes") }
+      if graph.bdd.exhausted { throw graph.limit("the remaining states") }
       graph.collectGarbageIfNeeded(keeping: &remaining)
     }
     return found
@@ -63,9 +71,9 @@ enum SymbolicSearch {
     var movable: [Int] = []
     let nodeLimit: Int
 
-    init(_ sub: Subnetwork, nodeLimit: Int) {
+    init(_ sub: Subnetwork, nodeLimit: Int, workLimit: Int = .max) {
       self.nodeLimit = nodeLimit
-      var bdd = BDD(levelCount: sub.count, nodeLimit: nodeLimit)
+      var bdd = BDD(levelCount: sub.count, nodeLimit: nodeLimit, workLimit: workLimit)
       for p in 0..<sub.count {
         let f = SymbolicSearch.build(sub.functions[p], level: { $0 }, &bdd)
         let c = bdd.xor(bdd.variable(p), f)
@@ -75,52 +83,89 @@ enum SymbolicSearch {
       self.bdd = bdd
     }
 
+    /// Sets the owner keeps across reachability computations: they compact the diagram when it
+    /// fills up and renumber these in place (read them back afterwards).
+    var anchors: [BDD.Node] = []
+    /// Nodes live after the last compaction.
+    private var liveAfterCompaction = 0
+
     /// The states of `within` that reach `start` (which must lie in `within`).
     mutating func backward(from start: BDD.Node, within: BDD.Node) throws(Limit) -> BDD.Node {
-      var reached = start
-      var changed = true
-      while changed {
-        changed = false
-        for p in movable {
-          let predecessors = bdd.and(bdd.and(canFlip[p], bdd.flip(reached, p)), within)
-          let added = bdd.diff(predecessors, reached)
-          if added != BDD.zero {
-            reached = bdd.or(reached, added)
-            changed = true
-          }
-        }
-        if bdd.exhausted { throw Limit(reason: "a backward reachable set exceeds \(nodeLimit) diagram nodes") }
+      var sets = [start, within]  // reached, within
+      try saturate(&sets, limit: "a backward reachable set") { graph, sets, p in
+        let predecessors = graph.bdd.and(graph.bdd.and(graph.canFlip[p], graph.bdd.flip(sets[0], p)), sets[1])
+        return graph.bdd.diff(predecessors, sets[0])
       }
-      return reached
+      return sets[0]
     }
 
     /// The states `start` reaches, or nil as soon as one lies outside `bound`.
     mutating func forward(from start: BDD.Node, within bound: BDD.Node) throws(Limit) -> BDD.Node? {
-      var reached = start
-      var changed = true
-      while changed {
-        changed = false
-        for p in movable {
-          let added = bdd.diff(bdd.flip(bdd.and(reached, canFlip[p]), p), reached)
-          if added != BDD.zero {
-            if !bdd.isSubset(added, of: bound) { return nil }
-            reached = bdd.or(reached, added)
-            changed = true
-          }
+      var sets = [start, bound]  // reached, bound
+      var escaped = false
+      try saturate(&sets, limit: "a forward reachable set") { graph, sets, p in
+        let added = graph.bdd.diff(graph.bdd.flip(graph.bdd.and(sets[0], graph.canFlip[p]), p), sets[0])
+        if added != BDD.zero && !graph.bdd.isSubset(added, of: sets[1]) {
+          escaped = true
+          return nil
         }
-        if bdd.exhausted { throw Limit(reason: "a forward reachable set exceeds \(nodeLimit) diagram nodes") }
+        return added
       }
-      return reached
+      return escaped ? nil : sets[0]
+    }
+
+    /// Grows `sets[0]` by `step(p)` (the new states one flip of variable p adds; nil stops) until
+    /// no variable adds any, in the order of saturation (Ciardo et al.): after every step that
+    /// adds states, start again from the deepest variable, so that the diagram's lower levels
+    /// settle before the upper ones change; it keeps intermediate diagrams far smaller than
+    /// sweeping all variables in turn. Compacts the diagram when it fills up.
+    private mutating func saturate(
+      _ sets: inout [BDD.Node], limit what: String,
+      _ step: (inout AsynchronousGraph, [BDD.Node], Int) -> BDD.Node?
+    ) throws(Limit) {
+      var k = movable.count - 1
+      while k >= 0 {
+        let p = movable[k]
+        guard let added = step(&self, sets, p) else { return }
+        if bdd.exhausted { throw limit(what) }
+        if added == BDD.zero {
+          k -= 1
+          continue
+        }
+        sets[0] = bdd.or(sets[0], added)
+        if bdd.exhausted { throw limit(what) }
+        compactIfNeeded(&sets)
+        k = movable.count - 1
+      }
+    }
+
+    /// Why the exhausted diagram stopped `what`.
+    func limit(_ what: String) -> Limit {
+      bdd.overworked
+        ? Limit(reason: "\(what) took more than \(bdd.workLimit) diagram operations without settling")
+        : Limit(reason: "\(what) exceeds \(nodeLimit) diagram nodes")
+    }
+
+    /// Compacts the diagram when it has grown past half its budget (and by a quarter since the
+    /// last compaction), keeping the transition sets, `anchors` and `sets`. Intermediate results
+    /// of reachability are garbage soon after they are made: counting them against the budget
+    /// would stop searches whose live sets fit easily.
+    mutating func compactIfNeeded(_ sets: inout [BDD.Node]) {
+      guard bdd.nodeCount > nodeLimit / 2, bdd.nodeCount > liveAfterCompaction + nodeLimit / 4 else { return }
+      var roots = canFlip + anchors + sets
+      bdd.collectGarbage(keeping: &roots)
+      canFlip = Array(roots[0..<canFlip.count])
+      anchors = Array(roots[canFlip.count..<(canFlip.count + anchors.count)])
+      sets = Array(roots[(canFlip.count + anchors.count)...])
+      liveAfterCompaction = bdd.nodeCount
     }
 
     /// Compacts the diagram when it has grown past half its budget, keeping the transition
-    /// sets and `set`.
+    /// sets, `anchors` and `set`.
     mutating func collectGarbageIfNeeded(keeping set: inout BDD.Node) {
-      guard bdd.nodeCount > nodeLimit / 2 else { return }
-      var roots = canFlip + [set]
-      bdd.collectGarbage(keeping: &roots)
-      canFlip = Array(roots.dropLast())
-      set = roots.last!
+      var sets = [set]
+      compactIfNeeded(&sets)
+      set = sets[0]
     }
   }
 
@@ -178,13 +223,19 @@ enum SymbolicSearch {
   /// Every synchronous cycle of the subnetwork, in update order, over positions: by basins
   /// (usually fastest) within 1/32 of the node budget, else from recurrent states.
   static func synchronousCycles(
-    _ sub: Subnetwork, nodeLimit: Int, maximumCycleLength: Int
+    _ sub: Subnetwork, nodeLimit: Int, maximumCycleLength: Int, maximumCount: Int = .max
   ) throws(Limit) -> [[[Bool]]] {
+    let cycles: [[[Bool]]]
     do {
-      return try synchronousCyclesByBasins(sub, nodeLimit: nodeLimit / 32, maximumCycleLength: maximumCycleLength)
+      cycles = try synchronousCyclesByBasins(
+        sub, nodeLimit: nodeLimit / 32, maximumCycleLength: maximumCycleLength, maximumCount: maximumCount)
+    } catch let limit where limit.tooMany {
+      throw limit
     } catch {
-      return try synchronousCyclesByImages(sub, nodeLimit: nodeLimit, maximumCycleStates: maximumCycleLength)
+      cycles = try synchronousCyclesByImages(sub, nodeLimit: nodeLimit, maximumCycleStates: maximumCycleLength)
     }
+    if cycles.count > maximumCount { throw Limit(reason: "more than \(maximumCount) attractors", tooMany: true) }
+    return cycles
   }
 
   /// Every synchronous cycle of the subnetwork (in update order, over positions) with the
@@ -196,7 +247,7 @@ enum SymbolicSearch {
   /// Pre(S) = S(f_1(x), …, f_m(x)), a vector composition that needs no transition relation;
   /// U ← U ∖ basin until U is empty.
   static func synchronousCyclesByBasins(
-    _ sub: Subnetwork, nodeLimit: Int, maximumCycleLength: Int
+    _ sub: Subnetwork, nodeLimit: Int, maximumCycleLength: Int, maximumCount: Int = .max
   ) throws(Limit) -> [[[Bool]]] {
     let m = sub.count
     var bdd = BDD(levelCount: m, nodeLimit: nodeLimit)
@@ -227,6 +278,7 @@ enum SymbolicSearch {
       }
       if bdd.exhausted { throw Limit(reason: "a cycle exceeds \(nodeLimit) diagram nodes") }
       found.append(cycle)
+      if found.count > maximumCount { throw Limit(reason: "more than \(maximumCount) attractors", tooMany: true) }
       remaining = bdd.diff(remaining, try basin(of: states))
       if bdd.exhausted { throw Limit(reason: "the remaining states exceed \(nodeLimit) diagram nodes") }
       if bdd.nodeCount > nodeLimit / 2 {
