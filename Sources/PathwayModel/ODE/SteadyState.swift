@@ -177,7 +177,13 @@ public final class SteadyStateFinder {
         integrated += duration
         current = solution.finalState
         horizon *= 10
-        guard evaluate(current) else { break }
+        guard evaluate(current) else {
+          attempts.append(SteadyStateAttempt(
+            method: "integration", succeeded: false,
+            detail: "the rates are not finite at t = \(formatNumber(time + integrated))"
+              + (workspace.nonFiniteState.map { " (d\(ode.stateNames[$0])/dt)" } ?? "")))
+          break
+        }
         let (residual, worst) = self.residual(current, options)
         if residual <= 1 {
           if accept(current, "integration") {
