@@ -23,7 +23,8 @@ struct SBMLPublishedModelTests {
 
   /// Simulates with tight tolerances and returns the columns asked for.
   static func simulate(
-    _ text: String, end: Double, times: [Double], select: [String], concentration: [String]? = nil
+    _ text: String, end: Double, times: [Double], select: [String], amount: [String]? = nil,
+    concentration: [String]? = nil
   ) throws -> [String: [Double]] {
     let model = try SBMLReader.read(data: Data(text.utf8), file: "m.xml")
     let ode = try ODEModel(model: model)
@@ -31,6 +32,7 @@ struct SBMLPublishedModelTests {
     scenario.time.end = end
     scenario.time.grid = .times(times)
     scenario.output.select = select
+    scenario.output.amount = amount
     scenario.output.concentration = concentration
     scenario.solver.rtol = 1e-10
     scenario.solver.atol = 1e-14

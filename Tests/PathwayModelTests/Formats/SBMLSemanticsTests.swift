@@ -16,22 +16,8 @@ struct SBMLSemanticsTests {
     _ body: String, end: Double, times: [Double], select: [String], amount: [String]? = nil,
     concentration: [String]? = nil
   ) throws -> [String: [Double]] {
-    let text = SBMLReaderTests.document(body)
-    let model = try SBMLReader.read(data: Data(text.utf8), file: "m.xml")
-    let ode = try ODEModel(model: model)
-    var scenario = Scenario()
-    scenario.time.end = end
-    scenario.time.grid = .times(times)
-    scenario.output.select = select
-    scenario.output.amount = amount
-    scenario.output.concentration = concentration
-    scenario.solver.rtol = 1e-10
-    scenario.solver.atol = 1e-12
-    let solution = try scenario.resolve(for: ode).simulate(ode)
-    #expect(solution.failure == nil)
-    var columns: [String: [Double]] = [:]
-    for name in select { columns[name] = try #require(solution.trajectory.column(name)) }
-    return columns
+    try SBMLPublishedModelTests.simulate(
+      SBMLReaderTests.document(body), end: end, times: times, select: select, amount: amount, concentration: concentration)
   }
 
   @Test("min and max with no argument are +∞ and −∞ (the identities of the n-ary operators)")
