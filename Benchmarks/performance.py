@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The performance benchmark: every figure of the README's Performance section, in one run.
 
-    bash Benchmarks/performance.sh [--rounds R] [--skip-sweep] [--skip-boolean] [--skip-c]
+    bash Benchmarks/performance.sh [--rounds R] [--skip-sweep] [--skip-boolean] [--skip-c] [--skip-instructions]
 
 (performance.sh builds the release products and installs what the peers need; this script does
 the measuring.) On the three published models of ../shared/bench/ode (Lee 2003 Wnt, Wegner 2012
@@ -19,7 +19,9 @@ Accuracy: every final state is compared with one tight reference (GSL bsimp at r
 1e-14, computed by pathway-bench), max_i |y_i - ref_i| / max(|ref_i|, 1e-9). The headline ratio
 is Rodas5P's fastest setting whose error is at most libRoadRunner's, against libRoadRunner.
 
-Then the right-hand side per call (pathway-bench kernel vs the generated C of rhscost.c), the
+Then the right-hand side per call (pathway-bench kernel vs the generated C of rhscost.c), one
+simulation with GSL msbdf and bsimp counted in instructions under callgrind in both simulate and the
+C driver (when valgrind is installed; exact where wall time drifts), the
 10,000-run sweep (Benchmarks/sweep-roadrunner.py) and the Boolean exhaustive attractor search
 against BoolNet (Benchmarks/boolean-vs-boolnet.sh). Prints Markdown tables; keeps the raw figures in
 out/bench/performance.json.
@@ -138,12 +140,69 @@ def fmt_ms(seconds):
     return "%.3f ms" % (seconds * 1e3)
 
 
+INSTRUCTION_ROWS = []
+
+
+def inclusive_instructions(profile, marker):
+    """The inclusive instruction count of the first function whose name contains marker."""
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", profile], capture_output=True,
+                          text=True, check=True).stdout
+    for line in text.splitlines():
+        if marker in line:
+            return int(line.split()[0].replace(",", ""))
+    raise RuntimeError("%s not found in %s" % (marker, profile))
+
+
+def instruction_counts(c_folder, models, names):
+    """One simulation of each model with GSL msbdf and bsimp under callgrind, in the C driver
+    (engine_run) and in simulate (ODESolver.solve, a copy stripped of DWARF, which valgrind 3.19
+    cannot read): the instructions of the solve itself, parsing and start-up left out. Both start
+    with h = 1e-6 (the C driver's hstart) and apply atol to every state as stored."""
+    scratch = os.path.join(OUT, "callgrind")
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    binary = os.path.join(scratch, "simulate")
+    shutil.copy(os.path.join(BIN, "simulate"), binary)
+    subprocess.run(["strip", "-g", binary], check=True)
+    lines = ["", "### Driving GSL from Swift, in instructions (callgrind, one simulation)", "",
+             "| model | stepper | C driver: instructions, steps | simulate: instructions, steps | simulate / C | per step |",
+             "|---|---|---|---|---|---|"]
+    for name in names:
+        cfg = models[name]
+        sbml = os.path.abspath(os.path.join(PEERS, cfg["sbml"]))
+        exe = os.path.join(c_folder, "build", name, "odebench")
+        for stepper in ("msbdf", "bsimp"):
+            log("   callgrind %s %s" % (name, stepper))
+            c_profile = os.path.join(scratch, "%s-%s-c.out" % (name, stepper))
+            c_json = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + c_profile, exe, "single",
+                                     stepper, "1", repr(RTOL), repr(ATOL)], capture_output=True, text=True,
+                                    check=True).stdout
+            c_steps = json.loads(c_json.strip().splitlines()[-1])["nsteps"]
+            ours_profile = os.path.join(scratch, "%s-%s-ours.out" % (name, stepper))
+            out_dir = os.path.join(scratch, "%s-%s" % (name, stepper))
+            env = dict(os.environ, PATHWAY_KERNEL="native")
+            subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + ours_profile, binary, "run", sbml,
+                            "--method", stepper, "--rtol", repr(RTOL), "--atol", repr(ATOL), "--atol-scale", "none",
+                            "--h-init", "1e-6",
+                            "--t-end", repr(cfg["T"]), "--steps", str(cfg["nout"] - 1), "-o",
+                            os.path.join(out_dir, "out.csv")], capture_output=True, text=True, env=env, check=True)
+            manifest = json.load(open(os.path.join(out_dir, "manifest.json")))
+            our_steps = manifest["outputs"]["out.csv"]["statistics"]["steps"]
+            c_ir = inclusive_instructions(c_profile, "engine_run")
+            our_ir = inclusive_instructions(ours_profile, "ODESolverC5solve")
+            INSTRUCTION_ROWS.append({"model": name, "stepper": stepper, "c": [c_ir, c_steps], "ours": [our_ir, our_steps]})
+            lines.append("| %s | %s | %.3g, %d | %.3g, %d | %.2fx | %.2fx |" % (
+                name, stepper, c_ir, c_steps, our_ir, our_steps, our_ir / c_ir, (our_ir / our_steps) / (c_ir / c_steps)))
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-boolean", action="store_true")
     parser.add_argument("--skip-c", action="store_true")
+    parser.add_argument("--skip-instructions", action="store_true")
     parser.add_argument("models", nargs="*")
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -237,6 +296,12 @@ def main():
                                              text=True, check=True).stdout)["rhs_ns"]
         lines.append("| %s | %.0f ns | %.0f ns | %.0f ns | %s | %s |" % (
             name, alone, through, interp, "%.0f ns" % c_ns if c_ns else "-", "%.2fx" % (alone / c_ns) if c_ns else "-"))
+
+    # Driving GSL from Swift, counted in instructions: deterministic where wall time on a shared
+    # machine is not.
+    if c_folder and shutil.which("valgrind") and shutil.which("callgrind_annotate") and not args.skip_instructions:
+        lines.extend(instruction_counts(c_folder, models, names))
+    report["instructions"] = INSTRUCTION_ROWS
 
     header = ["## Performance, measured %s (load average %s, %d cores)" % (report["date"], " ".join(report["load"]),
                                                                            os.cpu_count())]

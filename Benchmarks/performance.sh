@@ -5,7 +5,7 @@
 # simulate against libRoadRunner and the C driver of ../shared/bench/ode in one run and prints the
 # tables of README.md's Performance section. About 5 minutes on 2 cores.
 #
-#   bash Benchmarks/performance.sh [--rounds R] [--skip-sweep] [--skip-boolean] [--skip-c] [MODEL...]
+#   bash Benchmarks/performance.sh [--rounds R] [--skip-sweep] [--skip-boolean] [--skip-c] [--skip-instructions] [MODEL...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
