@@ -85,6 +85,11 @@ struct BNetFormatTests {
     let other = try temporaryFile("notes.txt", "A, B\nB, !A\n")
     let error = try #require(pathwayError { _ = try ModelLoader.load(other) })
     #expect(error.exitCode == 65)
+    // A probabilistic BoolNet file is BoolNet text the reader refuses by name, not "not BoolNet".
+    let probabilistic = try temporaryFile("pbn.txt", "targets, factors, probabilities\nA, B, 0.5\nA, !B, 0.5\nB, A, 1\n")
+    let refusal = try #require(pathwayError { _ = try ModelLoader.load(probabilistic) })
+    #expect(refusal.exitCode == 65)
+    #expect(refusal.diagnostics.first?.message.contains("probabilistic Boolean networks") == true, "\(refusal)")
     let missing = pathwayError { _ = try ModelLoader.load("/nonexistent/net.bnet") }
     #expect(missing?.exitCode == 66)
   }

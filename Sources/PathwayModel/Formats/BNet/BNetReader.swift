@@ -29,13 +29,16 @@ public enum BNetReader {
     return try read(text: text, file: path)
   }
 
-  /// True when the first line that is neither blank nor a comment is the BoolNet header
-  /// (`targets, factors`, any case and spacing): how `.txt` files are recognised.
+  /// True when the first line that is neither blank nor a comment is a BoolNet header
+  /// (`targets, factors`, any case and spacing, or a longer one such as the probabilistic
+  /// `targets, factors, probabilities`, which `read` then refuses by name): how `.txt` files are
+  /// recognised.
   public static func startsWithHeader(_ text: String) -> Bool {
     for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
       let content = stripComment(Substring(line)).trimmingCharacters(in: .whitespaces)
       if content.isEmpty { continue }
-      return isHeader(content)
+      guard let columns = headerColumns(content) else { return false }
+      return columns[0] == "targets" && columns[1] == "factors"
     }
     return false
   }
