@@ -197,6 +197,50 @@ struct RunCommandTests {
     #expect(badInput.stderr.hasPrefix("bad.yaml:2:3: error: unknown input 'v'"))
   }
 
+  @Test("--knockout, --overexpress and --perturbation pin nodes after the scenarios, in both modes; unknown names exit 64")
+  func commandLinePerturbations() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // x follows its input; y follows x. Exact: x(t) = 1 − e^(−t), y pinned where asked.
+    try write(
+      """
+      nodes:
+        u: {kind: input}
+        x: {rule: u, tau: 1, n: 1, k: 0.5}
+        y: {rule: x, tau: 1, n: 1, k: 0.5}
+      perturbations:
+        block-x: {knockout: x}
+      """, to: dir + "/m.yaml")
+    try write("inputs: {u: 1}\ntime: {end: 10, steps: 10}\n", to: dir + "/on.yaml")
+    func lastRow(_ extra: [String]) throws -> [Double] {
+      let result = try simulate(["run", "m.yaml", "--scenario", "on.yaml", "--select", "x,y", "-o", "-"] + extra, in: dir)
+      #expect(result.status == 0, "\(result.stderr)")
+      return result.stdout.split(separator: "\n").last!.split(separator: ",").map { Double($0)! }
+    }
+    let free = try lastRow([])
+    #expect(free[1] > 0.99 && free[2] > 0.9)
+    #expect(try lastRow(["--knockout", "x"])[1...] == [0, 0])
+    #expect(try lastRow(["--perturbation", "block-x"])[1...] == [0, 0])
+    let overexpressed = try lastRow(["--knockout", "x", "--overexpress", "y"])
+    #expect(overexpressed[1...] == [0, 1])
+    // Boolean mode: the same pins.
+    let boolean = try simulate(
+      ["run", "m.yaml", "--scenario", "on.yaml", "--boolean", "sync", "--steps", "3", "--knockout", "x", "-o", "-"], in: dir)
+    #expect(boolean.status == 0, "\(boolean.stderr)")
+    #expect(boolean.stdout.split(separator: "\n").last == "3,1,0,0")
+    // Unknown names are command-line errors naming the option, with a suggestion.
+    let typo = try simulate(["run", "m.yaml", "--scenario", "on.yaml", "--knockout", "xx", "-o", "-"], in: dir)
+    #expect(typo.status == 64)
+    #expect(typo.stderr.contains("unknown node 'xx' in --knockout"), "\(typo.stderr)")
+    let booleanTypo = try simulate(
+      ["run", "m.yaml", "--boolean", "sync", "--steps", "2", "--overexpress", "yy", "-o", "-"], in: dir)
+    #expect(booleanTypo.status == 64)
+    #expect(booleanTypo.stderr.contains("unknown node 'yy' in --overexpress"), "\(booleanTypo.stderr)")
+    let unknownNamed = try simulate(["run", "m.yaml", "--scenario", "on.yaml", "--perturbation", "block", "-o", "-"], in: dir)
+    #expect(unknownNamed.status == 64)
+    #expect(unknownNamed.stderr.contains("did you mean 'block-x'"), "\(unknownNamed.stderr)")
+  }
+
   @Test("info lists nodes, references and methods; check validates")
   func infoAndCheck() throws {
     let model = packageRoot + "/models/osteogenesis/osteogenesis.yaml"

@@ -68,7 +68,13 @@ public enum BooleanSetup {
         }
         for action in named.actions { apply(action, location, "perturbation '\(name)'") }
       case .actions(let actions, _):
-        for located in actions { apply(located.action, located.location, "a scenario perturbation") }
+        for located in actions {
+          var what = "a scenario perturbation"
+          if located.location?.file == Scenario.commandLine, case .pin(_, let level) = located.action {
+            what = level >= 0.5 ? "--overexpress" : "--knockout"
+          }
+          apply(located.action, located.location, what)
+        }
       }
     }
     try usage.throwIfErrors(.usage)

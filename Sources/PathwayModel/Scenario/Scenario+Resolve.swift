@@ -77,7 +77,11 @@ extension Scenario {
     var perturbationRecord: [JSONValue] = []
     func apply(_ action: PerturbationAction, _ location: SourceLocation?) {
       guard let i = nodeIndex[action.node] else {
-        report(location, "unknown node '\(action.node)' in a perturbation",
+        var what = "a perturbation"
+        if location?.file == Scenario.commandLine, case .pin(_, let level) = action {
+          what = level >= 0.5 ? "--overexpress" : "--knockout"
+        }
+        report(location, "unknown node '\(action.node)' in \(what)",
                notes: didYouMean(action.node, among: nodeIDs).map { [$0] } ?? [])
         return
       }
@@ -102,7 +106,11 @@ extension Scenario {
           let names = model.perturbations.map(\.name)
           var notes = didYouMean(name, among: names).map { [$0] } ?? []
           if !names.isEmpty { notes.append("the model defines: " + names.joined(separator: ", ")) }
-          notes.append("or write {knockout: NODE}, {overexpress: NODE}, {pin: {NODE: level}}, {scale: {NODE: factor}}")
+          if location?.file == Scenario.commandLine {
+            notes.append("or pin nodes with --knockout NODE and --overexpress NODE")
+          } else {
+            notes.append("or write {knockout: NODE}, {overexpress: NODE}, {pin: {NODE: level}}, {scale: {NODE: factor}}")
+          }
           report(location, "unknown perturbation '\(name)'", notes: notes)
           continue
         }

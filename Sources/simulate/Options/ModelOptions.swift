@@ -17,17 +17,52 @@ struct ModelOptions: ParsableArguments {
       valueName: "id=value"))
   var settings: [String] = []
 
-  /// Reads the scenario files and layers them, `--set` last.
+  @Option(
+    name: .customLong("knockout"),
+    help: ArgumentHelp("Pin a node at 0, after the scenarios' perturbations; repeat for several.", valueName: "node"))
+  var knockouts: [String] = []
+
+  @Option(
+    name: .customLong("overexpress"),
+    help: ArgumentHelp("Pin a node at 1, after the scenarios' perturbations; repeat for several.", valueName: "node"))
+  var overexpressions: [String] = []
+
+  @Option(
+    name: .customLong("perturbation"),
+    help: ArgumentHelp(
+      "Apply a perturbation the model names (for example DAPT; `simulate info` lists them); repeat for several.",
+      valueName: "name"))
+  var perturbations: [String] = []
+
+  /// Reads the scenario files and layers them, then the command line's perturbations and `--set`.
   func scenario(extra: Scenario? = nil) throws(PathwayError) -> Scenario {
-    try Self.layered(scenarios: scenarios, settings: settings, extra: extra)
+    try Self.layered(
+      scenarios: scenarios, settings: settings, extra: extra, knockouts: knockouts, overexpressions: overexpressions,
+      perturbations: perturbations)
   }
 
-  /// Scenario files layered in order, then `extra`, then `--set id=value` settings.
-  static func layered(scenarios: [String], settings: [String], extra: Scenario? = nil) throws(PathwayError) -> Scenario {
+  /// Scenario files layered in order, then `extra`, then the command line: named perturbations,
+  /// knockouts and over-expressions (in that order, after every scenario's), and `--set id=value`
+  /// settings.
+  static func layered(
+    scenarios: [String], settings: [String], extra: Scenario? = nil, knockouts: [String] = [],
+    overexpressions: [String] = [], perturbations: [String] = []
+  ) throws(PathwayError) -> Scenario {
     var layers: [Scenario] = []
     for path in scenarios { layers.append(try ScenarioReader.read(path: path)) }
     if let extra { layers.append(extra) }
     var commandLine = Scenario()
+    for (i, name) in perturbations.enumerated() {
+      commandLine.perturbations.append(
+        .named(name, SourceLocation(file: Scenario.commandLine, line: 1, column: i + 1)))
+    }
+    for (level, nodes) in [(0.0, knockouts), (1.0, overexpressions)] {
+      for (i, node) in nodes.enumerated() {
+        let location = SourceLocation(file: Scenario.commandLine, line: 1, column: i + 1)
+        commandLine.perturbations.append(
+          .actions([LocatedAction(action: .pin(node: node, level: level), location: location)], location))
+      }
+    }
     for (i, text) in settings.enumerated() {
       let location = SourceLocation(file: Scenario.commandLine, line: 1, column: i + 1)
       guard let equals = text.firstIndex(of: "=") else {
