@@ -342,9 +342,13 @@ public struct SpeciesInfo: Sendable, Hashable {
   /// True when the species is reported as an amount unless asked otherwise (SBML
   /// `hasOnlySubstanceUnits`).
   public var reportsAmount: Bool
-  public init(id: String, compartment: String, reportsAmount: Bool) {
+  /// The unit of its concentration (substance per compartment size), when the model declares both;
+  /// the amount's unit is its node's.
+  public var concentrationUnit: String?
+  public init(id: String, compartment: String, reportsAmount: Bool, concentrationUnit: String? = nil) {
     self.id = id
     self.compartment = compartment
     self.reportsAmount = reportsAmount
+    self.concentrationUnit = concentrationUnit
   }
 }

@@ -255,7 +255,7 @@ extension Scenario {
         columns.append((name, amount ? .variable(name) : .binary(.divide, .variable(name), .variable(info.compartment))))
         columnRecords.append(columnRecord(
           name, kind: "species", quantity: amount ? "amount" : "concentration (per size of \(info.compartment))",
-          unit: nodesByID[name]?.unit))
+          unit: amount ? (nodesByID[name]?.unit ?? assignmentsByID[name]?.unit) : info.concentrationUnit))
       } else {
         columns.append((name, .variable(name)))
         if let node = nodesByID[name] {

@@ -530,6 +530,28 @@ private struct Importer {
     try bag.throwIfErrors()
     result.nodes = nodes
     result.assignments = assignments
+    // Units, for the manifest and figures (documentation only; nothing is converted).
+    let units = SBMLUnits(model: model, level: level)
+    result.timeUnit = units.time
+    var unitOf: [String: String] = [:]
+    for (id, c) in compartments { unitOf[id] = units.compartment(c.node, dimensions: c.dimensions) }
+    for s in species { unitOf[s.id] = units.substance(s.node) }
+    for p in parameters { unitOf[p.id] = units.label(p.node.attributes["units"]) }
+    for reaction in model.list("listOfReactions", "reaction") {
+      guard let id = reaction.attributes["id"] else { continue }
+      unitOf[id] = units.reactionRate
+      for local in (reaction.child("kineticLaw").map { $0.list("listOfLocalParameters", "localParameter") + $0.list("listOfParameters", "parameter") } ?? []) {
+        if let localID = local.attributes["id"] { unitOf["\(id).\(localID)"] = units.label(local.attributes["units"]) }
+      }
+    }
+    for i in result.nodes.indices { result.nodes[i].unit = unitOf[result.nodes[i].id] }
+    for i in result.parameters.indices where result.parameters[i].unit == nil {
+      result.parameters[i].unit = unitOf[result.parameters[i].id]
+    }
+    for i in result.assignments.indices { result.assignments[i].unit = unitOf[result.assignments[i].id] }
+    for i in result.species.indices {
+      result.species[i].concentrationUnit = SBMLUnits.quotient(unitOf[result.species[i].id], unitOf[result.species[i].compartment])
+    }
     result.initialAssignments = initialAssignments
     result.events = events
     // Names in formulas: check them here, with the XML line of the formula.
