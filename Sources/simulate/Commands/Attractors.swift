@@ -55,6 +55,9 @@ struct Attractors: ParsableCommand {
   @Option(name: .shortAndLong, help: "Output file, or - for standard output.")
   var output: String
 
+  @Flag(name: .shortAndLong, help: "No progress line on stderr.")
+  var quiet = false
+
   func validate() throws {
     if exhaustive && samples != nil { throw ValidationError("--exhaustive and --samples exclude each other") }
     if seed != nil && samples == nil { throw ValidationError("--seed goes with --samples") }
@@ -81,7 +84,14 @@ struct Attractors: ParsableCommand {
       } else if let samples {
         options.strategy = .sampled(samples: samples, seed: seed ?? 1)
       }
+      // A bar (on a terminal, after a second) or a line every 5 s while the whole space is enumerated.
+      let line = ProgressLine(label: "attractors", quiet: quiet, delay: .seconds(1))
+      let states = network.count
+      options.progress = { fraction in
+        line.update(fraction: fraction, detail: String(format: "%.0f%% of 2^%d states", 100 * fraction, states))
+      }
       let set = try AttractorSearch.find(in: network, scheme: update, options: options)
+      line.finish()
       let chosen = format ?? (output.lowercased().hasSuffix(".csv") ? .csv : .json)
       try AttractorReport.write(set, format: chosen, to: output)
 

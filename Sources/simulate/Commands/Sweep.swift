@@ -408,40 +408,19 @@ final class InterruptHandler: @unchecked Sendable {
   }
 }
 
-/// Progress on stderr: a bar redrawn in place on a terminal, a plain line every 5 s otherwise.
+/// Sweep progress on stderr (`ProgressLine`): runs done and failed, rate, ETA.
 final class ProgressReporter {
-  private let quiet: Bool
-  private let terminal = isatty(STDERR_FILENO) != 0
-  private var lastLine = ContinuousClock.now
-  private var drawn = false
+  private let line: ProgressLine
 
-  init(quiet: Bool) { self.quiet = quiet }
+  init(quiet: Bool) { line = ProgressLine(label: "sweep", quiet: quiet) }
 
   func update(_ p: SweepProgress) {
-    guard !quiet, p.total > 0 else { return }
+    guard p.total > 0 else { return }
     let rate = p.elapsed > 0 ? Double(p.done) / p.elapsed : 0
-    let eta = rate > 0 ? Double(p.total - p.done) / rate : .nan
-    let etaText = eta.isFinite ? String(format: "ETA %@", duration(eta)) : "ETA -"
-    let text = String(format: "%d/%d runs, %d failed, %.0f runs/s, ", p.done, p.total, p.failed, rate) + etaText
-    if terminal {
-      let width = 24
-      let filled = Int(Double(width) * Double(p.done) / Double(p.total))
-      let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-      FileHandle.standardError.write(Data("\r[\(bar)] \(text)\u{1B}[K".utf8))
-      drawn = true
-    } else if ContinuousClock.now - lastLine >= .seconds(5) {
-      lastLine = ContinuousClock.now
-      printError("sweep: " + text)
-    }
+    line.update(
+      fraction: Double(p.done) / Double(p.total),
+      detail: String(format: "%d/%d runs, %d failed, %.0f runs/s", p.done, p.total, p.failed, rate))
   }
 
-  func finish() {
-    if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
-  }
-
-  private func duration(_ seconds: Double) -> String {
-    if seconds < 90 { return String(format: "%.0f s", seconds) }
-    if seconds < 5400 { return String(format: "%.0f min", seconds / 60) }
-    return String(format: "%.1f h", seconds / 3600)
-  }
+  func finish() { line.finish() }
 }

@@ -50,6 +50,28 @@ struct AttractorSearchTests {
     }
   }
 
+  @Test("exhaustive searches report their progress up to the whole space, without changing the answer")
+  func exhaustiveProgress() throws {
+    final class Fractions: @unchecked Sendable {
+      let lock = NSLock()
+      var values: [Double] = []
+      func add(_ f: Double) { lock.withLock { values.append(f) } }
+    }
+    // 2^21 states, one block (no inputs): several progress reports from the parallel fill and the search.
+    for (scheme, nodes) in [(UpdateScheme.synchronous, 21), (.asynchronous, 20)] {
+      let network = randomNetwork(nodes: nodes, degree: 3, seed: 77)
+      let fractions = Fractions()
+      var options = AttractorSearch.Options(strategy: .exhaustive)
+      options.progress = { fractions.add($0) }
+      let reported = try AttractorSearch.find(in: network, scheme: scheme, options: options)
+      let quiet = try AttractorSearch.find(in: network, scheme: scheme, options: .init(strategy: .exhaustive))
+      #expect(reported.attractors == quiet.attractors)
+      #expect(fractions.values.count >= 3, "\(scheme): \(fractions.values)")
+      #expect(fractions.values.allSatisfy { $0 > 0 && $0 <= 1 })
+      #expect(fractions.values.max() == 1)
+    }
+  }
+
   @Test(
     "the exact search (inputs, percolation, pruning, decision diagrams) agrees with the exhaustive one",
     arguments: 1...8)

@@ -48,6 +48,9 @@ public enum AttractorSearch {
     /// has at least 2^k attractors (inputs never change, so every input combination holds one
     /// or more); beyond this limit the search stops at once rather than find them one by one.
     public var maximumAttractors: Int
+    /// Told the fraction done, now and then, by a search that enumerates the whole state space
+    /// (from any thread).
+    public var progress: (@Sendable (Double) -> Void)?
 
     public init(
       strategy: Strategy = .exact, listLimit: Int = 1000, maximumSteps: Int = 100_000,
@@ -106,14 +109,17 @@ public enum AttractorSearch {
   static func exhaustive(_ network: BooleanNetwork, scheme: UpdateScheme, options: Options) -> AttractorSet {
     let sub = Subnetwork(network, free: Array(0..<network.count), fixed: [:]).inputsOnTop()
     let space = sub.explicitSpace()
+    let progress = options.progress.map(SearchProgress.init)
     let attractors: [Attractor]
     switch scheme {
     case .synchronous:
-      attractors = space.synchronousAttractors().map { found in
+      attractors = space.synchronousAttractors(progress: progress).map { found in
         Attractor.synchronousCycle(found.cycle.map { sub.fullState(UInt64($0)) }, basin: found.basin)
       }
     case .asynchronous:
-      attractors = space.asynchronousAttractors(listLimit: options.listLimit).map { asyncAttractor($0, sub) }
+      attractors = space.asynchronousAttractors(listLimit: options.listLimit, progress: progress).map {
+        asyncAttractor($0, sub)
+      }
     }
     return AttractorSet(
       nodes: network.names, scheme: scheme, attractors: attractors, complete: true,

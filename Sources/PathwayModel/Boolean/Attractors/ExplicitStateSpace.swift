@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// All 2ᵐ states of a network of at most 30 variables, with every state's synchronous successor
 /// computed once, 64 states at a time.
@@ -153,6 +154,24 @@ struct ExplicitStateSpace {
 
   // MARK: - Parallel work over blocks
 
+  /// How many ranges `forEachBlockRange` runs in parallel.
+  var independentBlocks: Int { min(stateCount / max(blockSize, 1 << laneBits), 64) }
+
+  /// Fills every state's successor, in parallel over chunks of whole 64-state lane blocks
+  /// (successors depend on nothing else, so any split is safe).
+  func fillInParallel(_ table: UnsafeMutablePointer<UInt32>, _ progress: SearchProgress?) {
+    let lane = 1 << laneBits
+    let units = stateCount / lane
+    // Below 2^16 states threads cost more than they save.
+    let chunks = stateCount < 1 << 16 ? 1 : max(1, min(units, 256))
+    let shared = UncheckedSendable(table)
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+      let first = units * c / chunks * lane, last = units * (c + 1) / chunks * lane
+      fillSuccessors(shared.value, states: first..<last)
+      progress?.add(last - first)
+    }
+  }
+
   /// Runs `body` over disjoint ranges of whole blocks covering the space, in parallel; returns
   /// the results in range order.
   func forEachBlockRange<T>(_ body: (Range<Int>) -> T) -> [T] {
@@ -191,13 +210,23 @@ extension ExplicitStateSpace {
   /// leads to (10) or a state's position on the path being followed (11). Every state is
   /// followed once: a walk ends on a finished state (its attractor) or on its own path (a new
   /// cycle), and labels the whole path.
-  func synchronousAttractors() -> [SyncAttractor] {
+  func synchronousAttractors(progress: SearchProgress? = nil) -> [SyncAttractor] {
     let table = UnsafeMutablePointer<UInt32>.allocate(capacity: stateCount)
     defer { table.deallocate() }
     let shared = UncheckedSendable(table)
-    let perRange = forEachBlockRange { range -> [SyncAttractor] in
-      fillSuccessors(shared.value, states: range)
-      return Self.chase(shared.value, range)
+    progress?.start(total: 2 * stateCount)
+    let perRange: [[SyncAttractor]]
+    if independentBlocks >= 2 {
+      // Enough independent blocks to keep every core busy: fill and search each in one go.
+      perRange = forEachBlockRange { range -> [SyncAttractor] in
+        fillSuccessors(shared.value, states: range)
+        progress?.add(range.count)
+        return Self.chase(shared.value, range, progress)
+      }
+    } else {
+      // One block: fill the successors in parallel first, then follow them.
+      fillInParallel(shared.value, progress)
+      perRange = forEachBlockRange { range in Self.chase(shared.value, range, progress) }
     }
     return perRange.flatMap { $0 }
   }
@@ -206,10 +235,14 @@ extension ExplicitStateSpace {
   static let doneTag: UInt32 = 0b10 << 30
   static let pathTag: UInt32 = 0b11 << 30
 
-  private static func chase(_ table: UnsafeMutablePointer<UInt32>, _ range: Range<Int>) -> [SyncAttractor] {
+  private static func chase(
+    _ table: UnsafeMutablePointer<UInt32>, _ range: Range<Int>, _ progress: SearchProgress?
+  ) -> [SyncAttractor] {
     var attractors: [SyncAttractor] = []
     var path: [UInt32] = []
     path.reserveCapacity(1024)
+    var unreported = 0
+    defer { progress?.add(unreported) }
     for s in range where table[s] & doneTag == 0 {
       path.removeAll(keepingCapacity: true)
       var x = Int(s)
@@ -235,6 +268,11 @@ extension ExplicitStateSpace {
       attractors[Int(label)].basin += path.count
       let done = doneTag | label
       for state in path { table[Int(state)] = done }
+      unreported += path.count
+      if unreported >= SearchProgress.granularity {
+        progress?.add(unreported)
+        unreported = 0
+      }
     }
     return attractors
   }
@@ -258,18 +296,28 @@ extension ExplicitStateSpace {
   /// i with f_i(x) ≠ x_i), by Tarjan's algorithm, iteratively. A component is terminal when no
   /// member has an edge into a component finished earlier; that fact travels up the DFS tree
   /// to the component's root.
-  func asynchronousAttractors(listLimit: Int) -> [AsyncAttractor] {
+  func asynchronousAttractors(listLimit: Int, progress: SearchProgress? = nil) -> [AsyncAttractor] {
     let table = UnsafeMutablePointer<UInt32>.allocate(capacity: stateCount)
     defer { table.deallocate() }
     let shared = UncheckedSendable(table)
-    let perRange = forEachBlockRange { range -> [AsyncAttractor] in
-      fillSuccessors(shared.value, states: range)
-      return Self.tarjan(shared.value, range, listLimit: listLimit)
+    progress?.start(total: 2 * stateCount)
+    let perRange: [[AsyncAttractor]]
+    if independentBlocks >= 2 {
+      perRange = forEachBlockRange { range -> [AsyncAttractor] in
+        fillSuccessors(shared.value, states: range)
+        progress?.add(range.count)
+        return Self.tarjan(shared.value, range, listLimit: listLimit, progress)
+      }
+    } else {
+      fillInParallel(shared.value, progress)
+      perRange = forEachBlockRange { range in Self.tarjan(shared.value, range, listLimit: listLimit, progress) }
     }
     return perRange.flatMap { $0 }
   }
 
-  private static func tarjan(_ succ: UnsafeMutablePointer<UInt32>, _ range: Range<Int>, listLimit: Int) -> [AsyncAttractor] {
+  private static func tarjan(
+    _ succ: UnsafeMutablePointer<UInt32>, _ range: Range<Int>, listLimit: Int, _ progress: SearchProgress?
+  ) -> [AsyncAttractor] {
     let lo = range.lowerBound
     let count = range.count
     // order: discovery number (0 = unvisited); low: lowlink, with two flag bits on top.
@@ -286,8 +334,14 @@ extension ExplicitStateSpace {
     var stack: [UInt32] = []
     var attractors: [AsyncAttractor] = []
 
+    var reported: UInt32 = 0
+    defer { progress?.add(Int(counter - reported)) }
     func visit(_ v: Int) {
       counter += 1
+      if counter - reported >= UInt32(SearchProgress.granularity) {
+        progress?.add(Int(counter - reported))
+        reported = counter
+      }
       order[v - lo] = counter
       low[v - lo] = counter
       stack.append(UInt32(v))
@@ -346,5 +400,34 @@ extension ExplicitStateSpace {
       }
     }
     return attractors
+  }
+}
+
+/// Work done by a long exhaustive search, reported as a fraction now and then; safe to call from
+/// the search's worker threads.
+public final class SearchProgress: @unchecked Sendable {
+  /// Workers report about this many states at a time.
+  static let granularity = 1 << 20
+  private let report: @Sendable (Double) -> Void
+  private let lock = NSLock()
+  private var total = 0
+  private var done = 0
+
+  public init(_ report: @escaping @Sendable (Double) -> Void) { self.report = report }
+
+  func start(total: Int) {
+    lock.lock()
+    self.total = total
+    done = 0
+    lock.unlock()
+  }
+
+  func add(_ count: Int) {
+    guard count > 0 else { return }
+    lock.lock()
+    done += count
+    let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+    lock.unlock()
+    report(fraction)
   }
 }
