@@ -664,3 +664,47 @@ extension ODEModel {
     return times.sorted()
   }
 }
+
+extension ODEModel {
+  /// The states holding an SBML species reported as a concentration (not
+  /// `hasOnlySubstanceUnits`), by state index, with their compartment's id.
+  public var concentrationStates: [Int: String] {
+    var out: [Int: String] = [:]
+    for species in model.species where !species.reportsAmount {
+      guard let node = model.nodes.firstIndex(where: { $0.id == species.id }), stateIndex[node] >= 0 else { continue }
+      out[stateIndex[node]] = species.compartment
+    }
+    return out
+  }
+
+  /// Sets the initial values a scenario, `--set` or a sweep gives (by state index) in `state`,
+  /// after the initial assignments. The value of an SBML species reported as a concentration is
+  /// its concentration, as its column shows it: the amount the state holds is the value times
+  /// the compartment's size at `time` (other overrides applied first, so a compartment set in the
+  /// same run counts). Every other value is set as given.
+  public func applyInitialOverrides(
+    _ overrides: [Int: Double], parameters: RunParameters, state: inout [Double], time: Double
+  ) throws(PathwayError) {
+    guard !overrides.isEmpty else { return }
+    let compartments = model.species.isEmpty ? [:] : concentrationStates
+    var concentrations: [(state: Int, value: Double, compartment: String)] = []
+    for (s, value) in overrides {
+      if let compartment = compartments[s] { concentrations.append((s, value, compartment)) } else { state[s] = value }
+    }
+    guard !concentrations.isEmpty else { return }
+    let sizes = try symbolValues(concentrations.map(\.compartment), parameters: parameters, state: state, time: time)
+    for (entry, size) in zip(concentrations, sizes) { state[entry.state] = entry.value * size }
+  }
+
+  /// The values of model symbols (parameters, states, inputs, assignments) at `time` for this
+  /// state and these parameters.
+  public func symbolValues(
+    _ names: [String], parameters: RunParameters, state: [Double], time: Double
+  ) throws(PathwayError) -> [Double] {
+    let plan = try compileOutputs(names.map { ($0, Expr.variable($0)) })
+    let workspace = ODEWorkspace(self, parameters: parameters, outputs: plan)
+    var values: [Double] = []
+    state.withUnsafeBufferPointer { workspace.appendOutputs(time, $0.baseAddress!, to: &values) }
+    return values
+  }
+}

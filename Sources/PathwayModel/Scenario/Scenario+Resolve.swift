@@ -324,7 +324,7 @@ extension ResolvedRun {
         state = try solver.equilibrate(parameters, initial: state, duration: duration)
       }
     }
-    for (s, value) in initialOverrides { state[s] = value }
+    try ode.applyInitialOverrides(initialOverrides, parameters: parameters, state: &state, time: start)
     return (parameters, state)
   }
 }

@@ -78,6 +78,13 @@ extension SettingTarget {
       if ode.model.initialAssignments.contains(where: { $0.target == ode.stateNames[s] }) {
         return none("its initial value is computed by an initial assignment")
       }
+      if let compartment = ode.concentrationStates[s] {
+        // Set as a concentration (`applyInitialOverrides`): its base is one too.
+        guard let size = try? ode.symbolValues([compartment], parameters: parameters, state: run.initial, time: run.start).first,
+          size.isFinite, size != 0
+        else { return none("the size of its compartment '\(compartment)' is not known before the run") }
+        return .success(run.initial[s] / size)
+      }
       return .success(run.initial[s])
     case .tau(let s):
       return .success(parameters.tau[s])

@@ -13,7 +13,7 @@ struct ModelOptions: ParsableArguments {
   @Option(
     name: .customLong("set"),
     help: ArgumentHelp(
-      "Override after all scenarios: a parameter, an input's dose, a node's initial value, or NODE.tau/.n/.k.",
+      "Override after all scenarios: a parameter, an input's dose, a node's initial value (an SBML species' concentration unless it has only substance units), or NODE.tau/.n/.k.",
       valueName: "id=value"))
   var settings: [String] = []
 

@@ -121,3 +121,69 @@ struct SBMLUnitsTests {
     #expect(model.species.allSatisfy { $0.concentrationUnit == nil })
   }
 }
+
+@Suite("SBML species: initial values set as the column shows them")
+struct SBMLInitialSettingTests {
+  /// S (a concentration, in C of size 2) decays at k; A (hasOnlySubstanceUnits) is an amount.
+  static let model = """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+      <model id="m">
+        <listOfCompartments><compartment id="C" spatialDimensions="3" size="2" constant="true"/></listOfCompartments>
+        <listOfSpecies>
+          <species id="S" compartment="C" initialConcentration="3" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+          <species id="A" compartment="C" initialAmount="1" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/>
+          <species id="B" compartment="C" initialAmount="4" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/>
+        </listOfSpecies>
+        <listOfParameters><parameter id="k" value="0.5" constant="true"/></listOfParameters>
+        <listOfReactions>
+          <reaction id="R" reversible="false">
+            <listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/></listOfReactants>
+            <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>C</ci><ci>k</ci><ci>S</ci></apply></math></kineticLaw>
+          </reaction>
+        </listOfReactions>
+      </model>
+    </sbml>
+    """
+
+  func start(_ settings: [String: Double]) throws -> [String: Double] {
+    let ode = try ODEModel(model: try SBMLReader.read(data: Data(Self.model.utf8), file: "m.xml"))
+    var scenario = Scenario()
+    scenario.time.end = 1
+    scenario.time.grid = .steps(1)
+    scenario.output.select = ["S", "A", "B", "C"]
+    scenario.output.amount = ["S", "A", "B"]
+    scenario.output.concentration = []
+    for (target, value) in settings.sorted(by: { $0.key < $1.key }) {
+      scenario.settings.append(Scenario.Setting(target: target, value: value))
+    }
+    let solution = try scenario.resolve(for: ode).simulate(ode)
+    var first: [String: Double] = [:]
+    for id in ["S", "A", "B", "C"] { first[id] = try #require(solution.trajectory.column(id)).first }
+    return first
+  }
+
+  @Test("a species reported as a concentration takes --set as a concentration; an amount-only one as an amount")
+  func concentrationOrAmount() throws {
+    #expect(try start([:]) == ["S": 6, "A": 1, "B": 4, "C": 2])
+    #expect(try start(["S": 10])["S"] == 20)
+    #expect(try start(["A": 10])["A"] == 10)
+    #expect(try start(["B": 10])["B"] == 20)
+    // The compartment set in the same run counts.
+    #expect(try start(["C": 4, "S": 10])["S"] == 40)
+    // Without a setting, initialConcentration follows the compartment (SBML semantics).
+    #expect(try start(["C": 4])["S"] == 12)
+  }
+
+  @Test("the base value of a swept species initial is a concentration too")
+  func baseValueIsConcentration() throws {
+    let ode = try ODEModel(model: try SBMLReader.read(data: Data(Self.model.utf8), file: "m.xml"))
+    var scenario = Scenario()
+    scenario.time.end = 1
+    let run = try scenario.resolve(for: ode)
+    let target = try ode.settingTarget("B", section: .any).get()
+    #expect(try target.baseValue(in: run, ode: ode).get() == 2)
+    let amountOnly = try ode.settingTarget("A", section: .any).get()
+    #expect(try amountOnly.baseValue(in: run, ode: ode).get() == 1)
+  }
+}

@@ -95,7 +95,7 @@ public enum SBMLWriter {
     } else {
       initialAssignments = model.initialAssignments.filter { !kept.contains($0.target) }
     }
-    for (s, value) in run.initialOverrides { state[s] = value }
+    try ode.applyInitialOverrides(run.initialOverrides, parameters: parameters, state: &state, time: run.start)
     // Pinned states start (and stay) at their level, as `ODESolver.initialState` sets them.
     for s in state.indices { if let level = parameters.statePins[s] { state[s] = level } }
 
