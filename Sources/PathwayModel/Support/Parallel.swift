@@ -9,7 +9,7 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 
 /// `body(k)` for k in 0..<count on all cores, results in index order. Work is split into
 /// contiguous chunks, so results never depend on scheduling.
-func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+func parallelMap<T>(_ count: Int, progress: SearchProgress? = nil, _ body: (Int) -> T) -> [T] {
   if count == 0 { return [] }
   let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
   results.initialize(repeating: nil)
@@ -19,7 +19,9 @@ func parallelMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
   withoutActuallyEscaping(body) { body in
     let work = UncheckedSendable(body)
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
-      for k in (count * c / chunks)..<(count * (c + 1) / chunks) { sink.value[k] = work.value(k) }
+      let range = (count * c / chunks)..<(count * (c + 1) / chunks)
+      for k in range { sink.value[k] = work.value(k) }
+      progress?.add(range.count)
     }
   }
   return results.map { $0! }

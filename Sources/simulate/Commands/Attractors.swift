@@ -86,9 +86,9 @@ struct Attractors: ParsableCommand {
       }
       // A bar (on a terminal, after a second) or a line every 5 s while the whole space is enumerated.
       let line = ProgressLine(label: "attractors", quiet: quiet, delay: .seconds(1))
-      let states = network.count
+      let what = samples.map { "\($0) samples" } ?? "2^\(network.count) states"
       options.progress = { fraction in
-        line.update(fraction: fraction, detail: String(format: "%.0f%% of 2^%d states", 100 * fraction, states))
+        line.update(fraction: fraction, detail: String(format: "%.0f%% of ", 100 * fraction) + what)
       }
       let set = try AttractorSearch.find(in: network, scheme: update, options: options)
       line.finish()

@@ -48,8 +48,8 @@ public enum AttractorSearch {
     /// has at least 2^k attractors (inputs never change, so every input combination holds one
     /// or more); beyond this limit the search stops at once rather than find them one by one.
     public var maximumAttractors: Int
-    /// Told the fraction done, now and then, by a search that enumerates the whole state space
-    /// (from any thread).
+    /// Told the fraction done, now and then (from any thread), by a search that enumerates the
+    /// whole state space (of states) or a sampled one (of samples).
     public var progress: (@Sendable (Double) -> Void)?
 
     public init(

@@ -28,7 +28,9 @@ enum SampledSearch {
   private static func synchronous(
     _ network: BooleanNetwork, samples: Int, seed: UInt64, options: AttractorSearch.Options
   ) -> AttractorSet {
-    let results = parallelMap(samples) { k -> [BooleanState]? in
+    let progress = options.progress.map(SearchProgress.init)
+    progress?.start(total: samples)
+    let results = parallelMap(samples, progress: progress) { k -> [BooleanState]? in
       var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(k))
       let start = BooleanState.random(count: network.count, using: &generator)
       return cycle(network, from: start, maximumSteps: options.maximumSteps)
@@ -108,7 +110,9 @@ enum SampledSearch {
       throw PathwayError(.usage, "the network has \(error.reason)", notes: ["pin some inputs with --knockout/--overexpress"])
     }
     let whole = Subnetwork(network, free: Array(0..<network.count), fixed: [:])
-    let endpoints = parallelMap(samples) { k -> [Bool] in
+    let progress = options.progress.map(SearchProgress.init)
+    progress?.start(total: samples)
+    let endpoints = parallelMap(samples, progress: progress) { k -> [Bool] in
       var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(k))
       var state = (0..<network.count).map { _ in generator.next() & 1 == 1 }
       SymbolicSearch.randomWalk(whole, &state, steps: options.maximumSteps, &generator)
