@@ -31,7 +31,7 @@ struct Info: ParsableCommand {
         if node.isInput {
           out += "  baseline dose: \(formatNumber(node.initial))\n"
         } else {
-          out += "  initial: \(formatNumber(node.initial))\n"
+          out += "  initial: \(formatNumber(node.initial))" + (node.unit.map { " \($0)" } ?? "") + "\n"
         }
         if let rule = node.rule, !node.isInput { out += "  rule: \(rule.text)\n" }
         if let rate = node.rate {
