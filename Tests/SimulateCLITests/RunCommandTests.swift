@@ -197,6 +197,26 @@ struct RunCommandTests {
     #expect(badInput.stderr.hasPrefix("bad.yaml:2:3: error: unknown input 'v'"))
   }
 
+  @Test("what the model reader warns about reaches stderr; the run goes on")
+  func readerWarnings() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(
+      """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+        <model id="m">
+          <listOfParameters><parameter id="p" value="0" constant="false"/></listOfParameters>
+          <listOfEvents><event id="E"/></listOfEvents>
+        </model>
+      </sbml>
+      """, to: dir + "/m.xml")
+    let result = try simulate(["run", "m.xml", "--t-end", "1", "--steps", "1", "-o", "-"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("m.xml:5:32: warning: event 'E' has no trigger; it never fires"), "\(result.stderr)")
+    #expect(result.stdout == "time,p\n0,0\n1,0\n")
+  }
+
   @Test("--knockout, --overexpress and --perturbation pin nodes after the scenarios, in both modes; unknown names exit 64")
   func commandLinePerturbations() throws {
     let dir = try temporaryDirectory()

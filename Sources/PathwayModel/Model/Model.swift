@@ -31,6 +31,9 @@ public struct Model: Sendable {
   /// Species whose node holds an amount in a compartment (SBML). `--amount`/`--concentration`
   /// choose how they are reported; rate laws already use the right one.
   public var species: [SpeciesInfo] = []
+  /// What the reader noticed without refusing the model (an SBML event without a trigger, an
+  /// equality trigger on a continuous quantity): every command that loads the model prints them.
+  public var warnings: [Diagnostic] = []
 
   public init(
     name: String, description: String = "", source: String? = nil, timeUnit: String? = nil,

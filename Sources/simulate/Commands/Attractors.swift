@@ -69,7 +69,7 @@ struct Attractors: ParsableCommand {
   func run() throws {
     try reportingErrors { () throws(PathwayError) in
       let started = Date()
-      let loaded = try ModelLoader.load(model)
+      let loaded = try loadModel(model)
       var layers: [Scenario] = []
       for path in scenarios { layers.append(try ScenarioReader.read(path: path)) }
       let scenario = layers.isEmpty ? nil : Scenario.layering(layers)

@@ -51,7 +51,7 @@ struct Check: ParsableCommand {
       }
       // Validation of the model with the layered --scenario files.
       if let modelPath {
-        let loaded = try ModelLoader.load(modelPath)
+        let loaded = try loadModel(modelPath)
         for warning in try loaded.validate() { printError(warning.description) }
         let ode = try ODEModel(model: loaded)
         var scenario = try ModelOptions.layered(scenarios: scenarios, settings: settings)

@@ -85,7 +85,7 @@ struct Convert: ParsableCommand {
       if bakesScenario && target != .sbml {
         throw PathwayError(.usage, "--scenario and --set apply to SBML output only (--to sbml)")
       }
-      var loaded = try ModelLoader.load(modelPath)
+      var loaded = try loadModel(modelPath)
       var notes: [String] = []
       if logicOnly { loaded = LogicalFormat.logicOnly(loaded) }
       let text: String

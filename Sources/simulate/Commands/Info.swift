@@ -10,7 +10,7 @@ struct Info: ParsableCommand {
 
   func run() throws {
     try reportingErrors { () throws(PathwayError) in
-      let loaded = try ModelLoader.load(model)
+      let loaded = try loadModel(model)
       let ode = try ODEModel(model: loaded)
       var out = "model: \(loaded.name)\n"
       if !loaded.description.isEmpty { out += "description: \(loaded.description)\n" }

@@ -44,7 +44,7 @@ extension Run {
         throw PathwayError(.usage, "--boolean needs --steps N: the number of updates (N + 1 rows)")
       }
       let seed = booleanMode.seed ?? 1
-      let loaded = try ModelLoader.load(model.model)
+      let loaded = try loadModel(model.model)
       let scenario = try model.scenario()
       let (pins, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: loaded)
       for warning in warnings { printError(warning.description) }

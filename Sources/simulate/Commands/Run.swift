@@ -25,7 +25,7 @@ struct Run: ParsableCommand {
   func run() throws {
     if let scheme = booleanMode.scheme { return try runBoolean(scheme) }  // Boolean mode: Run+Boolean.swift
     try reportingErrors { () throws(PathwayError) in
-      let loaded = try ModelLoader.load(model.model)
+      let loaded = try loadModel(model.model)
       var cliLayer = try solver.layer()
       out.apply(to: &cliLayer)
       let scenario = try model.scenario(extra: cliLayer)

@@ -74,7 +74,7 @@ struct SteadyStateCommand: ParsableCommand {
 
   func run() throws {
     try reportingErrors { () throws(PathwayError) in
-      let loaded = try ModelLoader.load(model.model)
+      let loaded = try loadModel(model.model)
       var cliLayer = Scenario()
       out.apply(to: &cliLayer)
       cliLayer.solver.method = integrator

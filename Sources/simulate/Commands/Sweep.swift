@@ -169,7 +169,7 @@ struct Sweep: ParsableCommand {
     }
     let chosenSeed = masterSeed ?? UInt64.random(in: 0...UInt64.max)
 
-    let loaded = try ModelLoader.load(model.model)
+    let loaded = try loadModel(model.model, quiet: quiet)
     var cliLayer = try solver.layer()
     if let select {
       cliLayer.output.select = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -28,3 +28,10 @@ func reportingErrors(_ body: () throws(PathwayError) -> Void) throws {
     throw fail(error)
   }
 }
+
+/// Loads a model and prints what its reader warned about on stderr (unless `quiet`).
+func loadModel(_ path: String, quiet: Bool = false) throws(PathwayError) -> Model {
+  let model = try ModelLoader.load(path)
+  if !quiet { for warning in model.warnings { printError(warning.description) } }
+  return model
+}

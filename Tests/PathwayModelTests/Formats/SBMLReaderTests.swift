@@ -155,3 +155,51 @@ struct SBMLReaderTests {
     #expect(s.trajectory.column("true") == [3, 3, 3])
   }
 }
+
+@Suite("SBML reader warnings")
+struct SBMLReaderWarningTests {
+  static func events(_ triggers: [String]) -> String {
+    let events = triggers.enumerated().map { i, trigger in
+      """
+      <event id="E\(i)" useValuesFromTriggerTime="true">
+        <trigger initialValue="false" persistent="true"><math xmlns="http://www.w3.org/1998/Math/MathML">\(trigger)</math></trigger>
+        <listOfEventAssignments><eventAssignment variable="p"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>1</cn></math></eventAssignment></listOfEventAssignments>
+      </event>
+      """
+    }.joined(separator: "\n")
+    return SBMLReaderTests.document("""
+        <listOfParameters>
+          <parameter id="p" value="0" constant="false"/><parameter id="q" value="0" constant="false"/>
+          <parameter id="c" value="3" constant="true"/>
+        </listOfParameters>
+        <listOfRules><rateRule variable="q"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>1</cn></math></rateRule></listOfRules>
+        <listOfEvents>\(events)</listOfEvents>
+      """)
+  }
+
+  static let time = #"<csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol>"#
+
+  @Test("an equality trigger on a continuously changing quantity is reported; on time or constants it is not")
+  func equalityTriggers() throws {
+    let text = Self.events([
+      "<apply><eq/><ci>q</ci><cn>3</cn></apply>",
+      "<apply><eq/>\(Self.time)<ci>c</ci></apply>",
+      "<apply><geq/><ci>q</ci><cn>3</cn></apply>",
+    ])
+    let model = try SBMLReader.read(data: Data(text.utf8), file: "eq.xml")
+    #expect(model.warnings.count == 1)
+    let warning = try #require(model.warnings.first)
+    #expect(warning.message.contains("event 'E0'") && warning.message.contains("equality on 'q'"), "\(warning)")
+    #expect(warning.location?.file == "eq.xml")
+  }
+
+  @Test("an event without a trigger is reported, not dropped silently")
+  func missingTrigger() throws {
+    let text = SBMLReaderTests.document("""
+        <listOfParameters><parameter id="p" value="0" constant="false"/></listOfParameters>
+        <listOfEvents><event id="E"><listOfEventAssignments><eventAssignment variable="p"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>1</cn></math></eventAssignment></listOfEventAssignments></event></listOfEvents>
+      """)
+    let model = try SBMLReader.read(data: Data(text.utf8), file: "e.xml")
+    #expect(model.warnings.map(\.message) == ["event 'E' has no trigger; it never fires"])
+  }
+}

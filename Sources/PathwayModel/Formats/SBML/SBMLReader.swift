@@ -171,6 +171,17 @@ private struct Importer {
     return v
   }
 
+  /// The operand pairs of every `==` in `e`.
+  static func equalities(in e: Expr) -> [(Expr, Expr)] {
+    switch e {
+    case .number, .variable: return []
+    case .unary(_, let a): return equalities(in: a)
+    case .binary(let op, let a, let b):
+      return (op == .equal ? [(a, b)] : []) + equalities(in: a) + equalities(in: b)
+    case .call(_, let args): return args.flatMap { equalities(in: $0) }
+    }
+  }
+
   mutating func mathOf(_ node: XMLNode, what: String) throws(PathwayError) -> Expr? {
     guard let m = node.child("math") else { return nil }
     return try math.convertMath(m)
@@ -525,11 +536,25 @@ private struct Importer {
         e.assignments.append(EventAssignment(target: variable, expression: parsed(rewrite(value), a), multiplier: multiplier))
       }
       events.append(e)
+      // An equality on a quantity that changes continuously is true at isolated instants that
+      // a step almost never ends on. (Equalities on time alone are breakpoints the integration
+      // stops at exactly, and fire.)
+      let changing = Set(nodes.map(\.id)).union(assignments.map(\.id))
+      for (a, b) in Self.equalities(in: trigger) {
+        let symbols = Set(a.variables + b.variables).subtracting([Expr.timeName])
+        guard let name = symbols.sorted().first(where: { changing.contains($0) }) else { continue }
+        bag.warning(
+          location(triggerNode),
+          "event '\(id)': its trigger tests an equality on '\(name)', which changes continuously; "
+            + "it fires only when a step ends exactly where both sides are equal",
+          notes: ["to fire on a crossing, compare with >= or <= instead"])
+      }
     }
 
     try bag.throwIfErrors()
     result.nodes = nodes
     result.assignments = assignments
+    result.warnings = bag.warnings
     // Units, for the manifest and figures (documentation only; nothing is converted).
     let units = SBMLUnits(model: model, level: level)
     result.timeUnit = units.time
