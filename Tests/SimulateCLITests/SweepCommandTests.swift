@@ -445,6 +445,37 @@ struct SweepCommandTests {
     #expect(local.status == 0)
     #expect(
       Self.dropping("shard", from: try folder.text("cluster/runs.csv")) == Self.dropping("shard", from: try folder.text("local/runs.csv")))
+    // Perturbations and solver options given on the command line reach the array job: its merged
+    // result equals the local sweep with them, which differs from the sweep without them.
+    try write(
+      """
+      parameters: {k: {value: 1}}
+      nodes:
+        x: {rule: "!y", tau: 1}
+        y: {rule: x, tau: 1}
+        z: {rate: k * (x + y) - z}
+      perturbations:
+        block-y: {knockout: y}
+      """, to: folder.file("pert.yaml"))
+    let base = ["pert.yaml", "--param", "k=lin:0.5:2:6", "--t-end", "20", "--metric", "final(z)", "--no-wall-time"]
+    let shaped = ["--overexpress", "x", "--perturbation", "block-y", "--atol-scale", "none", "--amount", ""]
+    let second = try simulateWith(
+      environment: ["PATH": bin + ":/usr/bin:/bin"],
+      ["sweep"] + base + shaped + ["--slurm", "--array", "2", "--seed", "6", "-o", "cluster2"], in: folder.path)
+    #expect(second.status == 0, "\(second.stderr)")
+    for task in 0..<2 {
+      let result = try run(
+        "/bin/bash", [folder.file("cluster2/slurm/sweep.sbatch")], in: folder.path,
+        environment: ["SLURM_ARRAY_TASK_ID": String(task), "SLURM_ARRAY_TASK_COUNT": "2", "SLURM_ARRAY_TASK_MIN": "0"])
+      #expect(result.status == 0, "task \(task): \(result.stderr)")
+    }
+    let merge2 = try run("/bin/bash", [folder.file("cluster2/slurm/merge.sbatch")], in: folder.path, environment: [:])
+    #expect(merge2.status == 0, "\(merge2.stderr)")
+    #expect(try simulate(["sweep"] + base + shaped + ["--seed", "6", "-q", "-o", "local2"], in: folder.path).status == 0)
+    #expect(try simulate(["sweep"] + base + ["--seed", "6", "-q", "-o", "plain2"], in: folder.path).status == 0)
+    let clustered = Self.dropping("shard", from: try folder.text("cluster2/runs.csv"))
+    #expect(clustered == Self.dropping("shard", from: try folder.text("local2/runs.csv")))
+    #expect(clustered != Self.dropping("shard", from: try folder.text("plain2/runs.csv")))
   }
 
   /// Runs `simulate` with extra environment variables.

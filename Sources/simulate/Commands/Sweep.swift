@@ -72,6 +72,12 @@ struct Sweep: ParsableCommand {
   @Option(help: "Columns of trajectories.csv and the default metrics, comma-separated.")
   var select: String?
 
+  @Option(help: ArgumentHelp("SBML species measured as amounts, comma-separated (may be empty).", valueName: "ids"))
+  var amount: String?
+
+  @Option(help: ArgumentHelp("SBML species measured as concentrations, comma-separated (may be empty).", valueName: "ids"))
+  var concentration: String?
+
   @Option(help: "Worker threads (default: all cores).")
   var jobs: Int?
 
@@ -171,9 +177,12 @@ struct Sweep: ParsableCommand {
 
     let loaded = try loadModel(model.model, quiet: quiet)
     var cliLayer = try solver.layer()
-    if let select {
-      cliLayer.output.select = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    func list(_ text: String) -> [String] {
+      text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
+    if let select { cliLayer.output.select = list(select) }
+    if let amount { cliLayer.output.amount = list(amount) }
+    if let concentration { cliLayer.output.concentration = list(concentration) }
     var scenarioFiles: [Scenario] = []
     for path in file?.scenarios ?? [] { scenarioFiles.append(try ScenarioReader.read(path: path)) }
     var scenario = try model.scenario(extra: cliLayer)
@@ -272,6 +281,9 @@ struct Sweep: ParsableCommand {
     var args = [model.model]
     for path in model.scenarios { args += ["--scenario", path] }
     for setting in model.settings { args += ["--set", setting] }
+    for name in model.perturbations { args += ["--perturbation", name] }
+    for node in model.knockouts { args += ["--knockout", node] }
+    for node in model.overexpressions { args += ["--overexpress", node] }
     func add(_ flag: String, _ value: Double?) { if let value { args += [flag, formatNumber(value)] } }
     add("--t-start", solver.tStart)
     add("--t-end", solver.tEnd)
@@ -282,6 +294,7 @@ struct Sweep: ParsableCommand {
     if let kernel = solver.kernel { args += ["--kernel", kernel] }
     add("--rtol", solver.rtol)
     add("--atol", solver.atol)
+    if let atolScale = solver.atolScale { args += ["--atol-scale", atolScale] }
     if let maxSteps = solver.maxSteps { args += ["--max-steps", String(maxSteps)] }
     add("--h-max", solver.hMax)
     add("--h-init", solver.hInit)
@@ -296,6 +309,8 @@ struct Sweep: ParsableCommand {
     if let levels { args += ["--levels", String(levels)] }
     for m in metrics { args += ["--metric", m] }
     if let select { args += ["--select", select] }
+    if let amount { args += ["--amount", amount] }
+    if let concentration { args += ["--concentration", concentration] }
     if saveTrajectories { args.append("--save-trajectories") }
     if failure == .failFast { args.append("--fail-fast") }
     if noWallTime { args.append("--no-wall-time") }
