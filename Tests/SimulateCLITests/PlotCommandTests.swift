@@ -20,8 +20,8 @@ struct PlotCommandTests {
     time_unit: h
     parameters: {k: {value: 0.5, unit: 1/h}}
     nodes:
-      x: {initial: 1, rate: -k * x}
-      y: {initial: 0, rate: k * x - 0.2 * y}
+      x: {initial: 1, rate: -k * x, unit: nM}
+      y: {initial: 0, rate: k * x - 0.2 * y, unit: nM}
     """
 
   /// Runs the model into `dir/out/decay.csv` (with its manifest).
@@ -44,8 +44,11 @@ struct PlotCommandTests {
     #expect(svg.contains(">time (h)</text>"))
     #expect(svg.components(separatedBy: "class=\"series\"").count - 1 == 2)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/fig") == ["decay.svg"], "no temporary file left")
+    // The value axis says the unit the lines share (from the manifest's columns).
+    #expect(svg.contains(">value (nM)</text>"))
     let stdout = try simulate(["plot", "out/decay.csv", "--select", "y", "-o", "-"], in: dir)
     #expect(stdout.status == 0)
+    #expect(stdout.stdout.contains(">y (nM)</text>"))
     #expect(stdout.stdout.hasPrefix("<?xml") && stdout.stdout.hasSuffix("</svg>\n"))
     let help = try simulate(["--help"], in: dir)
     #expect(help.stdout.contains("plot"))

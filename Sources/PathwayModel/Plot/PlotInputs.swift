@@ -17,6 +17,8 @@ struct TimeCourseInput {
   /// The scenario's name from manifest.json, else the file name without extension.
   var label: String
   var timeUnit: String?
+  /// Each column's unit, from the manifest (`columns`).
+  var columnUnits: [String: String]
 
   static func isLong(_ header: [String]) -> Bool {
     header == ["time", "variable", "value"] || header == ["run_id", "time", "variable", "value"]
@@ -26,6 +28,7 @@ struct TimeCourseInput {
     file = table.file
     label = metadata.scenarioName ?? Paths.stem(of: table.file)
     timeUnit = metadata.timeUnit
+    columnUnits = metadata.columnUnits
     if Self.isLong(table.header) {
       let runColumn = table.header.first == "run_id" ? 0 : nil
       let t = table.header.firstIndex(of: "time")!, v = t + 1, value = t + 2
@@ -477,6 +480,8 @@ struct PlotMetadata {
   var scenarioName: String?
   var timeUnit: String?
   var parameterUnits: [String: String] = [:]
+  /// The unit of each output column, as the run's manifest records it.
+  var columnUnits: [String: String] = [:]
 
   init(scenarioName: String? = nil, timeUnit: String? = nil) {
     self.scenarioName = scenarioName
@@ -503,7 +508,10 @@ struct PlotMetadata {
       let entry = (manifest["outputs"] as? [String: Any])?[Paths.lastComponent(of: path)] as? [String: Any]
       let scenario = entry?["scenario"] as? [String: Any] ?? manifest["scenario"] as? [String: Any]
       result.scenarioName = scenario?["name"] as? String
-      result.timeUnit = entry?["time_unit"] as? String ?? manifest["time_unit"] as? String
+      result.timeUnit = entry?["time_unit"] as? String ?? scenario?["time_unit"] as? String ?? manifest["time_unit"] as? String
+      for column in scenario?["columns"] as? [[String: Any]] ?? [] {
+        if let name = column["name"] as? String, let unit = column["unit"] as? String { result.columnUnits[name] = unit }
+      }
       let modelRecord = entry?["model"] as? [String: Any] ?? manifest["model"] as? [String: Any]
       guard let modelPath = modelRecord?["path"] as? String else { return result }
       // The recorded path is as the run was given it: relative to where it ran, or absolute.

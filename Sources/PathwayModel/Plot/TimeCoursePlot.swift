@@ -32,6 +32,17 @@ enum TimeCoursePlot {
       warnings.append(Diagnostic(.warning, at: nil, "the inputs have different time units (\(units.sorted().joined(separator: ", "))); the axis shows numbers as written"))
     }
     let timeUnit = units.count == 1 ? units.first : nil
+    // The unit the variables share in every input that records one, or nil.
+    func unit(of names: [String]) -> String? {
+      var found = Set<String>()
+      for name in names {
+        for file in files {
+          guard let u = file.columnUnits[name] else { return nil }
+          found.insert(u)
+        }
+      }
+      return found.count == 1 ? found.first : nil
+    }
 
     // Which lines go into which panel, and how each is labelled and styled.
     var panels: [(title: String?, lines: [Line])] = []
@@ -127,12 +138,19 @@ enum TimeCoursePlot {
         let points = panel.lines.flatMap(finite)
         yDomain = points.isEmpty ? sharedValueDomain : AxisTicks.dataDomain(points.map(\.1), log: logY, nice: true, count: figure.yTickCount)
       }
-      // In `panels` the panel title names the variable.
-      let yLabel = layout == .panels ? (panels.count == 1 ? variables[0] : "") : variables.count == 1 ? variables[0] : "value"
+      // In `panels` the panel title names the variable (with its unit); a value axis says the
+      // unit its lines share.
+      let yLabel: String
+      if layout == .panels {
+        yLabel = panels.count == 1 ? withUnit(variables[0], unit(of: [variables[0]])) : ""
+      } else {
+        let drawn = Array(Set(panel.lines.map(\.series.variable)))
+        yLabel = variables.count == 1 ? withUnit(variables[0], unit(of: variables)) : withUnit("value", unit(of: drawn))
+      }
       let lines = panel.lines
       figure.panels.append(
         FigurePanel(
-          title: panels.count > 1 ? panel.title : nil,
+          title: panels.count > 1 ? (layout == .panels ? panel.title.map { withUnit($0, unit(of: [$0])) } : panel.title) : nil,
           x: .value(ValueAxis(label: xLabel, domain: timeDomain, isLog: logX)),
           y: .value(ValueAxis(label: yLabel, domain: yDomain, isLog: logY)),
           draw: { svg, g in
