@@ -13,6 +13,53 @@ struct OsteogenesisModelTests {
 
   func load() throws -> Model { try ModelLoader.load(Self.folder + "/osteogenesis.yaml") }
 
+  @Test("osteogenesis.bnet and osteogenesis.qual.xml hold the rules of osteogenesis.yaml: the same successor of every state tried")
+  func logicalFormsAgree() throws {
+    let native = try BooleanNetwork(model: try load())
+    for file in ["osteogenesis.bnet", "osteogenesis.qual.xml"] {
+      let other = try BooleanNetwork(model: try ModelLoader.load(Self.folder + "/" + file))
+      #expect(other.names == native.names, "\(file): nodes")
+      guard other.names == native.names else { continue }
+      var generator = Xoshiro256StarStar(seed: 2026)
+      for _ in 0..<20_000 {
+        let state = BooleanState.random(count: native.count, using: &generator)
+        let expected = native.successor(of: state)
+        let found = other.successor(of: state)
+        #expect(found == expected, "\(file): from \(state)")
+        if found != expected { break }
+      }
+    }
+  }
+
+  @Test("osteogenesis.xml (SBML) integrates to the native model's trajectory under BMP9 and Shh, 1e-6 relative")
+  func sbmlFormAgrees() throws {
+    func trajectory(_ path: String) throws -> Trajectory {
+      let model = try ModelLoader.load(path)
+      let ode = try ODEModel(model: model)
+      var scenario = Scenario()
+      scenario.time.end = 504
+      scenario.time.grid = .dt(24)
+      scenario.solver.rtol = 1e-10
+      scenario.solver.atol = 1e-13
+      // Away from the reference state: BMP9 and Shh on from the start (SBML: constant parameters).
+      scenario.settings = [Scenario.Setting(target: "BMP9", value: 0.5), Scenario.Setting(target: "Shh", value: 1)]
+      let solution = try scenario.resolve(for: ode).simulate(ode)
+      #expect(solution.failure == nil, "\(path)")
+      return solution.trajectory
+    }
+    let native = try trajectory(Self.folder + "/osteogenesis.yaml")
+    let sbml = try trajectory(Self.folder + "/osteogenesis.xml")
+    let nodes = try load().nodes.filter { !$0.isInput }.map(\.id)
+    #expect(nodes.count == 34)
+    for node in nodes {
+      let a = try #require(native.column(node), "\(node) in the native run")
+      let b = try #require(sbml.column(node), "\(node) in the SBML run")
+      for (x, y) in zip(a, b) where Swift.abs(x - y) > 1e-12 {
+        #expect(Swift.abs(x - y) <= 1e-6 * Swift.max(Swift.abs(x), Swift.abs(y)), "\(node): \(x) vs \(y)")
+      }
+    }
+  }
+
   @Test("every regulator of every rule is an edge with a sign, a mechanism and at least one reference")
   func everyEdgeCited() throws {
     let model = try load()
