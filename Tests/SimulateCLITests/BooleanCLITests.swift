@@ -74,6 +74,36 @@ struct BooleanCLITests {
     #expect(try String(contentsOfFile: dir + "/b.json", encoding: .utf8) == first)
   }
 
+  @Test("attractors --perturbation applies a named perturbation's pins, as --knockout does")
+  func namedPerturbation() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(
+      """
+      nodes:
+        A: {rule: "!B"}
+        B: {rule: A}
+        C: {rule: A & B}
+      perturbations:
+        A-KO: {knockout: A}
+      """, to: dir + "/net.yaml")
+    let model = "net.yaml"
+    let named = try simulate(["attractors", model, "--perturbation", "A-KO", "-o", "named.json"], in: dir)
+    #expect(named.status == 0, "\(named.stderr)")
+    let pinned = try simulate(["attractors", model, "--knockout", "A", "-o", "pinned.json"], in: dir)
+    #expect(pinned.status == 0, "\(pinned.stderr)")
+    let a = try json(dir + "/named.json")["attractors"] as? [[String: Any]]
+    let b = try json(dir + "/pinned.json")["attractors"] as? [[String: Any]]
+    #expect(a.map { $0.map { $0["states"] as? [String] } } == b.map { $0.map { $0["states"] as? [String] } })
+    let plain = try simulate(["attractors", model, "-o", "plain.json"], in: dir)
+    #expect(plain.status == 0)
+    let c = try json(dir + "/plain.json")["attractors"] as? [[String: Any]]
+    #expect(a.map { $0.map { $0["states"] as? [String] } } != c.map { $0.map { $0["states"] as? [String] } })
+    let typo = try simulate(["attractors", model, "--perturbation", "AKO", "-o", "typo.json"], in: dir)
+    #expect(typo.status == 64)
+    #expect(typo.stderr.contains("did you mean 'A-KO'"), "\(typo.stderr)")
+  }
+
   @Test(
     "command-line mistakes exit 64",
     arguments: [

@@ -43,6 +43,11 @@ struct Attractors: ParsableCommand {
   @Option(name: .customLong("overexpress"), help: ArgumentHelp("Pin a node at 1; repeat for several.", valueName: "node"))
   var overexpressions: [String] = []
 
+  @Option(
+    name: .customLong("perturbation"),
+    help: ArgumentHelp("Apply a perturbation the model names (its pins; scalings act on ODEs only); repeat for several.", valueName: "name"))
+  var perturbations: [String] = []
+
   @Option(name: .customLong("scenario"), help: "A scenario file whose perturbations apply; repeat to layer several.")
   var scenarios: [String] = []
 
@@ -72,6 +77,13 @@ struct Attractors: ParsableCommand {
       let loaded = try loadModel(model)
       var layers: [Scenario] = []
       for path in scenarios { layers.append(try ScenarioReader.read(path: path)) }
+      if !perturbations.isEmpty {
+        var commandLine = Scenario()
+        for (i, name) in perturbations.enumerated() {
+          commandLine.perturbations.append(.named(name, SourceLocation(file: Scenario.commandLine, line: 1, column: i + 1)))
+        }
+        layers.append(commandLine)
+      }
       let scenario = layers.isEmpty ? nil : Scenario.layering(layers)
       let (pins, warnings) = try BooleanSetup.pins(
         knockout: knockouts, overexpress: overexpressions, scenario: scenario, model: loaded)
@@ -116,6 +128,7 @@ struct Attractors: ParsableCommand {
           "attractors": .number(Double(set.attractors.count)),
           "knockout": .array(knockouts.map(JSONValue.string)),
           "overexpress": .array(overexpressions.map(JSONValue.string)),
+          "perturbations": .array(perturbations.map(JSONValue.string)),
           "scenarios": .array(scenarios.map(JSONValue.string)),
           "format": .string(chosen.rawValue),
           "wall_seconds": .number(seconds),
