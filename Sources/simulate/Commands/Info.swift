@@ -5,10 +5,22 @@ struct Info: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Describe a model: nodes, rules, edges with references, parameters, and the available methods.")
 
-  @Argument(help: "The model file.")
-  var model: String
+  @Argument(help: "The model file (optional with --methods).")
+  var model: String?
+
+  @Flag(help: "List the integration methods and kernels only.")
+  var methods = false
+
+  func validate() throws {
+    if model == nil && !methods { throw ValidationError("give a model file, or --methods") }
+  }
 
   func run() throws {
+    if methods {
+      print(Self.methodsText(), terminator: "")
+      return
+    }
+    guard let model else { return }
     try reportingErrors { () throws(PathwayError) in
       let loaded = try loadModel(model)
       let ode = try ODEModel(model: loaded)
@@ -85,22 +97,28 @@ struct Info: ParsableCommand {
       out += ode.hasSymbolicJacobian
         ? "symbolic (HillCube rows analytic; rate laws differentiated symbolically)\n"
         : "symbolic, with \(ode.finiteDifferenceEntries.count) finite-difference entries (functions without a derivative)\n"
-      out += "\nMETHODS (--method)\n"
-      for stepper in Stepper.allCases {
-        out += "\(stepper.rawValue)\(stepper == .default ? " (default)" : ""): \(stepper.hint)\n"
-      }
-      out += "The default, \(Stepper.default.rawValue), is an L-stable, stiffly accurate Rosenbrock method: signalling "
-        + "models are stiff, and on the published ones it took 2.5-5x less time than msbdf at the same tolerance with "
-        + "errors 2-3 orders of magnitude smaller (Benchmarks/RODAS-RESULTS.md, README Performance). "
-        + "For a non-stiff model an explicit method (rkf45, rk8pd) can be faster.\n"
-      out += "\nKERNEL (--kernel)\n"
-      out += "interpreted\(KernelMode.default == .interpreted ? " (default)" : ""): the compiled instruction program, run by a loop (always available)\n"
-      let compiler = NativeKernelBuilder.findCompiler()
-      out += "native\(KernelMode.default == .native ? " (default)" : ""): the same instructions as C, built once by "
-        + (compiler.map { "\($0)" } ?? "a C compiler (none found: set PATHWAY_CC)")
-        + ", cached in \(NativeKernelBuilder.cacheDirectory); identical numbers, 2-5x faster rate laws\n"
-      out += "auto\(KernelMode.default == .auto ? " (default)" : ""): native when a compiler is found, else interpreted (what simulate sweep uses unless told)\n"
+      out += "\n" + Self.methodsText()
       print(out, terminator: "")
     }
+  }
+
+  /// The integration methods with a hint each, and the kernels.
+  static func methodsText() -> String {
+    var out = "METHODS (--method)\n"
+    for stepper in Stepper.allCases {
+      out += "\(stepper.rawValue)\(stepper == .default ? " (default)" : ""): \(stepper.hint)\n"
+    }
+    out += "The default, \(Stepper.default.rawValue), is an L-stable, stiffly accurate Rosenbrock method: signalling "
+      + "models are stiff, and on the published ones it took 2.5-5x less time than msbdf at the same tolerance with "
+      + "errors 2-3 orders of magnitude smaller (Benchmarks/RODAS-RESULTS.md, README Performance). "
+      + "For a non-stiff model an explicit method (rkf45, rk8pd) can be faster.\n"
+    out += "\nKERNEL (--kernel)\n"
+    out += "interpreted\(KernelMode.default == .interpreted ? " (default)" : ""): the compiled instruction program, run by a loop (always available)\n"
+    let compiler = NativeKernelBuilder.findCompiler()
+    out += "native\(KernelMode.default == .native ? " (default)" : ""): the same instructions as C, built once by "
+      + (compiler.map { "\($0)" } ?? "a C compiler (none found: set PATHWAY_CC)")
+      + ", cached in \(NativeKernelBuilder.cacheDirectory); identical numbers, 2-5x faster rate laws\n"
+    out += "auto\(KernelMode.default == .auto ? " (default)" : ""): native when a compiler is found, else interpreted (what simulate sweep uses unless told)\n"
+    return out
   }
 }
