@@ -51,6 +51,9 @@ struct ModelOptions: ParsableArguments {
     var layers: [Scenario] = []
     for path in scenarios { layers.append(try ScenarioReader.read(path: path)) }
     if let extra { layers.append(extra) }
+    if let both = knockouts.first(where: { overexpressions.contains($0) }) {
+      throw PathwayError(.usage, "'\(both)' is given to both --knockout and --overexpress")
+    }
     var commandLine = Scenario()
     for (i, name) in perturbations.enumerated() {
       commandLine.perturbations.append(
