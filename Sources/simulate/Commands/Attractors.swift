@@ -6,16 +6,16 @@ struct Attractors: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Find the attractors of a model's Boolean network (steady states, cycles, complex attractors).",
     discussion: """
-      By default the search is exact: every state is enumerated up to 30 nodes (synchronous,
-      with exact basin sizes) or 22 nodes (asynchronous); larger networks are split by input
-      combinations and percolated constants and searched exhaustively or on decision diagrams.
-      --exhaustive insists on enumerating all 2^n states; --samples K follows K seeded random
-      initial states instead (incomplete; basins are estimated as fractions). A search too large
+      By default the search is exact: every state is enumerated up to 30 nodes (synchronous, \
+      with exact basin sizes) or 22 nodes (asynchronous); larger networks are split by input \
+      combinations and percolated constants and searched exhaustively or on decision diagrams. \
+      --exhaustive insists on enumerating all 2^n states; --samples K follows K seeded random \
+      initial states instead (incomplete; basins are estimated as fractions). A search too large \
       to finish stops with exit 64 and suggests sampling.
 
-      JSON: {"nodes": [...], "update": "sync"|"async", "attractors": [{"type":
-      "fixed"|"cycle"|"complex", "states": ["0101..."], "basin": N|null}], ...}; a state has
-      one 0/1 character per node in "nodes" order; a cycle is listed in update order. CSV: one
+      JSON: {"nodes": [...], "update": "sync"|"async", "attractors": [{"type": \
+      "fixed"|"cycle"|"complex", "states": ["0101..."], "basin": N|null}], ...}; a state has \
+      one 0/1 character per node in "nodes" order; a cycle is listed in update order. CSV: one \
       row per attractor state, attractor,type,basin,<nodes>. See docs/boolean.md.
       """)
 

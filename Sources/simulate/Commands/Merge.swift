@@ -6,11 +6,11 @@ struct Merge: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Join the shard folders of a sweep into one runs.csv (and trajectories.csv, sensitivity.csv).",
     discussion: """
-      Each DIR is the -o folder of one shard (simulate sweep --shard i/N). The shards must come
-      from the same sweep and be all N of them; every run id must be in exactly one shard, or
-      nothing is written (exit 65). OUT gets runs.csv sorted by run_id, manifest.json with the
-      counts by status, trajectories.csv when every shard saved trajectories, and
-      sensitivity.csv for morris and saltelli sweeps. Exit 0 when every run is ok, 1 when some
+      Each DIR is the -o folder of one shard (simulate sweep --shard i/N). The shards must come \
+      from the same sweep and be all N of them; every run id must be in exactly one shard, or \
+      nothing is written (exit 65). OUT gets runs.csv sorted by run_id, manifest.json with the \
+      counts by status, trajectories.csv when every shard saved trajectories, and \
+      sensitivity.csv for morris and saltelli sweeps. Exit 0 when every run is ok, 1 when some \
       failed or did not run.
       """)
 

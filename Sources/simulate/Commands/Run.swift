@@ -6,9 +6,9 @@ struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Integrate a model under a scenario and write the time course as CSV.",
     discussion: """
-      Writes OUT (wide: time,<ids>; long: time,variable,value) atomically, and records the run in
-      manifest.json beside it (tool and GSL versions, the model's SHA-256, the resolved scenario,
-      options and solver statistics). With -o - the CSV goes to standard output and no manifest is
+      Writes OUT (wide: time,<ids>; long: time,variable,value) atomically, and records the run in \
+      manifest.json beside it (tool and GSL versions, the model's SHA-256, the resolved scenario, \
+      options and solver statistics). With -o - the CSV goes to standard output and no manifest is \
       written. If the solver fails, the rows before the failure are written and the exit code is 1.
       """)
 
