@@ -54,7 +54,7 @@ struct SBMLUnitsTests {
     let model = try SBMLReader.read(data: Data(Self.levelThree.utf8), file: "units.xml")
     #expect(model.timeUnit == "min")
     // Expectations convert their times into the model's: "at 2h" is t = 120 here.
-    #expect(ExpectationCheck.timeUnits(model.timeUnit)(2, "h") == 120)
+    #expect(ExpectationChecker.timeUnits(model.timeUnit)(2, "h") == 120)
     let node = Dictionary(model.nodes.map { ($0.id, $0.unit) }, uniquingKeysWith: { a, _ in a })
     #expect(node["A"] == "nmol")
     #expect(node["B"] == "item")
