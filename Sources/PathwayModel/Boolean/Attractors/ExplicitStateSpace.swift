@@ -172,6 +172,31 @@ struct ExplicitStateSpace {
     }
   }
 
+  /// Fills a successor table for the whole space, then runs `search` over each range of
+  /// independent blocks in parallel (their results in range order). With enough blocks to keep
+  /// every core busy each range is filled and searched in one go; with one block the successors
+  /// are filled in parallel first. Progress counts every state twice: filled, then searched.
+  func fillingSuccessors<T>(
+    _ progress: SearchProgress?, _ search: (UnsafeMutablePointer<UInt32>, Range<Int>) -> [T]
+  ) -> [T] {
+    let table = UnsafeMutablePointer<UInt32>.allocate(capacity: stateCount)
+    defer { table.deallocate() }
+    let shared = UncheckedSendable(table)
+    progress?.start(total: 2 * stateCount)
+    let perRange: [[T]]
+    if independentBlocks >= 2 {
+      perRange = forEachBlockRange { range -> [T] in
+        fillSuccessors(shared.value, states: range)
+        progress?.add(range.count)
+        return search(shared.value, range)
+      }
+    } else {
+      fillInParallel(shared.value, progress)
+      perRange = forEachBlockRange { range in search(shared.value, range) }
+    }
+    return perRange.flatMap { $0 }
+  }
+
   /// Runs `body` over disjoint ranges of whole blocks covering the space, in parallel; returns
   /// the results in range order.
   func forEachBlockRange<T>(_ body: (Range<Int>) -> T) -> [T] {
@@ -211,24 +236,7 @@ extension ExplicitStateSpace {
   /// followed once: a walk ends on a finished state (its attractor) or on its own path (a new
   /// cycle), and labels the whole path.
   func synchronousAttractors(progress: SearchProgress? = nil) -> [SyncAttractor] {
-    let table = UnsafeMutablePointer<UInt32>.allocate(capacity: stateCount)
-    defer { table.deallocate() }
-    let shared = UncheckedSendable(table)
-    progress?.start(total: 2 * stateCount)
-    let perRange: [[SyncAttractor]]
-    if independentBlocks >= 2 {
-      // Enough independent blocks to keep every core busy: fill and search each in one go.
-      perRange = forEachBlockRange { range -> [SyncAttractor] in
-        fillSuccessors(shared.value, states: range)
-        progress?.add(range.count)
-        return Self.chase(shared.value, range, progress)
-      }
-    } else {
-      // One block: fill the successors in parallel first, then follow them.
-      fillInParallel(shared.value, progress)
-      perRange = forEachBlockRange { range in Self.chase(shared.value, range, progress) }
-    }
-    return perRange.flatMap { $0 }
+    fillingSuccessors(progress) { table, range in Self.chase(table, range, progress) }
   }
 
   static let valueMask: UInt32 = (1 << 30) - 1
@@ -297,22 +305,7 @@ extension ExplicitStateSpace {
   /// member has an edge into a component finished earlier; that fact travels up the DFS tree
   /// to the component's root.
   func asynchronousAttractors(listLimit: Int, progress: SearchProgress? = nil) -> [AsyncAttractor] {
-    let table = UnsafeMutablePointer<UInt32>.allocate(capacity: stateCount)
-    defer { table.deallocate() }
-    let shared = UncheckedSendable(table)
-    progress?.start(total: 2 * stateCount)
-    let perRange: [[AsyncAttractor]]
-    if independentBlocks >= 2 {
-      perRange = forEachBlockRange { range -> [AsyncAttractor] in
-        fillSuccessors(shared.value, states: range)
-        progress?.add(range.count)
-        return Self.tarjan(shared.value, range, listLimit: listLimit, progress)
-      }
-    } else {
-      fillInParallel(shared.value, progress)
-      perRange = forEachBlockRange { range in Self.tarjan(shared.value, range, listLimit: listLimit, progress) }
-    }
-    return perRange.flatMap { $0 }
+    fillingSuccessors(progress) { table, range in Self.tarjan(table, range, listLimit: listLimit, progress) }
   }
 
   private static func tarjan(
