@@ -69,10 +69,7 @@ public enum BooleanSetup {
         for action in named.actions { apply(action, location, "perturbation '\(name)'") }
       case .actions(let actions, _):
         for located in actions {
-          var what = "a scenario perturbation"
-          if located.location?.file == Scenario.commandLine, case .pin(_, let level) = located.action {
-            what = level >= 0.5 ? "--overexpress" : "--knockout"
-          }
+          let what = Scenario.describe(located.action, at: located.location, otherwise: "a scenario perturbation")
           apply(located.action, located.location, what)
         }
       }

@@ -38,6 +38,13 @@ extension Scenario {
   /// The location label of settings and options given on the command line.
   public static let commandLine = "<command line>"
 
+  /// How a message names a perturbation action: `--knockout` or `--overexpress` for a pin given
+  /// on the command line, else `otherwise`.
+  public static func describe(_ action: PerturbationAction, at location: SourceLocation?, otherwise: String) -> String {
+    guard location?.file == commandLine, case .pin(_, let level) = action else { return otherwise }
+    return level >= 0.5 ? "--overexpress" : "--knockout"
+  }
+
   /// Resolves names against `model` and fills in defaults. Problems are located in the scenario
   /// files (exit 65) or, for command-line values, reported as usage errors (exit 64).
   public func resolve(for ode: ODEModel) throws(PathwayError) -> ResolvedRun {
@@ -77,10 +84,7 @@ extension Scenario {
     var perturbationRecord: [JSONValue] = []
     func apply(_ action: PerturbationAction, _ location: SourceLocation?) {
       guard let i = nodeIndex[action.node] else {
-        var what = "a perturbation"
-        if location?.file == Scenario.commandLine, case .pin(_, let level) = action {
-          what = level >= 0.5 ? "--overexpress" : "--knockout"
-        }
+        let what = Scenario.describe(action, at: location, otherwise: "a perturbation")
         report(location, "unknown node '\(action.node)' in \(what)",
                notes: didYouMean(action.node, among: nodeIDs).map { [$0] } ?? [])
         return

@@ -75,16 +75,9 @@ struct Attractors: ParsableCommand {
     try reportingErrors { () throws(PathwayError) in
       let started = Date()
       let loaded = try loadModel(model)
-      var layers: [Scenario] = []
-      for path in scenarios { layers.append(try ScenarioReader.read(path: path)) }
-      if !perturbations.isEmpty {
-        var commandLine = Scenario()
-        for (i, name) in perturbations.enumerated() {
-          commandLine.perturbations.append(.named(name, SourceLocation(file: Scenario.commandLine, line: 1, column: i + 1)))
-        }
-        layers.append(commandLine)
-      }
-      let scenario = layers.isEmpty ? nil : Scenario.layering(layers)
+      // The scenarios' perturbations, then --perturbation's (--knockout and --overexpress go to
+      // BooleanSetup directly).
+      let scenario = try ModelOptions.layered(scenarios: scenarios, settings: [], perturbations: perturbations)
       let (pins, warnings) = try BooleanSetup.pins(
         knockout: knockouts, overexpress: overexpressions, scenario: scenario, model: loaded)
       for warning in warnings { printError(warning.description) }
