@@ -199,6 +199,9 @@ private struct Importer {
   mutating func importModel(_ model: XMLNode) throws(PathwayError) -> Model {
     var result = Model(name: model.attributes["id"] ?? model.attributes["name"] ?? Paths.stem(of: file), source: file)
     result.description = model.attributes["name"] ?? ""
+    // Units, for the manifest and figures (documentation only; nothing is converted).
+    let units = SBMLUnits(model: model, level: level)
+    result.timeUnit = units.time
 
     // Function definitions (inlined wherever they are called), in dependency order.
     var pendingFunctions = model.list("listOfFunctionDefinitions", "functionDefinition")
@@ -325,8 +328,8 @@ private struct Importer {
           let qualified = "\(id).\(localID)"
           localNames[localID] = qualified
           result.parameters.append(
-            Parameter(id: qualified, value: double(local, "value") ?? .nan, description: "local parameter of \(id)",
-                      location: location(local)))
+            Parameter(id: qualified, value: double(local, "value") ?? .nan, unit: units.label(local.attributes["units"]),
+                      description: "local parameter of \(id)", location: location(local)))
         }
         if let expr = try mathOf(law, what: "kineticLaw") {
           reactionRates.append((id, rewrite(expr), law))
@@ -445,7 +448,9 @@ private struct Importer {
       assignments.append(Assignment(id: rule.variable, expression: parsed(expr, rule.node), location: location(rule.node)))
     }
     for (id, expr, node) in reactionRates {
-      assignments.append(Assignment(id: id, expression: parsed(expr, node), description: "rate of reaction \(id)", location: location(node)))
+      assignments.append(
+        Assignment(id: id, expression: parsed(expr, node), unit: units.reactionRate, description: "rate of reaction \(id)",
+                   location: location(node)))
     }
     // dV/dt of a size given by an assignment rule, by the chain rule over the rule's symbols:
     // time, states (their rates) and other assignments (recursively); constants contribute nothing.
@@ -508,6 +513,8 @@ private struct Importer {
 
     // Events.
     var events: [Event] = []
+    // Symbols that change continuously (for the equality-trigger warning below).
+    let changing = Set(nodes.map(\.id)).union(assignments.map(\.id))
     for (index, event) in model.list("listOfEvents", "event").enumerated() {
       let id = event.attributes["id"] ?? "event\(index + 1)"
       // Level 3 Version 2 allows an event without a trigger (or without trigger math): it never fires.
@@ -539,7 +546,6 @@ private struct Importer {
       // An equality on a quantity that changes continuously is true at isolated instants that
       // a step almost never ends on. (Equalities on time alone are breakpoints the integration
       // stops at exactly, and fire.)
-      let changing = Set(nodes.map(\.id)).union(assignments.map(\.id))
       for (a, b) in Self.equalities(in: trigger) {
         let symbols = Set(a.variables + b.variables).subtracting([Expr.timeName])
         guard let name = symbols.sorted().first(where: { changing.contains($0) }) else { continue }
@@ -555,25 +561,19 @@ private struct Importer {
     result.nodes = nodes
     result.assignments = assignments
     result.warnings = bag.warnings
-    // Units, for the manifest and figures (documentation only; nothing is converted).
-    let units = SBMLUnits(model: model, level: level)
-    result.timeUnit = units.time
+    // The units of compartments, species and global parameters, which become nodes, parameters
+    // or assignments depending on their rules and events: set by id on whichever they became.
     var unitOf: [String: String] = [:]
     for (id, c) in compartments { unitOf[id] = units.compartment(c.node, dimensions: c.dimensions) }
     for s in species { unitOf[s.id] = units.substance(s.node) }
     for p in parameters { unitOf[p.id] = units.label(p.node.attributes["units"]) }
-    for reaction in model.list("listOfReactions", "reaction") {
-      guard let id = reaction.attributes["id"] else { continue }
-      unitOf[id] = units.reactionRate
-      for local in (reaction.child("kineticLaw").map { $0.list("listOfLocalParameters", "localParameter") + $0.list("listOfParameters", "parameter") } ?? []) {
-        if let localID = local.attributes["id"] { unitOf["\(id).\(localID)"] = units.label(local.attributes["units"]) }
-      }
-    }
     for i in result.nodes.indices { result.nodes[i].unit = unitOf[result.nodes[i].id] }
     for i in result.parameters.indices where result.parameters[i].unit == nil {
       result.parameters[i].unit = unitOf[result.parameters[i].id]
     }
-    for i in result.assignments.indices { result.assignments[i].unit = unitOf[result.assignments[i].id] }
+    for i in result.assignments.indices where result.assignments[i].unit == nil {
+      result.assignments[i].unit = unitOf[result.assignments[i].id]
+    }
     for i in result.species.indices {
       result.species[i].concentrationUnit = SBMLUnits.quotient(unitOf[result.species[i].id], unitOf[result.species[i].compartment])
     }
