@@ -23,6 +23,9 @@ public final class ODEModel: @unchecked Sendable {
   public let inputNodes: [Int]
   /// For each model node: its state index, or -1 for inputs.
   public let stateIndex: [Int]
+  /// The states holding an SBML species reported as a concentration (not
+  /// `hasOnlySubstanceUnits`), by state index, with their compartment's id.
+  public let concentrationStates: [Int: String]
   /// For each model node: its input index, or -1 for states.
   public let inputIndex: [Int]
 
@@ -134,22 +137,14 @@ public final class ODEModel: @unchecked Sendable {
   /// atol); 1 for every other state, and where the size is not a positive finite number.
   public var absoluteToleranceScales: [Double] {
     var scales = [Double](repeating: 1, count: stateCount)
-    let concentrations = model.species.filter { !$0.reportsAmount }
-    guard !concentrations.isEmpty,
-      let plan = try? compileOutputs(concentrations.map { ($0.compartment, Expr.variable($0.compartment)) })
-    else { return scales }
+    guard !concentrationStates.isEmpty else { return scales }
     var parameters = RunParameters(self)
     var state = stateNodes.map { model.nodes[$0].initial }
     guard (try? applyInitialAssignments(parameters: &parameters, state: &state, time: 0)) != nil else { return scales }
-    let workspace = ODEWorkspace(self, parameters: parameters, outputs: plan)
-    var sizes: [Double] = []
-    state.withUnsafeBufferPointer { workspace.appendOutputs(0, $0.baseAddress!, to: &sizes) }
-    for (species, size) in zip(concentrations, sizes) {
-      guard let node = model.nodes.firstIndex(where: { $0.id == species.id }), stateIndex[node] >= 0,
-        size.isFinite, size > 0
-      else { continue }
-      scales[stateIndex[node]] = size
-    }
+    let states = concentrationStates.keys.sorted()
+    guard let sizes = try? symbolValues(states.map { concentrationStates[$0]! }, parameters: parameters, state: state, time: 0)
+    else { return scales }
+    for (s, size) in zip(states, sizes) where size.isFinite && size > 0 { scales[s] = size }
     return scales
   }
 
@@ -188,6 +183,11 @@ public final class ODEModel: @unchecked Sendable {
     self.stateIndex = stateIndex
     self.inputIndex = inputIndex
     let nodeIndex = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    var concentrationStates: [Int: String] = [:]
+    for species in model.species where !species.reportsAmount {
+      if let node = nodeIndex[species.id], stateIndex[node] >= 0 { concentrationStates[stateIndex[node]] = species.compartment }
+    }
+    self.concentrationStates = concentrationStates
     func source(_ name: String) -> Source {
       let i = nodeIndex[name]!
       return inputIndex[i] >= 0 ? Source(isInput: true, index: inputIndex[i]) : Source(isInput: false, index: stateIndex[i])
@@ -666,17 +666,6 @@ extension ODEModel {
 }
 
 extension ODEModel {
-  /// The states holding an SBML species reported as a concentration (not
-  /// `hasOnlySubstanceUnits`), by state index, with their compartment's id.
-  public var concentrationStates: [Int: String] {
-    var out: [Int: String] = [:]
-    for species in model.species where !species.reportsAmount {
-      guard let node = model.nodes.firstIndex(where: { $0.id == species.id }), stateIndex[node] >= 0 else { continue }
-      out[stateIndex[node]] = species.compartment
-    }
-    return out
-  }
-
   /// Sets the initial values a scenario, `--set` or a sweep gives (by state index) in `state`,
   /// after the initial assignments. The value of an SBML species reported as a concentration is
   /// its concentration, as its column shows it: the amount the state holds is the value times
@@ -686,10 +675,9 @@ extension ODEModel {
     _ overrides: [Int: Double], parameters: RunParameters, state: inout [Double], time: Double
   ) throws(PathwayError) {
     guard !overrides.isEmpty else { return }
-    let compartments = model.species.isEmpty ? [:] : concentrationStates
     var concentrations: [(state: Int, value: Double, compartment: String)] = []
     for (s, value) in overrides {
-      if let compartment = compartments[s] { concentrations.append((s, value, compartment)) } else { state[s] = value }
+      if let compartment = concentrationStates[s] { concentrations.append((s, value, compartment)) } else { state[s] = value }
     }
     guard !concentrations.isEmpty else { return }
     let sizes = try symbolValues(concentrations.map(\.compartment), parameters: parameters, state: state, time: time)
