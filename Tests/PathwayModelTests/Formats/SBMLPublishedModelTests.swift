@@ -24,7 +24,7 @@ struct SBMLPublishedModelTests {
   /// Simulates with tight tolerances and returns the columns asked for.
   static func simulate(
     _ text: String, end: Double, times: [Double], select: [String], amount: [String]? = nil,
-    concentration: [String]? = nil
+    concentration: [String]? = nil, settings: [String: Double] = [:]
   ) throws -> [String: [Double]] {
     let model = try SBMLReader.read(data: Data(text.utf8), file: "m.xml")
     let ode = try ODEModel(model: model)
@@ -36,6 +36,9 @@ struct SBMLPublishedModelTests {
     scenario.output.concentration = concentration
     scenario.solver.rtol = 1e-10
     scenario.solver.atol = 1e-14
+    for (target, value) in settings.sorted(by: { $0.key < $1.key }) {
+      scenario.settings.append(Scenario.Setting(target: target, value: value))
+    }
     let run = try scenario.resolve(for: ode).simulate(ode)
     #expect(run.failure == nil)
     var columns: [String: [Double]] = [:]

@@ -149,20 +149,10 @@ struct SBMLInitialSettingTests {
     """
 
   func start(_ settings: [String: Double]) throws -> [String: Double] {
-    let ode = try ODEModel(model: try SBMLReader.read(data: Data(Self.model.utf8), file: "m.xml"))
-    var scenario = Scenario()
-    scenario.time.end = 1
-    scenario.time.grid = .steps(1)
-    scenario.output.select = ["S", "A", "B", "C"]
-    scenario.output.amount = ["S", "A", "B"]
-    scenario.output.concentration = []
-    for (target, value) in settings.sorted(by: { $0.key < $1.key }) {
-      scenario.settings.append(Scenario.Setting(target: target, value: value))
-    }
-    let solution = try scenario.resolve(for: ode).simulate(ode)
-    var first: [String: Double] = [:]
-    for id in ["S", "A", "B", "C"] { first[id] = try #require(solution.trajectory.column(id)).first }
-    return first
+    let columns = try SBMLPublishedModelTests.simulate(
+      Self.model, end: 1, times: [0, 1], select: ["S", "A", "B", "C"], amount: ["S", "A", "B"], concentration: [],
+      settings: settings)
+    return columns.mapValues { $0[0] }
   }
 
   @Test("a species reported as a concentration takes --set as a concentration; an amount-only one as an amount")
