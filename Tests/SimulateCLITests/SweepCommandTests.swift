@@ -432,15 +432,18 @@ struct SweepCommandTests {
     #expect(log.contains("--dependency=afterany:4242 \(folder.path)/cluster/slurm/merge.sbatch"))
     let array = try folder.text("cluster/slurm/sweep.sbatch")
     #expect(array.contains("#SBATCH --array=0-2"))
-    // Run each task as Slurm would, then the merge job.
-    for task in 0..<3 {
-      let result = try run(
-        "/bin/bash", [folder.file("cluster/slurm/sweep.sbatch")], in: folder.path,
-        environment: ["SLURM_ARRAY_TASK_ID": String(task), "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "0"])
-      #expect(result.status == 0, "task \(task): \(result.stderr)")
+    // Runs each task of the array job in `dir` as Slurm would, then the merge job.
+    func runArrayJob(_ dir: String, tasks: Int) throws {
+      for task in 0..<tasks {
+        let result = try run(
+          "/bin/bash", [folder.file("\(dir)/slurm/sweep.sbatch")], in: folder.path,
+          environment: ["SLURM_ARRAY_TASK_ID": String(task), "SLURM_ARRAY_TASK_COUNT": String(tasks), "SLURM_ARRAY_TASK_MIN": "0"])
+        #expect(result.status == 0, "\(dir) task \(task): \(result.stderr)")
+      }
+      let merge = try run("/bin/bash", [folder.file("\(dir)/slurm/merge.sbatch")], in: folder.path, environment: [:])
+      #expect(merge.status == 0, "\(dir) merge: \(merge.stderr)")
     }
-    let merge = try run("/bin/bash", [folder.file("cluster/slurm/merge.sbatch")], in: folder.path, environment: [:])
-    #expect(merge.status == 0, "\(merge.stderr)")
+    try runArrayJob("cluster", tasks: 3)
     let local = try simulate(["sweep"] + arguments + ["--seed", "6", "-q", "-o", "local"], in: folder.path)
     #expect(local.status == 0)
     #expect(
@@ -463,14 +466,7 @@ struct SweepCommandTests {
       environment: ["PATH": bin + ":/usr/bin:/bin"],
       ["sweep"] + base + shaped + ["--slurm", "--array", "2", "--seed", "6", "-o", "cluster2"], in: folder.path)
     #expect(second.status == 0, "\(second.stderr)")
-    for task in 0..<2 {
-      let result = try run(
-        "/bin/bash", [folder.file("cluster2/slurm/sweep.sbatch")], in: folder.path,
-        environment: ["SLURM_ARRAY_TASK_ID": String(task), "SLURM_ARRAY_TASK_COUNT": "2", "SLURM_ARRAY_TASK_MIN": "0"])
-      #expect(result.status == 0, "task \(task): \(result.stderr)")
-    }
-    let merge2 = try run("/bin/bash", [folder.file("cluster2/slurm/merge.sbatch")], in: folder.path, environment: [:])
-    #expect(merge2.status == 0, "\(merge2.stderr)")
+    try runArrayJob("cluster2", tasks: 2)
     #expect(try simulate(["sweep"] + base + shaped + ["--seed", "6", "-q", "-o", "local2"], in: folder.path).status == 0)
     #expect(try simulate(["sweep"] + base + ["--seed", "6", "-q", "-o", "plain2"], in: folder.path).status == 0)
     let clustered = Self.dropping("shard", from: try folder.text("cluster2/runs.csv"))
