@@ -148,6 +148,33 @@ struct BooleanCLITests {
     #expect(missing.status == 66)
   }
 
+  @Test("--undeclared-inputs reads a regulator without a line as an input, as BoolNet does")
+  func undeclaredInputs() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // C has no line: BoolNet appends it as an input; A = B, B = !A & C.
+    try write("A, B\nB, !A & C\n", to: dir + "/net.bnet")
+    let refused = try simulate(["attractors", "net.bnet", "-o", "o.json"], in: dir)
+    #expect(refused.status == 65)
+    #expect(refused.stderr.contains("--undeclared-inputs"), "\(refused.stderr)")
+    let result = try simulate(["attractors", "net.bnet", "--undeclared-inputs", "-o", "o.json"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("net.bnet:2:9: warning: 1 regulator(s) without a rule of their own read as inputs: C (2:9)"), "\(result.stderr)")
+    let out = try json(dir + "/o.json")
+    #expect(out["nodes"] as? [String] == ["A", "B", "C"])
+    // C = 0: the fixed point 000 (basin 4); C = 1: the 4-cycle 001 → 011 → 111 → 101 (basin 4).
+    let attractors = try #require(out["attractors"] as? [[String: Any]])
+    #expect(attractors.map { $0["states"] as? [String] ?? [] }.sorted { $0.count < $1.count }
+      == [["000"], ["001", "011", "111", "101"]])
+    #expect(attractors.map { $0["basin"] as? Int } == [4, 4])
+    let manifest = try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8)
+    #expect(manifest.contains("\"undeclared_inputs\""))
+    // run --boolean takes the option too.
+    let run = try simulate(["run", "net.bnet", "--undeclared-inputs", "--boolean", "sync", "--steps", "3", "-o", "t.csv"], in: dir)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8).hasPrefix("step,A,B,C\n"))
+  }
+
   @Test("run --boolean writes a 0/1 trajectory: step,<nodes>; asynchronous runs repeat per seed")
   func runBoolean() throws {
     let dir = try temporaryDirectory()

@@ -7,8 +7,10 @@ public enum ModelLoader {
 
   /// Reads the model in `path`: native YAML (`.yaml`, `.yml`), SBML or SBML-qual (`.xml`, `.sbml`), `.bnet`, or BoolNet text (a `.txt`
   /// whose first line that is not blank or a comment is `targets, factors`).
-  /// Missing files exit 66, invalid or unsupported ones 65.
-  public static func load(_ path: String) throws(PathwayError) -> Model {
+  /// Missing files exit 66, invalid or unsupported ones 65. `undeclaredInputs` applies to `.bnet`
+  /// and BoolNet text: a regulator without a line of its own is an input (BoolNet's convention)
+  /// instead of an error.
+  public static func load(_ path: String, undeclaredInputs: Bool = false) throws(PathwayError) -> Model {
     let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
     if nativeExtensions.contains(ext) {
       return try NativeModelReader.read(path: path)
@@ -20,12 +22,12 @@ public enum ModelLoader {
       return try SBMLReader.read(data: data, file: path)
     }
     if bnetExtensions.contains(ext) {
-      return try BNetReader.read(path: path)
+      return try BNetReader.read(path: path, undeclaredInputs: undeclaredInputs)
     }
     if ext == "txt" {
       let text = try InputFile.readText(path)
       if BNetReader.startsWithHeader(text) {
-        return try BNetReader.read(text: text, file: path)
+        return try BNetReader.read(text: text, file: path, undeclaredInputs: undeclaredInputs)
       }
       throw PathwayError(
         .invalidInput, at: SourceLocation(file: path, line: 1, column: 1),

@@ -22,9 +22,12 @@ public enum RunManifest {
   }
 
   /// A model file's identity: path and SHA-256 of its bytes.
-  public static func modelRecord(path: String?) -> JSONValue {
+  /// `undeclaredInputs` is recorded when set: it changes how a .bnet file is read.
+  public static func modelRecord(path: String?, undeclaredInputs: Bool = false) -> JSONValue {
     guard let path, let data = FileManager.default.contents(atPath: path) else { return .null }
-    return .object(["path": .string(path), "sha256": .string(SHA256.hex(data))])
+    var record: [String: JSONValue] = ["path": .string(path), "sha256": .string(SHA256.hex(data))]
+    if undeclaredInputs { record["undeclared_inputs"] = .bool(true) }
+    return .object(record)
   }
 
   public static func statisticsRecord(_ s: SolverStatistics) -> JSONValue {

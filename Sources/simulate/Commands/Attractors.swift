@@ -22,6 +22,9 @@ struct Attractors: ParsableCommand {
   @Argument(help: "The model file (native .yaml, .bnet, BoolNet .txt, or SBML-qual .xml).")
   var model: String
 
+  @Flag(name: .customLong("undeclared-inputs"), help: "In a .bnet or BoolNet file, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  var undeclaredInputs = false
+
   @Option(help: ArgumentHelp("Update scheme.", valueName: "sync|async"))
   var update: UpdateScheme = .synchronous
 
@@ -74,7 +77,7 @@ struct Attractors: ParsableCommand {
   func run() throws {
     try reportingErrors { () throws(PathwayError) in
       let started = Date()
-      let loaded = try loadModel(model)
+      let loaded = try loadModel(model, undeclaredInputs: undeclaredInputs)
       // The scenarios' perturbations, then --perturbation's (--knockout and --overexpress go to
       // BooleanSetup directly).
       let scenario = try ModelOptions.layered(scenarios: scenarios, settings: [], perturbations: perturbations)
@@ -114,7 +117,7 @@ struct Attractors: ParsableCommand {
       if output != "-" {
         var entry: [String: JSONValue] = [
           "command": .string("attractors"),
-          "model": RunManifest.modelRecord(path: model),
+          "model": RunManifest.modelRecord(path: model, undeclaredInputs: undeclaredInputs),
           "update": .string(update.rawValue),
           "method": .string(set.method),
           "complete": .bool(set.complete),

@@ -41,6 +41,9 @@ struct Convert: ParsableCommand {
   @Option(name: .customLong("to"), help: ArgumentHelp("The target format.", valueName: "native|sbml|sbml-qual|boolnet|bnet"))
   var target: Target?
 
+  @Flag(name: .customLong("undeclared-inputs"), help: "In a .bnet or BoolNet file, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  var undeclaredInputs = false
+
   @Flag(name: .customLong("logic-only"), help: "Write the logical rules alone: drop rate laws, modulators, assignments, events and parameters.")
   var logicOnly = false
 
@@ -85,7 +88,7 @@ struct Convert: ParsableCommand {
       if bakesScenario && target != .sbml {
         throw PathwayError(.usage, "--scenario and --set apply to SBML output only (--to sbml)")
       }
-      var loaded = try loadModel(modelPath)
+      var loaded = try loadModel(modelPath, undeclaredInputs: undeclaredInputs)
       var notes: [String] = []
       if logicOnly { loaded = LogicalFormat.logicOnly(loaded) }
       let text: String

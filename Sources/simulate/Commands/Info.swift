@@ -8,6 +8,9 @@ struct Info: ParsableCommand {
   @Argument(help: "The model file (optional with --methods).")
   var model: String?
 
+  @Flag(name: .customLong("undeclared-inputs"), help: "In a .bnet or BoolNet file, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  var undeclaredInputs = false
+
   @Flag(help: "List the integration methods and kernels only.")
   var methods = false
 
@@ -22,7 +25,7 @@ struct Info: ParsableCommand {
     }
     guard let model else { return }
     try reportingErrors { () throws(PathwayError) in
-      let loaded = try loadModel(model)
+      let loaded = try loadModel(model, undeclaredInputs: undeclaredInputs)
       let ode = try ODEModel(model: loaded)
       var out = "model: \(loaded.name)\n"
       if !loaded.description.isEmpty { out += "description: \(loaded.description)\n" }

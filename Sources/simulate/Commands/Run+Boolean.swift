@@ -44,7 +44,7 @@ extension Run {
         throw PathwayError(.usage, "--boolean needs --steps N: the number of updates (N + 1 rows)")
       }
       let seed = booleanMode.seed ?? 1
-      let loaded = try loadModel(model.model)
+      let loaded = try model.load()
       let scenario = try model.scenario()
       let (pins, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: loaded)
       for warning in warnings { printError(warning.description) }
@@ -91,7 +91,7 @@ extension Run {
         let entry: [String: JSONValue] = [
           "command": .string("run"),
           "mode": .string("boolean"),
-          "model": RunManifest.modelRecord(path: model.model),
+          "model": RunManifest.modelRecord(path: model.model, undeclaredInputs: model.undeclaredInputs),
           "update": .string(scheme.rawValue),
           "steps": .number(Double(steps)),
           "seed": .number(Double(seed)),

@@ -25,7 +25,7 @@ struct Run: ParsableCommand {
   func run() throws {
     if let scheme = booleanMode.scheme { return try runBoolean(scheme) }  // Boolean mode: Run+Boolean.swift
     try reportingErrors { () throws(PathwayError) in
-      let loaded = try loadModel(model.model)
+      let loaded = try model.load()
       var cliLayer = try solver.layer()
       out.apply(to: &cliLayer)
       let scenario = try model.scenario(extra: cliLayer)
@@ -40,7 +40,7 @@ struct Run: ParsableCommand {
       if out.output != "-" {
         var entry: [String: JSONValue] = [
           "command": .string("run"),
-          "model": RunManifest.modelRecord(path: model.model),
+          "model": RunManifest.modelRecord(path: model.model, undeclaredInputs: model.undeclaredInputs),
           "scenario": .object(run.record),
           "statistics": RunManifest.statisticsRecord(solution.statistics),
           "rows": .number(Double(solution.trajectory.rowCount)),

@@ -74,7 +74,7 @@ struct SteadyStateCommand: ParsableCommand {
 
   func run() throws {
     try reportingErrors { () throws(PathwayError) in
-      let loaded = try loadModel(model.model)
+      let loaded = try model.load()
       var cliLayer = Scenario()
       out.apply(to: &cliLayer)
       cliLayer.solver.method = integrator
@@ -134,7 +134,7 @@ struct SteadyStateCommand: ParsableCommand {
         for (name, rate) in zip(names, result.rates) { rates[name] = .number(rate) }
         let entry: [String: JSONValue] = [
           "command": .string("steady-state"),
-          "model": RunManifest.modelRecord(path: model.model),
+          "model": RunManifest.modelRecord(path: model.model, undeclaredInputs: model.undeclaredInputs),
           "scenario": .object(run.record),
           "status": .string(result.converged ? "ok" : "failed:no_steady_state"),
           "steady_state": .object([

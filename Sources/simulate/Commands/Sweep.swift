@@ -175,7 +175,7 @@ struct Sweep: ParsableCommand {
     }
     let chosenSeed = masterSeed ?? UInt64.random(in: 0...UInt64.max)
 
-    let loaded = try loadModel(model.model, quiet: quiet)
+    let loaded = try model.load(quiet: quiet)
     var cliLayer = try solver.layer()
     func list(_ text: String) -> [String] {
       text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -284,6 +284,7 @@ struct Sweep: ParsableCommand {
     for name in model.perturbations { args += ["--perturbation", name] }
     for node in model.knockouts { args += ["--knockout", node] }
     for node in model.overexpressions { args += ["--overexpress", node] }
+    if model.undeclaredInputs { args.append("--undeclared-inputs") }
     func add(_ flag: String, _ value: Double?) { if let value { args += [flag, formatNumber(value)] } }
     add("--t-start", solver.tStart)
     add("--t-end", solver.tEnd)

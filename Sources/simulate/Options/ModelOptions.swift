@@ -34,6 +34,14 @@ struct ModelOptions: ParsableArguments {
       valueName: "name"))
   var perturbations: [String] = []
 
+  @Flag(name: .customLong("undeclared-inputs"), help: "In a .bnet or BoolNet file, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  var undeclaredInputs = false
+
+  /// The model file, read with this group's reader options; its warnings on stderr unless `quiet`.
+  func load(quiet: Bool = false) throws(PathwayError) -> Model {
+    try loadModel(model, quiet: quiet, undeclaredInputs: undeclaredInputs)
+  }
+
   /// Reads the scenario files and layers them, then the command line's perturbations and `--set`.
   func scenario(extra: Scenario? = nil) throws(PathwayError) -> Scenario {
     try Self.layered(

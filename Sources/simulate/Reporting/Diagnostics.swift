@@ -30,8 +30,9 @@ func reportingErrors(_ body: () throws(PathwayError) -> Void) throws {
 }
 
 /// Loads a model and prints what its reader warned about on stderr (unless `quiet`).
-func loadModel(_ path: String, quiet: Bool = false) throws(PathwayError) -> Model {
-  let model = try ModelLoader.load(path)
+/// `undeclaredInputs`: .bnet / BoolNet regulators without a line of their own are inputs.
+func loadModel(_ path: String, quiet: Bool = false, undeclaredInputs: Bool = false) throws(PathwayError) -> Model {
+  let model = try ModelLoader.load(path, undeclaredInputs: undeclaredInputs)
   if !quiet { for warning in model.warnings { printError(warning.description) } }
   return model
 }

@@ -78,6 +78,35 @@ struct BNetFormatTests {
     #expect(diagnostic.notes.contains { $0.contains("'Rb'") })
   }
 
+  @Test("with undeclaredInputs, regulators without a line are inputs after the targets, in order of first use")
+  func undeclaredInputs() throws {
+    let text = "# inputs EGF and PTEN have no line\nAkt, PI3K & !PTEN\nPI3K, EGF | Akt\nErk, EGF & !PTEN\n"
+    let error = try #require(pathwayError { _ = try BNetReader.read(text: text, file: "net.bnet") })
+    #expect(error.exitCode == 65)
+    #expect(error.diagnostics.filter { $0.severity == .error }.map(\.message).allSatisfy { $0.hasPrefix("unknown identifier") })
+    #expect(error.diagnostics.contains { $0.severity == .note && $0.message.contains("--undeclared-inputs") })
+
+    let model = try BNetReader.read(text: text, file: "net.bnet", undeclaredInputs: true)
+    #expect(model.nodes.map(\.id) == ["Akt", "PI3K", "Erk", "PTEN", "EGF"])
+    #expect(model.nodes.suffix(2).allSatisfy { $0.kind == .input && $0.rule == nil })
+    #expect(model.nodes[3].location == PathwayModel.SourceLocation(file: "net.bnet", line: 2, column: 14))
+    let warning = try #require(model.warnings.first)
+    #expect(model.warnings.count == 1)
+    #expect(warning.severity == .warning)
+    #expect(warning.message.contains("2 regulator(s)") && warning.message.contains("PTEN (2:14), EGF (3:7)"))
+    // The same network as with the inputs written as 'X, X' lines.
+    let declared = try BNetReader.read(text: text + "PTEN, PTEN\nEGF, EGF\n", file: "net.bnet")
+    let implicit = try BooleanNetwork(model: model), explicit = try BooleanNetwork(model: declared)
+    #expect(implicit.names == explicit.names)
+    #expect(implicit.functions == explicit.functions)
+    #expect(implicit.inputNodes == [3, 4])
+    #expect(declared.warnings.isEmpty)
+    // A file with every regulator declared reads the same with or without the option.
+    #expect(try BNetReader.read(text: "a, b\nb, !a\n", file: "x.bnet", undeclaredInputs: true).warnings.isEmpty)
+    // Other errors are not excused by the option.
+    #expect(pathwayError { _ = try BNetReader.read(text: "a, b\na, c\n", file: "x.bnet", undeclaredInputs: true) } != nil)
+  }
+
   @Test("BoolNet .txt files are recognised by their header; other .txt files are refused")
   func loaderSniffsHeader() throws {
     let boolnet = try temporaryFile("net.txt", "# from BoolNet\n\ntargets, factors\nA, B\nB, !A\n")

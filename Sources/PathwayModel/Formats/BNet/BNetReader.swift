@@ -24,9 +24,9 @@ public enum BNetReader {
   public static let header = "targets, factors"
 
   /// Reads and validates the network in `path`. Missing files exit 66, invalid ones 65.
-  public static func read(path: String) throws(PathwayError) -> Model {
+  public static func read(path: String, undeclaredInputs: Bool = false) throws(PathwayError) -> Model {
     let text = try InputFile.readText(path)
-    return try read(text: text, file: path)
+    return try read(text: text, file: path, undeclaredInputs: undeclaredInputs)
   }
 
   /// True when the first line that is neither blank nor a comment is a BoolNet header
@@ -43,8 +43,10 @@ public enum BNetReader {
     return false
   }
 
-  /// Reads and validates a network from `text`; `file` names it in messages.
-  public static func read(text: String, file: String) throws(PathwayError) -> Model {
+  /// Reads and validates a network from `text`; `file` names it in messages. With
+  /// `undeclaredInputs`, a name used in a rule but never a target is an input (BoolNet's
+  /// convention) and the model carries a warning naming each; without it, an error.
+  public static func read(text: String, file: String, undeclaredInputs: Bool = false) throws(PathwayError) -> Model {
     var bag = DiagnosticBag()
     var nodes: [Node] = []
     var firstDefinition: [String: SourceLocation] = [:]
@@ -137,9 +139,45 @@ public enum BNetReader {
                 notes: ["each line is 'target, expression'"])
     }
     try bag.throwIfErrors()
-    let model = Model(name: NativeModelReader.fileStem(file), source: file, nodes: nodes)
-    try model.validate()
+    var warnings: [Diagnostic] = []
+    if undeclaredInputs {
+      let added = implicitInputs(of: nodes)
+      if let first = added.first {
+        nodes += added
+        let names = added.map { node in node.location.map { "\(node.id) (\($0.line):\($0.column))" } ?? node.id }
+        warnings.append(Diagnostic(
+          .warning, at: first.location,
+          "\(added.count) regulator(s) without a rule of their own read as inputs: \(names.joined(separator: ", "))",
+          notes: ["BoolNet's convention; they hold their initial value, as a line 'X, X' would"]))
+      }
+    }
+    var model = Model(name: NativeModelReader.fileStem(file), source: file, nodes: nodes)
+    do {
+      try model.validate()
+    } catch {
+      guard !undeclaredInputs, error.diagnostics.contains(where: { $0.message.hasPrefix("unknown identifier") }) else { throw error }
+      throw PathwayError(error.kind, error.diagnostics + [Diagnostic(
+        .note, at: nil,
+        "if these names are inputs without a line of their own, --undeclared-inputs reads them as inputs (BoolNet's convention)")])
+    }
+    model.warnings = warnings
     return model
+  }
+
+  /// Input nodes for the names the rules use that no line defines, in the order of first use
+  /// (rules in file order, names left to right), each located where it is first used.
+  static func implicitInputs(of nodes: [Node]) -> [Node] {
+    var known = Set(nodes.map(\.id))
+    var added: [Node] = []
+    for node in nodes {
+      for reference in node.rule?.references ?? [] where !known.contains(reference.name) {
+        known.insert(reference.name)
+        var input = Node(id: reference.name, location: reference.location)
+        input.kind = .input
+        added.append(input)
+      }
+    }
+    return added
   }
 
   /// The line up to its first `#`.
