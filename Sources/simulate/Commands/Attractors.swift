@@ -98,7 +98,14 @@ struct Attractors: ParsableCommand {
       options.progress = { fraction in
         line.update(fraction: fraction, detail: String(format: "%.0f%% of ", 100 * fraction) + what)
       }
-      let set = try AttractorSearch.find(in: network, scheme: update, options: options)
+      options.status = { text in line.status(text) }
+      let set: AttractorSet
+      do throws(PathwayError) {
+        set = try AttractorSearch.find(in: network, scheme: update, options: options)
+      } catch {
+        line.finish()
+        throw error
+      }
       line.finish()
       let chosen = format ?? (output.lowercased().hasSuffix(".csv") ? .csv : .json)
       try AttractorReport.write(set, format: chosen, to: output)

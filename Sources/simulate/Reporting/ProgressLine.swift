@@ -51,6 +51,26 @@ final class ProgressLine: @unchecked Sendable {
     }
   }
 
+  /// Reports work whose end is unknown: `text` alone, with the time elapsed (no bar, no ETA),
+  /// on the same schedule as `update`.
+  func status(_ text: String) {
+    guard !quiet else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    let now = ContinuousClock.now
+    guard now - started >= delay else { return }
+    let line = text + ", " + Self.duration(elapsed) + " so far"
+    if terminal {
+      guard now - lastDraw >= .milliseconds(100) else { return }
+      lastDraw = now
+      FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+      drawn = true
+    } else if now - lastLine >= .seconds(5) {
+      lastLine = now
+      printError("\(label): " + line)
+    }
+  }
+
   /// Ends the bar's line, if one was drawn.
   func finish() {
     lock.lock()

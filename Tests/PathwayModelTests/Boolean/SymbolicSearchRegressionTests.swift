@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PathwayModel
@@ -101,5 +102,25 @@ struct SymbolicSearchRegressionTests {
     let error = try #require(pathwayError { _ = try AttractorSearch.find(in: network, scheme: .asynchronous, options: options) })
     #expect(error.exitCode == 64)
     #expect(error.diagnostics[0].message.contains("diagram operations"), "\(error.diagnostics[0].message)")
+  }
+
+  @Test("a search on decision diagrams reports its attractors so far and its work budget used, rising to the limit")
+  func workStatus() throws {
+    final class Lines: @unchecked Sendable {
+      let lock = NSLock()
+      var values: [String] = []
+      func add(_ s: String) { lock.withLock { values.append(s) } }
+    }
+    let lines = Lines()
+    // 39 nodes after percolation; building the update functions takes a part of the budget.
+    var options = AttractorSearch.Options(symbolicWorkLimit: 2000)
+    options.status = { lines.add($0) }
+    _ = pathwayError { _ = try AttractorSearch.find(in: randomNetwork(nodes: 40, degree: 3, seed: 2), scheme: .asynchronous, options: options) }
+    #expect(lines.values.count >= 10, "\(lines.values)")
+    #expect(lines.values.allSatisfy { $0.hasPrefix("input combination 1 of 1, 39 nodes on decision diagrams: ") && $0.contains("attractor(s) so far") }, "\(lines.values)")
+    let percents = lines.values.compactMap { line in
+      line.split(separator: " ").firstIndex(of: "work").flatMap { i in Int(line.split(separator: " ")[i - 3].dropLast()) }
+    }
+    #expect(percents.count == lines.values.count && percents == percents.sorted() && percents.last! >= 90, "\(lines.values)")
   }
 }

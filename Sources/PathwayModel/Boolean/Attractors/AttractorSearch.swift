@@ -51,6 +51,10 @@ public enum AttractorSearch {
     /// Told the fraction done, now and then (from any thread), by a search that enumerates the
     /// whole state space (of states) or a sampled one (of samples).
     public var progress: (@Sendable (Double) -> Void)?
+    /// Told, now and then (from any thread), what a search with no known end is doing: an
+    /// asynchronous part searched on decision diagrams reports its attractors so far and how
+    /// much of its work budget (`symbolicWorkLimit`, past which it gives up) it has used.
+    public var status: (@Sendable (String) -> Void)?
 
     public init(
       strategy: Strategy = .exact, listLimit: Int = 1000, maximumSteps: Int = 100_000,
@@ -155,6 +159,8 @@ public enum AttractorSearch {
     var searched: [Int]
     var prunedCount: Int
     var explicit: Bool
+    /// How many input combinations there are in all.
+    var combinations: Int
   }
 
   static func exact(_ network: BooleanNetwork, scheme: UpdateScheme, options: Options) throws(PathwayError) -> AttractorSet {
@@ -178,9 +184,11 @@ public enum AttractorSearch {
       let free = (0..<network.count).filter { fixed[$0] == nil }
       if scheme == .synchronous {
         let (core, pruned) = Reduction.prune(network, free: free)
-        return Part(index: index, fixed: fixed, searched: core, prunedCount: pruned.count, explicit: core.count <= explicitLimit)
+        return Part(index: index, fixed: fixed, searched: core, prunedCount: pruned.count, explicit: core.count <= explicitLimit,
+                    combinations: combinations.count)
       }
-      return Part(index: index, fixed: fixed, searched: free, prunedCount: 0, explicit: free.count <= explicitLimit)
+      return Part(index: index, fixed: fixed, searched: free, prunedCount: 0, explicit: free.count <= explicitLimit,
+                  combinations: combinations.count)
     }
     let explicitStates = parts.filter(\.explicit).reduce(0) { $0 + (1 << $1.searched.count) }
     if explicitStates > options.explicitStateBudget {
@@ -240,7 +248,14 @@ public enum AttractorSearch {
       let sub = SymbolicSearch.ordered(Subnetwork(network, free: part.searched, fixed: part.fixed))
       let found = try SymbolicSearch.asynchronousAttractors(
         sub, listLimit: options.listLimit, seed: UInt64(part.index), nodeLimit: options.symbolicNodeLimit,
-        workLimit: options.symbolicWorkLimit, maximumCount: options.maximumAttractors)
+        workLimit: options.symbolicWorkLimit, maximumCount: options.maximumAttractors,
+        report: options.status.map { status in
+          { found, used in
+            status(
+              "input combination \(part.index + 1) of \(part.combinations), \(sub.count) nodes on decision diagrams: "
+                + "\(found) attractor(s) so far, \(Int(100 * used))% of the work budget used")
+          }
+        })
       return found.map { a in
         let states = a.states.map { sub.fullState($0) }.sorted()
         if a.size == 1 { return Attractor(kind: .fixed, states: states, size: 1) }

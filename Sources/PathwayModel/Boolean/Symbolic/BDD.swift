@@ -34,6 +34,8 @@ struct BDD: ~Copyable {
   private var workStart = 0
   /// True when the diagram stopped because of `workLimit` (rather than `nodeLimit`).
   var overworked: Bool { exhausted && created - workStart >= workLimit }
+  /// The fraction of `workLimit` used since `startWork()` (0 without a limit).
+  var workUsed: Double { workLimit == .max ? 0 : Double(created - workStart) / Double(workLimit) }
   private var capacity: Int
   private var buckets: UnsafeMutablePointer<Node>
   private var bucketMask: Int

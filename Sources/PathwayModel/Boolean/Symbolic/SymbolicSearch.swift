@@ -27,14 +27,18 @@ enum SymbolicSearch {
 
   // MARK: - Asynchronous
 
+  /// `report` is told, now and then, the attractors found so far and the fraction of
+  /// `workLimit` used (the search gives up when it reaches 1).
   static func asynchronousAttractors(
-    _ sub: Subnetwork, listLimit: Int, seed: UInt64, nodeLimit: Int, workLimit: Int = .max, maximumCount: Int = .max
+    _ sub: Subnetwork, listLimit: Int, seed: UInt64, nodeLimit: Int, workLimit: Int = .max, maximumCount: Int = .max,
+    report: ((_ found: Int, _ workUsed: Double) -> Void)? = nil
   ) throws(Limit) -> [AsyncAttractor] {
     let m = sub.count
     var graph = AsynchronousGraph(sub, nodeLimit: nodeLimit, workLimit: workLimit)
+    var found: [AsyncAttractor] = []
+    if let report { graph.onWork = { used in report(found.count, used) } }
     if graph.bdd.exhausted { throw Limit(reason: "the update functions alone exceed \(nodeLimit) diagram nodes") }
     let everything = [Bool](repeating: true, count: m)
-    var found: [AsyncAttractor] = []
     var remaining = BDD.one
     var generator = Xoshiro256StarStar(seed: seed)
     let walkLength = 20 * m + 100
@@ -70,6 +74,9 @@ enum SymbolicSearch {
     var canFlip: [BDD.Node] = []
     var movable: [Int] = []
     let nodeLimit: Int
+    /// Told the fraction of the work budget used, at every further 1 % of it.
+    var onWork: ((Double) -> Void)?
+    private var nextReport = 0.01
 
     init(_ sub: Subnetwork, nodeLimit: Int, workLimit: Int = .max) {
       self.nodeLimit = nodeLimit
@@ -128,6 +135,10 @@ enum SymbolicSearch {
         let p = movable[k]
         guard let added = step(&self, sets, p) else { return }
         if bdd.exhausted { throw limit(what) }
+        if let onWork, bdd.workUsed >= nextReport {
+          nextReport = bdd.workUsed + 0.01
+          onWork(bdd.workUsed)
+        }
         if added == BDD.zero {
           k -= 1
           continue
