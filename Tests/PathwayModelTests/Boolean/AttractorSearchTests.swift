@@ -52,15 +52,10 @@ struct AttractorSearchTests {
 
   @Test("exhaustive searches report their progress up to the whole space, without changing the answer")
   func exhaustiveProgress() throws {
-    final class Fractions: @unchecked Sendable {
-      let lock = NSLock()
-      var values: [Double] = []
-      func add(_ f: Double) { lock.withLock { values.append(f) } }
-    }
     // 2^21 states, one block (no inputs): several progress reports from the parallel fill and the search.
     for (scheme, nodes) in [(UpdateScheme.synchronous, 21), (.asynchronous, 20)] {
       let network = randomNetwork(nodes: nodes, degree: 3, seed: 77)
-      let fractions = Fractions()
+      let fractions = Reports<Double>()
       var options = AttractorSearch.Options(strategy: .exhaustive)
       options.progress = { fractions.add($0) }
       let reported = try AttractorSearch.find(in: network, scheme: scheme, options: options)

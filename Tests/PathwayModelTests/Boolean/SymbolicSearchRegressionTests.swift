@@ -106,12 +106,7 @@ struct SymbolicSearchRegressionTests {
 
   @Test("a search on decision diagrams reports its attractors so far and its work budget used, rising to the limit")
   func workStatus() throws {
-    final class Lines: @unchecked Sendable {
-      let lock = NSLock()
-      var values: [String] = []
-      func add(_ s: String) { lock.withLock { values.append(s) } }
-    }
-    let lines = Lines()
+    let lines = Reports<String>()
     // 39 nodes after percolation; building the update functions takes a part of the budget.
     var options = AttractorSearch.Options(symbolicWorkLimit: 2000)
     options.status = { lines.add($0) }

@@ -3,6 +3,14 @@ import Testing
 
 @testable import PathwayModel
 
+/// Values reported from any thread (progress callbacks), collected in order of arrival.
+final class Reports<Value>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: [Value] = []
+  func add(_ value: Value) { lock.withLock { stored.append(value) } }
+  var values: [Value] { lock.withLock { stored } }
+}
+
 /// Reads a model from YAML text (file name `test.yaml` in messages).
 func model(_ yaml: String, file: String = "test.yaml") throws -> Model {
   try NativeModelReader.read(text: yaml, file: file)
