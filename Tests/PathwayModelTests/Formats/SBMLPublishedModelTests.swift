@@ -79,10 +79,11 @@ struct SBMLPublishedModelTests {
   }
 
   @Test(
-    "Level 2 Versions 1–4 read alike (Version 1's namespace has no version part)",
+    "Level 2 Versions 1–5 read alike (Version 1's namespace has no version part)",
     arguments: [
       ("http://www.sbml.org/sbml/level2", 1), ("http://www.sbml.org/sbml/level2/version2", 2),
       ("http://www.sbml.org/sbml/level2/version3", 3), ("http://www.sbml.org/sbml/level2/version4", 4),
+      ("http://www.sbml.org/sbml/level2/version5", 5),
     ])
   func level2Versions(namespace: String, version: Int) throws {
     let text = Self.level2Model(namespace: namespace, version: version)
@@ -94,9 +95,9 @@ struct SBMLPublishedModelTests {
     expectClose(c[3], (atTrigger + 1) * exp(-0.5), relative: 1e-8, "[A](2.5)")
   }
 
-  @Test("Level 1 and Level 2 Version 5 are still refused by level and version")
+  @Test("Level 1, and versions that do not exist, are refused by level and version")
   func otherLevels() {
-    for (level, version) in [(1, 2), (2, 5)] {
+    for (level, version) in [(1, 2), (2, 6), (3, 3)] {
       let text = Self.document(namespace: "http://www.sbml.org/sbml/level\(level)", level: level, version: version, "")
       let error = pathwayError { _ = try SBMLReader.read(data: Data(text.utf8), file: "m.xml") }
       #expect(error?.exitCode == 65)

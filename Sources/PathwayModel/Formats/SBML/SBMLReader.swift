@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads SBML Level 3 (Versions 1 and 2) core, and Level 2 (Versions 1–4) where it maps one to one,
+/// Reads SBML Level 3 (Versions 1 and 2) core, and Level 2 (Versions 1–5) where it maps one to one,
 /// into a `Model` whose species nodes hold amounts.
 ///
 /// Mapping:
@@ -133,12 +133,13 @@ private struct Importer {
     }
     level = Int(root.attributes["level"] ?? "") ?? 0
     version = Int(root.attributes["version"] ?? "") ?? 0
-    // Level 2 Versions 1–3 read as Version 4 does: what they have in common means the same, and
-    // what Version 4 added (useValuesFromTriggerTime) takes the value the older versions mean.
-    guard (level == 3 && (1...2).contains(version)) || (level == 2 && (1...4).contains(version)) else {
+    // Level 2 Versions 1–3 and 5 read as Version 4 does: what they have in common means the same,
+    // what Version 4 added (useValuesFromTriggerTime) takes the value the older versions mean, and
+    // Version 5 changed no meaning (it clarified the text and relaxed annotation rules).
+    guard (level == 3 && (1...2).contains(version)) || (level == 2 && (1...5).contains(version)) else {
       throw PathwayError(
         .invalidInput, at: root.location(file),
-        "unsupported SBML level \(level) version \(version)", notes: ["this reader takes Level 3 Versions 1–2 and Level 2 Versions 1–4"])
+        "unsupported SBML level \(level) version \(version)", notes: ["this reader takes Level 3 Versions 1–2 and Level 2 Versions 1–5"])
     }
     let refused = unsupported(root)
     if !refused.isEmpty { throw PathwayError(.invalidInput, refused) }
