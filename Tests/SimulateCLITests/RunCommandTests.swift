@@ -106,6 +106,12 @@ struct RunCommandTests {
     #expect(!FileManager.default.fileExists(atPath: dir + "/manifest.json"))
     let dt = try simulate(["run", "decay.yaml", "--t-end", "1", "--dt", "0.3", "-o", "-"], in: dir)
     #expect(dt.stdout.split(separator: "\n").map { $0.split(separator: ",")[0] } == ["time", "0", "0.3", "0.6", "0.9", "1"])
+    // --points N: N rows, the same grid as --steps N-1.
+    let points = try simulate(["run", "decay.yaml", "--t-end", "1", "--points", "5", "-o", "-"], in: dir)
+    let steps = try simulate(["run", "decay.yaml", "--t-end", "1", "--steps", "4", "-o", "-"], in: dir)
+    #expect(points.status == 0 && points.stdout == steps.stdout && points.stdout.split(separator: "\n").count == 6)
+    #expect(try simulate(["run", "decay.yaml", "--t-end", "1", "--points", "1", "-o", "-"], in: dir).status == 64)
+    #expect(try simulate(["run", "decay.yaml", "--t-end", "1", "--points", "3", "--steps", "2", "-o", "-"], in: dir).status == 64)
   }
 
   @Test("bad command lines exit 64")

@@ -289,6 +289,7 @@ struct Sweep: ParsableCommand {
     add("--t-start", solver.tStart)
     add("--t-end", solver.tEnd)
     if let steps = solver.steps { args += ["--steps", String(steps)] }
+    if let points = solver.points { args += ["--points", String(points)] }
     add("--dt", solver.dt)
     if let times = solver.timesFile { args += ["--times", times] }
     if let method = solver.method { args += ["--method", method] }

@@ -12,6 +12,9 @@ struct SolverOptionGroup: ParsableArguments {
   @Option(help: "Output grid: N intervals, N + 1 rows, both ends included.")
   var steps: Int?
 
+  @Option(help: "Output grid: N rows evenly spaced, both ends included (the same as --steps N-1).")
+  var points: Int?
+
   @Option(help: "Output grid: one row every D time units from the start; the end is included.")
   var dt: Double?
 
@@ -47,8 +50,9 @@ struct SolverOptionGroup: ParsableArguments {
   var hInit: Double?
 
   func validate() throws {
-    let grids = [steps != nil, dt != nil, timesFile != nil].filter { $0 }.count
-    if grids > 1 { throw ValidationError("give one of --steps, --dt and --times") }
+    let grids = [steps != nil, points != nil, dt != nil, timesFile != nil].filter { $0 }.count
+    if grids > 1 { throw ValidationError("give one of --steps, --points, --dt and --times") }
+    if let points, points < 2 { throw ValidationError("--points must be at least 2 (both ends are rows)") }
     if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (the number of intervals)") }
     if let dt, !(dt > 0) { throw ValidationError("--dt must be positive") }
     for (name, value) in [("--rtol", rtol), ("--atol", atol), ("--h-max", hMax), ("--h-init", hInit)] {
@@ -83,6 +87,7 @@ struct SolverOptionGroup: ParsableArguments {
       layer.time.location = SourceLocation(file: Scenario.commandLine, line: 1, column: 1)
     }
     if let steps { layer.time.grid = .steps(steps) }
+    if let points { layer.time.grid = .steps(points - 1) }
     if let dt { layer.time.grid = .dt(dt) }
     if let timesFile {
       let text = try InputFile.readText(timesFile)

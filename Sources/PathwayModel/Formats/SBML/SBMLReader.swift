@@ -139,7 +139,8 @@ private struct Importer {
     guard (level == 3 && (1...2).contains(version)) || (level == 2 && (1...5).contains(version)) else {
       throw PathwayError(
         .invalidInput, at: root.location(file),
-        "unsupported SBML level \(level) version \(version)", notes: ["this reader takes Level 3 Versions 1–2 and Level 2 Versions 1–5"])
+        "unsupported SBML level \(level) version \(version)", notes: ["this reader takes Level 3 Versions 1–2 and Level 2 Versions 1–5"]
+          + (level == 1 ? ["libsbml (SBMLDocument.setLevelAndVersion) or COPASI converts Level 1 models to Level 3"] : []))
     }
     let refused = unsupported(root)
     if !refused.isEmpty { throw PathwayError(.invalidInput, refused) }
