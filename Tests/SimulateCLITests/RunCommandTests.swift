@@ -203,24 +203,66 @@ struct RunCommandTests {
     #expect(badInput.stderr.hasPrefix("bad.yaml:2:3: error: unknown input 'v'"))
   }
 
+  /// An SBML Level 3 Version 2 model `m` with one non-constant parameter `p` (0), then `body`.
+  static func sbmlWithParameterP(_ body: String) -> String {
+    """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+      <model id="m">
+        <listOfParameters><parameter id="p" value="0" constant="false"/></listOfParameters>
+    \(body)
+      </model>
+    </sbml>
+    """
+  }
+
   @Test("what the model reader warns about reaches stderr; the run goes on")
   func readerWarnings() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try write(
-      """
-      <?xml version="1.0" encoding="UTF-8"?>
-      <sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
-        <model id="m">
-          <listOfParameters><parameter id="p" value="0" constant="false"/></listOfParameters>
+    try write(Self.sbmlWithParameterP("""
           <listOfEvents><event id="E"/></listOfEvents>
-        </model>
-      </sbml>
-      """, to: dir + "/m.xml")
+      """), to: dir + "/m.xml")
     let result = try simulate(["run", "m.xml", "--t-end", "1", "--steps", "1", "-o", "-"], in: dir)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.contains("m.xml:5:32: warning: event 'E' has no trigger; it never fires"), "\(result.stderr)")
     #expect(result.stdout == "time,p\n0,0\n1,0\n")
+  }
+
+  @Test("--include-event-rows adds the rows just before and after an event; refused in Boolean mode")
+  func includeEventRows() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // p grows at rate 1; when t ≥ 0.25 it drops to 0.
+    try write(Self.sbmlWithParameterP("""
+          <listOfRules><rateRule variable="p"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>1</cn></math></rateRule></listOfRules>
+          <listOfEvents><event id="E" useValuesFromTriggerTime="true">
+            <trigger initialValue="false" persistent="true"><math xmlns="http://www.w3.org/1998/Math/MathML">
+              <apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>0.25</cn></apply>
+            </math></trigger>
+            <listOfEventAssignments><eventAssignment variable="p"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>0</cn></math></eventAssignment></listOfEventAssignments>
+          </event></listOfEvents>
+      """), to: dir + "/m.xml")
+    func table(_ text: String) -> [[Double]] {
+      text.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+    }
+    func close(_ a: [[Double]], _ b: [[Double]]) -> Bool {
+      a.count == b.count && zip(a, b).allSatisfy { r, s in r.count == s.count && zip(r, s).allSatisfy { abs($0 - $1) < 1e-9 } }
+    }
+    let plain = try simulate(["run", "m.xml", "--t-end", "1", "--steps", "2", "-o", "-"], in: dir)
+    #expect(plain.status == 0, "\(plain.stderr)")
+    #expect(close(table(plain.stdout), [[0, 0], [0.5, 0.25], [1, 0.75]]), "\(plain.stdout)")
+    let rows = try simulate(["run", "m.xml", "--t-end", "1", "--steps", "2", "--include-event-rows", "-o", "out.csv"], in: dir)
+    #expect(rows.status == 0, "\(rows.stderr)")
+    let text = try String(contentsOfFile: dir + "/out.csv", encoding: .utf8)
+    #expect(text.hasPrefix("time,p\n"))
+    let t = table(text)
+    #expect(close(t, [[0, 0], [0.25, 0.25], [0.25, 0], [0.5, 0.25], [1, 0.75]]), "\(text)")
+    #expect(t.count == 5 && t[1][0] == t[2][0] && t[2][1] == 0)
+    #expect(try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8).contains("\"event_rows\": true"))
+    let boolean = try simulate(["run", "m.xml", "--boolean", "sync", "--steps", "2", "--include-event-rows", "-o", "-"], in: dir)
+    #expect(boolean.status == 64)
+    #expect(boolean.stderr.contains("--include-event-rows applies to ODE runs"), "\(boolean.stderr)")
   }
 
   @Test("--knockout, --overexpress and --perturbation pin nodes after the scenarios, in both modes; unknown names exit 64")

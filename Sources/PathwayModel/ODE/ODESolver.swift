@@ -18,6 +18,10 @@ public struct SolverOptions: Sendable, Hashable, Codable {
   /// Whether atol is scaled per state (`ODEModel.absoluteToleranceScales`: by the compartment's
   /// size for SBML species reported as concentrations) or applies to every state as stored.
   public var atolScale: AbsoluteToleranceScale = .compartment
+  /// Whether events after the start add two rows at their time, the state just before them and
+  /// just after (the second left out when an output time falls on the event, whose row shows
+  /// it). Off: rows lie on the output grid only.
+  public var eventRows = false
 
   /// Defaults: rtol 1e-8, atol 1e-12. The absolute floor must sit far below the smallest
   /// quantity of interest (SBML models often carry amounts around 1e-6, where an atol of 1e-8
@@ -204,6 +208,8 @@ public final class ODESolver {
   private var triggerState: [Bool] = []
   /// Whether the last `locateEvents` found a trigger rising (rather than a rate-law switch).
   private var risingFound = false
+  /// Whether the last `executeEvents` executed any event assignment.
+  private var executedAny = false
   /// Every event's root functions at the start of the current step.
   private var rootsBefore: [Double] = []
   private var pending: [PendingEvent] = []
@@ -259,7 +265,8 @@ public final class ODESolver {
 
   /// Integrates from `start` to `end`, writing a row at each of `times` (sorted, within
   /// [start, end]). Every discontinuity of an input ends a segment; the driver is reset there.
-  /// Rows at an event time show the state after the events that execute at that time.
+  /// Rows at an event time show the state after the events that execute at that time; with
+  /// `eventRows`, each event time after the start also gets a row before and after them.
   ///
   /// - Parameters:
   ///   - initial: the state at `start`, one value per state variable (pins are applied on top).
@@ -383,7 +390,7 @@ public final class ODESolver {
                   }
                 }
                 t = target
-                fired = executeEvents(at: t, due: [])
+                fired = executeEvents(at: t, due: [], rows: &trajectory, nextOutput: outputIndex < times.count ? times[outputIndex] : nil)
                 if fired || !risingFound || target >= stepEnd { break }
                 delta *= 4
                 target = min(stepEnd, eventTime + delta)
@@ -402,7 +409,7 @@ public final class ODESolver {
           let due = pending.filter { $0.time <= t }
           if !due.isEmpty {
             pending.removeAll { $0.time <= t }
-            executeEvents(at: t, due: due)
+            executeEvents(at: t, due: due, rows: &trajectory, nextOutput: outputIndex < times.count ? times[outputIndex] : nil)
             resetDriver(until: segmentEnd)
             statistics.events += 1
             _ = workspace.rhs(t, y, fa)
@@ -558,6 +565,21 @@ public final class ODESolver {
     }
   }
 
+  /// `executeEvents(at:due:)`; with `options.eventRows`, an execution (after the start) adds the
+  /// rows before and after it to `rows` (the latter unless `nextOutput` is `t`, whose grid row
+  /// follows).
+  @discardableResult
+  private func executeEvents(at t: Double, due: [PendingEvent], rows: inout Trajectory, nextOutput: Double?) -> Bool {
+    let n = ode.stateCount
+    if options.eventRows { for i in 0..<n { yi[i] = y[i] } }
+    let fired = executeEvents(at: t, due: due)
+    if options.eventRows && executedAny {
+      record(&rows, t, state: yi)
+      if nextOutput != t { record(&rows, t) }
+    }
+    return fired
+  }
+
   /// Executes, at time t, the events whose triggers rise now (true, and false in
   /// `triggerState`) and the delayed events that are `due`, in priority order, re-evaluating
   /// every trigger after each execution. Returns whether any event was triggered (now or for
@@ -622,6 +644,7 @@ public final class ODESolver {
     }
     workspace.evaluateEvents(t, y)
     recordRoots()
+    executedAny = executed
     return executed || triggered
   }
 

@@ -211,11 +211,12 @@ extension Scenario {
     if let v = solver.hMax { options.hMax = v }
     if let v = solver.hInitial { options.hInitial = v }
     if let v = solver.maxSteps { options.maxSteps = v }
+    options.eventRows = output.eventRows ?? false
     record["solver"] = .object([
       "method": .string(options.method.rawValue), "rtol": .number(options.rtol), "atol": .number(options.atol),
       "h_max": options.hMax.map(JSONValue.number) ?? .null, "h_init": options.hInitial.map(JSONValue.number) ?? .null,
       "max_steps": .number(Double(options.maxSteps)), "kernel": .string(options.kernel.rawValue),
-      "atol_scale": .string(options.atolScale.rawValue),
+      "atol_scale": .string(options.atolScale.rawValue), "event_rows": .bool(options.eventRows),
       "jacobian": .string(ode.hasSymbolicJacobian ? "symbolic" : "symbolic with finite-difference entries"),
     ])
 

@@ -135,6 +135,8 @@ public struct Scenario: Sendable {
     public var amount: [String]?
     public var concentration: [String]?
     public var layout: String?
+    /// Rows before and after each event (`SolverOptions.eventRows`).
+    public var eventRows: Bool?
     public init() {}
   }
 
@@ -167,6 +169,7 @@ public struct Scenario: Sendable {
     if let v = output.amount { out.output.amount = v }
     if let v = output.concentration { out.output.concentration = v }
     if let v = output.layout { out.output.layout = v }
+    if let v = output.eventRows { out.output.eventRows = v }
     if let v = modelPath { out.modelPath = v }
     out.expectations += expectations
     if let v = boolean {

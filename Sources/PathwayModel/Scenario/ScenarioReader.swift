@@ -73,7 +73,8 @@ public enum ScenarioReader {
     if let time = top["time"] { scenario.time = readTime(time, &bag) }
     if let solver = top["solver"] { scenario.solver = readSolver(solver, &bag) }
     if let output = top["output"], let fields = output.mapping(&bag, what: "output") {
-      fields.checkKeys(["select", "layout"], in: "output", &bag)
+      fields.checkKeys(["select", "layout", "event_rows"], in: "output", &bag)
+      scenario.output.eventRows = fields["event_rows"].flatMap { $0.boolean(&bag, what: "output.event_rows") }
       scenario.output.select = fields["select"].flatMap { $0.strings(&bag, what: "select") }
       if let layout = fields["layout"], let text = layout.string(&bag, what: "layout") {
         if ["wide", "long"].contains(text) {

@@ -36,7 +36,7 @@ extension Run {
         ("--rtol", solver.rtol != nil),
         ("--atol", solver.atol != nil), ("--max-steps", solver.maxSteps != nil), ("--h-max", solver.hMax != nil),
         ("--h-init", solver.hInit != nil), ("--layout", out.layout != nil),
-        ("--points", solver.points != nil),
+        ("--points", solver.points != nil), ("--include-event-rows", includeEventRows),
       ]
       if let flag = odeOnly.first(where: { $0.1 })?.0 {
         throw PathwayError(.usage, "\(flag) applies to ODE runs; a Boolean run takes --steps, --seed and --initial")

@@ -22,12 +22,18 @@ struct Run: ParsableCommand {
   @Flag(name: .customLong("dump-config"), help: "Print the fully resolved configuration as JSON on stdout and exit without running.")
   var dumpConfig = false
 
+  @Flag(
+    name: .customLong("include-event-rows"),
+    help: "Add two rows at each event time after the start: the state just before the events and just after (off: rows lie on the output grid only).")
+  var includeEventRows = false
+
   func run() throws {
     if let scheme = booleanMode.scheme { return try runBoolean(scheme) }  // Boolean mode: Run+Boolean.swift
     try reportingErrors { () throws(PathwayError) in
       let loaded = try model.load()
       var cliLayer = try solver.layer()
       out.apply(to: &cliLayer)
+      if includeEventRows { cliLayer.output.eventRows = true }
       let scenario = try model.scenario(extra: cliLayer)
       let ode = try ODEModel(model: loaded)
       let run = try scenario.resolve(for: ode)

@@ -84,6 +84,33 @@ struct SBMLReaderTests {
     expectClose(try #require(amounts.trajectory.column("S"))[0], 6, absolute: 1e-12, "amount = concentration × size")
   }
 
+  @Test("event rows: the state just before and just after each execution, on or off the output grid")
+  func eventRows() throws {
+    let ode = try ODEModel(model: try read(Self.decay))
+    for (grid, times) in [([0.0, 1, 2, 3], [0.0, 1, 1.5, 1.5, 2, 3]), ([0, 1, 1.5, 2, 3], [0, 1, 1.5, 1.5, 2, 3])] {
+      var scenario = Scenario()
+      scenario.time.end = 3
+      scenario.time.grid = .times(grid)
+      scenario.output.select = ["S"]
+      scenario.output.concentration = ["S"]
+      scenario.output.eventRows = true
+      scenario.solver.rtol = 1e-10
+      scenario.solver.atol = 1e-14
+      let run = try scenario.resolve(for: ode)
+      #expect(run.options.eventRows)
+      let s = try run.simulate(ode)
+      // The trigger at t = 1 only schedules (no row); the execution at 1.5 gives two rows.
+      #expect(s.trajectory.times == times, "grid \(grid)")
+      let c = try #require(s.trajectory.column("S"))
+      expectClose(c[2], 3 * exp(-0.75), relative: 1e-8, "[S] just before the event")
+      expectClose(c[3], 3, relative: 1e-8, "[S] just after")
+      expectClose(c[4], 3 * exp(-0.25), relative: 1e-8, "[S](2)")
+      // Without event rows the grid alone.
+      scenario.output.eventRows = nil
+      #expect(try scenario.resolve(for: ode).simulate(ode).trajectory.times == grid)
+    }
+  }
+
   @Test("malformed XML is a located error (exit 65)")
   func malformed() {
     let error = pathwayError { _ = try read("<sbml level=\"3\" version=\"2\">\n  <model id=\"m\">\n  </modl>\n</sbml>") }

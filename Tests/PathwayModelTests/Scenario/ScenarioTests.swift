@@ -128,6 +128,20 @@ struct ScenarioTests {
     #expect(noEnd?.exitCode == 64)
   }
 
+  @Test("output.event_rows reads true/false (yes/no), layers, and reaches the solver options")
+  func eventRows() throws {
+    let on = try scenario("output: {event_rows: yes}\n")
+    #expect(on.output.eventRows == true)
+    let off = try scenario("output: {event_rows: false}\n")
+    #expect(try resolve([on, scenario("time: {end: 1}\n")]).options.eventRows)
+    #expect(try !resolve([on, off, scenario("time: {end: 1}\n")]).options.eventRows)
+    #expect(try !resolve([scenario("time: {end: 1}\n")]).options.eventRows)
+    let bad = pathwayError { _ = try scenario("output:\n  event_rows: sometimes\n") }
+    #expect(bad?.exitCode == 65)
+    #expect(bad?.diagnostics.first?.message == "output.event_rows must be true or false, found 'sometimes'")
+    #expect(bad?.diagnostics.first?.location?.line == 2)
+  }
+
   @Test("a pulse through a scenario: the run resets at both edges")
   func pulseRun() throws {
     let ode = try ODEModel(model: model(Self.network))

@@ -216,6 +216,18 @@ struct YAMLValue {
     return value
   }
 
+  /// The scalar as true/false (YAML's `true`/`false`, `yes`/`no`, `on`/`off`, any case).
+  func boolean(_ bag: inout DiagnosticBag, what: String) -> Bool? {
+    guard let text = string(&bag, what: what) else { return nil }
+    switch text.lowercased() {
+    case "true", "yes", "on": return true
+    case "false", "no", "off": return false
+    default:
+      bag.error(location, "\(what) must be true or false, found '\(text)'")
+      return nil
+    }
+  }
+
   /// A list of strings: a single scalar counts as a one-item list.
   func strings(_ bag: inout DiagnosticBag, what: String) -> [String]? {
     if let scalar { return isNull ? [] : [scalar] }
