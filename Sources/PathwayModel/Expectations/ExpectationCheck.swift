@@ -209,8 +209,7 @@ public final class ExpectationChecker {
 
   /// Converts `value unit` into model time units, for models whose time unit is s, min, h or d.
   static func timeUnits(_ modelUnit: String?) -> ExpectationParser.TimeUnits {
-    let seconds: [String: Double] = ["s": 1, "second": 1, "seconds": 1, "min": 60, "minute": 60, "minutes": 60,
-                                     "h": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400]
+    let seconds = TimeUnit.seconds
     return { value, unit in
       guard let modelUnit, let base = seconds[modelUnit], let factor = seconds[unit] else { return nil }
       return value * factor / base

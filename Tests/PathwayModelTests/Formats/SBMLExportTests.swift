@@ -203,6 +203,24 @@ struct SBMLExportTests {
     #expect(try #require(model.node(named: "Atf4")).initial == 0)
   }
 
+  @Test("the model's time unit is written as SBML timeUnits (a multiple of the second) and reads back")
+  func timeUnits() throws {
+    let text = "nodes:\n  x: {rule: x, tau: 2}\n"
+    for (unit, seconds) in [("h", 3600.0), ("days", 86400), ("min", 60)] {
+      let model = try NativeModelReader.read(text: "time_unit: \(unit)\n" + text, file: "m.yaml")
+      let exported = try SBMLWriter.export(model).text
+      #expect(exported.contains("timeUnits=\"time_unit\""))
+      #expect(exported.contains("<unit kind=\"second\" exponent=\"1\" scale=\"0\" multiplier=\"\(Int(seconds))\"/>"))
+      let back = try SBMLReader.read(data: Data(exported.utf8), file: "m.xml")
+      #expect(back.timeUnit.flatMap { TimeUnit.seconds[$0] } == seconds, "\(unit) → \(back.timeUnit ?? "nil")")
+    }
+    let seconds = try SBMLWriter.export(try NativeModelReader.read(text: "time_unit: s\n" + text, file: "m.yaml")).text
+    #expect(seconds.contains("timeUnits=\"second\"") && !seconds.contains("unitDefinition"))
+    // A unit SBML cannot state as seconds stays in the notes only.
+    let other = try SBMLWriter.export(try NativeModelReader.read(text: "time_unit: divisions\n" + text, file: "m.yaml")).text
+    #expect(!other.contains("timeUnits") && other.contains("Time unit: divisions."))
+  }
+
   @Test("SBML documents read from files export and read back to the same simulation",
         arguments: [
           "00001", "00027", "00029", "00052", "00073", "00104", "00114", "00400", "00463", "00931", "00935", "00978",

@@ -276,6 +276,23 @@ private struct DocumentWriter {
     }
     if let notes = XMLElementBuilder.notes(modelNotes) { sbmlModel.add(notes) }
 
+    // The time unit, where SBML can say it (seconds and their multiples): COPASI and
+    // libRoadRunner then show time in the model's unit.
+    var unitDefinitions: [Element] = []
+    if let unit = model.timeUnit, let seconds = TimeUnit.seconds[unit.lowercased()] {
+      if seconds == 1 {
+        sbmlModel.set("timeUnits", "second")
+      } else {
+        let id = allocate("time_unit")
+        unitDefinitions.append(Element("unitDefinition", [("id", id), ("name", unit)], children: [
+          Element("listOfUnits", children: [
+            Element("unit", [("kind", "second"), ("exponent", "1"), ("scale", "0"), ("multiplier", Self.number(seconds))])
+          ])
+        ]))
+        sbmlModel.set("timeUnits", id)
+      }
+    }
+
     // Function definitions used by the HillCube.
     var functions: [Element] = []
     if !ode.hillNodes.isEmpty {
@@ -436,7 +453,8 @@ private struct DocumentWriter {
     }
 
     for (name, items) in [
-      ("listOfFunctionDefinitions", functions), ("listOfCompartments", compartments), ("listOfSpecies", species),
+      ("listOfFunctionDefinitions", functions), ("listOfUnitDefinitions", unitDefinitions),
+      ("listOfCompartments", compartments), ("listOfSpecies", species),
       ("listOfParameters", parameters), ("listOfInitialAssignments", initials), ("listOfRules", rules),
       ("listOfEvents", events),
     ] where !items.isEmpty {
