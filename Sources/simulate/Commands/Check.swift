@@ -24,6 +24,11 @@ struct Check: ParsableCommand {
     name: .customLong("set"), help: ArgumentHelp("Override after all scenarios (validation only).", valueName: "id=value"))
   var settings: [String] = []
 
+  @Flag(
+    name: .customLong("undeclared-inputs"),
+    help: "In a .bnet or BoolNet MODEL, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  var undeclaredInputs = false
+
   /// True when `path` holds a model rather than a scenario.
   static func isModel(_ path: String) -> Bool {
     let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
@@ -51,7 +56,7 @@ struct Check: ParsableCommand {
       }
       // Validation of the model with the layered --scenario files.
       if let modelPath {
-        let loaded = try loadModel(modelPath)
+        let loaded = try loadModel(modelPath, undeclaredInputs: undeclaredInputs)
         for warning in try loaded.validate() { printError(warning.description) }
         let ode = try ODEModel(model: loaded)
         var scenario = try ModelOptions.layered(scenarios: scenarios, settings: settings)
