@@ -22,7 +22,7 @@ struct Attractors: ParsableCommand {
   @Argument(help: "The model file (native .yaml, .bnet, BoolNet .txt, or SBML-qual .xml).")
   var model: String
 
-  @Flag(name: .customLong("undeclared-inputs"), help: "In a .bnet or BoolNet file, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  @Flag(name: .customLong("undeclared-inputs"), help: undeclaredInputsHelp)
   var undeclaredInputs = false
 
   @Option(help: ArgumentHelp("Update scheme.", valueName: "sync|async"))

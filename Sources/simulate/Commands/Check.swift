@@ -24,9 +24,7 @@ struct Check: ParsableCommand {
     name: .customLong("set"), help: ArgumentHelp("Override after all scenarios (validation only).", valueName: "id=value"))
   var settings: [String] = []
 
-  @Flag(
-    name: .customLong("undeclared-inputs"),
-    help: "In a .bnet or BoolNet MODEL, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  @Flag(name: .customLong("undeclared-inputs"), help: undeclaredInputsHelp)
   var undeclaredInputs = false
 
   /// True when `path` holds a model rather than a scenario.

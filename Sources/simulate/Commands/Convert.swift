@@ -41,7 +41,7 @@ struct Convert: ParsableCommand {
   @Option(name: .customLong("to"), help: ArgumentHelp("The target format.", valueName: "native|sbml|sbml-qual|boolnet|bnet"))
   var target: Target?
 
-  @Flag(name: .customLong("undeclared-inputs"), help: "In a .bnet or BoolNet file, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  @Flag(name: .customLong("undeclared-inputs"), help: undeclaredInputsHelp)
   var undeclaredInputs = false
 
   @Flag(name: .customLong("logic-only"), help: "Write the logical rules alone: drop rate laws, modulators, assignments, events and parameters.")

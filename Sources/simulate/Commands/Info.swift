@@ -8,7 +8,7 @@ struct Info: ParsableCommand {
   @Argument(help: "The model file (optional with --methods).")
   var model: String?
 
-  @Flag(name: .customLong("undeclared-inputs"), help: "In a .bnet or BoolNet file, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  @Flag(name: .customLong("undeclared-inputs"), help: undeclaredInputsHelp)
   var undeclaredInputs = false
 
   @Flag(help: "List the integration methods and kernels only.")

@@ -34,7 +34,7 @@ struct ModelOptions: ParsableArguments {
       valueName: "name"))
   var perturbations: [String] = []
 
-  @Flag(name: .customLong("undeclared-inputs"), help: "In a .bnet or BoolNet file, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+  @Flag(name: .customLong("undeclared-inputs"), help: undeclaredInputsHelp)
   var undeclaredInputs = false
 
   /// The model file, read with this group's reader options; its warnings on stderr unless `quiet`.

@@ -29,6 +29,10 @@ func reportingErrors(_ body: () throws(PathwayError) -> Void) throws {
   }
 }
 
+/// The help of `--undeclared-inputs`, on every command that reads a model.
+let undeclaredInputsHelp = ArgumentHelp(
+  "In a .bnet or BoolNet model, read a regulator that has no line of its own as an input (BoolNet's convention) instead of an error.")
+
 /// Loads a model and prints what its reader warned about on stderr (unless `quiet`).
 /// `undeclaredInputs`: .bnet / BoolNet regulators without a line of their own are inputs.
 func loadModel(_ path: String, quiet: Bool = false, undeclaredInputs: Bool = false) throws(PathwayError) -> Model {
