@@ -43,18 +43,20 @@ struct ModelOptions: ParsableArguments {
   }
 
   /// Reads the scenario files and layers them, then the command line's perturbations and `--set`.
+  /// Without a scenario file (or a name from `extra`) the run is named after the model file.
   func scenario(extra: Scenario? = nil) throws(PathwayError) -> Scenario {
     try Self.layered(
       scenarios: scenarios, settings: settings, extra: extra, knockouts: knockouts, overexpressions: overexpressions,
-      perturbations: perturbations)
+      perturbations: perturbations, unnamed: Paths.stem(of: model))
   }
 
   /// Scenario files layered in order, then `extra`, then the command line: named perturbations,
   /// knockouts and over-expressions (in that order, after every scenario's), and `--set id=value`
-  /// settings.
+  /// settings. The result keeps the last named layer's name, else the last file's stem, else
+  /// `unnamed`.
   static func layered(
     scenarios: [String], settings: [String], extra: Scenario? = nil, knockouts: [String] = [],
-    overexpressions: [String] = [], perturbations: [String] = []
+    overexpressions: [String] = [], perturbations: [String] = [], unnamed: String = "default"
   ) throws(PathwayError) -> Scenario {
     var layers: [Scenario] = []
     for path in scenarios { layers.append(try ScenarioReader.read(path: path)) }
@@ -89,7 +91,7 @@ struct ModelOptions: ParsableArguments {
     layers.append(commandLine)
     var layered = Scenario.layering(layers)
     if layered.name.isEmpty {
-      layered.name = scenarios.last.map { Paths.stem(of: $0) } ?? "default"
+      layered.name = scenarios.last.map { Paths.stem(of: $0) } ?? unnamed
     }
     return layered
   }
