@@ -259,7 +259,10 @@ struct RunCommandTests {
     let t = table(text)
     #expect(close(t, [[0, 0], [0.25, 0.25], [0.25, 0], [0.5, 0.25], [1, 0.75]]), "\(text)")
     #expect(t.count == 5 && t[1][0] == t[2][0] && t[2][1] == 0)
-    #expect(try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8).contains("\"event_rows\": true"))
+    let manifest = try String(contentsOfFile: dir + "/manifest.json", encoding: .utf8)
+    #expect(manifest.contains("\"event_rows\": true"))
+    // Without a scenario file the run is named after the model file.
+    #expect(manifest.contains("\"name\": \"m\""), "\(manifest)")
     let boolean = try simulate(["run", "m.xml", "--boolean", "sync", "--steps", "2", "--include-event-rows", "-o", "-"], in: dir)
     #expect(boolean.status == 64)
     #expect(boolean.stderr.contains("--include-event-rows applies to ODE runs"), "\(boolean.stderr)")
