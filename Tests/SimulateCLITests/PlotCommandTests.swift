@@ -50,6 +50,12 @@ struct PlotCommandTests {
     #expect(stdout.status == 0)
     #expect(stdout.stdout.contains(">y (nM)</text>"))
     #expect(stdout.stdout.hasPrefix("<?xml") && stdout.stdout.hasSuffix("</svg>\n"))
+    // A glob selects the matching columns: '?' is x or y, 'y*' only y.
+    let both = try simulate(["plot", "out/decay.csv", "--select", "?", "-o", "-"], in: dir)
+    #expect(both.status == 0 && both.stdout.components(separatedBy: "class=\"series\"").count - 1 == 2)
+    let onlyY = try simulate(["plot", "out/decay.csv", "--select", "y*", "-o", "-"], in: dir)
+    #expect(onlyY.status == 0 && onlyY.stdout.components(separatedBy: "class=\"series\"").count - 1 == 1)
+    #expect(onlyY.stdout.contains("data-variable=\"y\""))
     let help = try simulate(["--help"], in: dir)
     #expect(help.stdout.contains("plot"))
   }
@@ -82,6 +88,8 @@ struct PlotCommandTests {
     let select = try simulate(["plot", "out/decay.csv", "--select", "z", "-o", "a.svg"], in: dir)
     #expect(select.status == 64)
     #expect(select.stderr.contains("--select z"))
+    let pattern = try simulate(["plot", "out/decay.csv", "--select", "z*", "-o", "a.svg"], in: dir)
+    #expect(pattern.status == 64 && pattern.stderr.contains("--select z*: no variable of the input matches"), "\(pattern.stderr)")
     #expect(try simulate(["plot", "out/decay.csv"], in: dir).status == 64)
     #expect(try simulate(["plot", "out/decay.csv", "-o", "."], in: dir).status == 73)
   }

@@ -180,11 +180,14 @@ enum TimeCoursePlot {
   /// The variables to draw: `select` in its order (a name in no input is a usage error, one
   /// missing from some input is that file's error), or every variable of the inputs in order.
   static func selectedVariables(_ files: [TimeCourseInput], select: [String]?) throws(PathwayError) -> [String] {
-    guard let select, !select.isEmpty else {
-      var seen = Set<String>()
-      return files.flatMap(\.variables).filter { seen.insert($0).inserted }
+    var seen = Set<String>()
+    let known = files.flatMap(\.variables).filter { seen.insert($0).inserted }
+    guard let requested = select, !requested.isEmpty else { return known }
+    // Glob patterns (`x*`, `Smad?`) expand to the matching columns, as in `run --select`.
+    let (select, unmatched) = Scenario.expandSelection(requested, among: known)
+    if let pattern = unmatched.first {
+      throw PathwayError(.usage, "--select \(pattern): no variable of the input\(files.count > 1 ? "s" : "") matches")
     }
-    let known = files.flatMap(\.variables)
     for name in select where !known.contains(name) {
       var notes = didYouMean(name, among: Array(Set(known)).sorted()).map { [$0] } ?? []
       notes.append("the columns are: " + files[0].variables.prefix(12).joined(separator: ", ") + (files[0].variables.count > 12 ? ", …" : ""))

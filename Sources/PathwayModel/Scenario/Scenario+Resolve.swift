@@ -248,7 +248,15 @@ extension Scenario {
       entry["unit"] = unit.map(JSONValue.string) ?? .null
       return .object(entry)
     }
-    for name in output.select ?? (model.nodes.map(\.id) + ode.assignmentNames) {
+    var selection = output.select
+    if let requested = output.select {
+      let (names, unmatched) = Scenario.expandSelection(requested, among: selectable)
+      for pattern in unmatched {
+        usage.error(nil, "no node, assignment or parameter matches '\(pattern)' in the selection")
+      }
+      selection = names
+    }
+    for name in selection ?? (model.nodes.map(\.id) + ode.assignmentNames) {
       guard selectableSet.contains(name) else {
         usage.error(nil, "unknown identifier '\(name)' in the selection",
                     notes: (didYouMean(name, among: selectable).map { [$0] } ?? [])
@@ -282,7 +290,7 @@ extension Scenario {
       name: name, parameters: parameters, initial: initial, initialOverrides: initialOverrides,
       explicitlySet: Set(settings.map(\.target)).intersection(model.parameters.map(\.id)),
       equilibrate: model.defaults.equilibrate, start: start, end: end, times: times, options: options,
-      select: output.select, columns: columns, layout: layout, record: record)
+      select: selection, columns: columns, layout: layout, record: record)
   }
 }
 
@@ -362,5 +370,47 @@ extension PerturbationAction {
     case .pin(let node, let level): return "pin \(node) = \(formatNumber(level))"
     case .scale(let node, let factor): return "scale \(node) × \(formatNumber(factor))"
     }
+  }
+}
+
+extension Scenario {
+  /// `items` with each glob pattern (`*` any run of characters, `?` one) replaced by the
+  /// matching `names`, in their order; plain names stay as written. A name already listed is not
+  /// repeated. `unmatched` lists the patterns that match nothing.
+  public static func expandSelection(_ items: [String], among names: [String]) -> (names: [String], unmatched: [String]) {
+    var out: [String] = [], seen = Set<String>(), unmatched: [String] = []
+    for item in items {
+      guard item.contains("*") || item.contains("?") else {
+        if seen.insert(item).inserted { out.append(item) }
+        continue
+      }
+      let matches = names.filter { globMatches(Array(item.unicodeScalars), Array($0.unicodeScalars)) }
+      if matches.isEmpty { unmatched.append(item) }
+      for name in matches where seen.insert(name).inserted { out.append(name) }
+    }
+    return (out, unmatched)
+  }
+
+  /// Whether `text` matches `pattern` as a whole, `*` matching any run and `?` any one character.
+  static func globMatches(_ pattern: [Unicode.Scalar], _ text: [Unicode.Scalar]) -> Bool {
+    var p = 0, t = 0, star = -1, resume = 0
+    while t < text.count {
+      if p < pattern.count && (pattern[p] == "?" || pattern[p] == text[t]) {
+        p += 1
+        t += 1
+      } else if p < pattern.count && pattern[p] == "*" {
+        star = p
+        resume = t
+        p += 1
+      } else if star >= 0 {
+        p = star + 1
+        resume += 1
+        t = resume
+      } else {
+        return false
+      }
+    }
+    while p < pattern.count && pattern[p] == "*" { p += 1 }
+    return p == pattern.count
   }
 }

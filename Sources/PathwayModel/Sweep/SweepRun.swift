@@ -131,7 +131,8 @@ public final class SweepSetup: SweepSource {
   /// The metrics a sweep measures when none are given: `final(X)` of each selected output, or
   /// of every node that is not an input.
   public static func defaultMetrics(ode: ODEModel, scenario: Scenario) -> [String] {
-    let names = scenario.output.select ?? ode.stateNames
+    let selectable = ode.model.nodes.map(\.id) + ode.assignmentNames + ode.model.parameters.map(\.id)
+    let names = scenario.output.select.map { Scenario.expandSelection($0, among: selectable).names } ?? ode.stateNames
     return names.map { "final(\($0))" }
   }
 }

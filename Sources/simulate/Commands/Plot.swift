@@ -28,7 +28,7 @@ struct Plot: ParsableCommand {
   @Option(help: ArgumentHelp("The figure (default: inferred from the input).", valueName: "kind"))
   var kind: PlotKind?
 
-  @Option(help: ArgumentHelp("Variables, nodes or quantities to draw, in this order.", valueName: "a,b,c"))
+  @Option(help: ArgumentHelp("Variables, nodes or quantities to draw, in this order (time courses: * and ? patterns).", valueName: "a,b,c"))
   var select: String?
 
   @Option(help: ArgumentHelp("The swept quantity on the x axis.", valueName: "PARAM"))

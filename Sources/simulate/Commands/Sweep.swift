@@ -69,7 +69,7 @@ struct Sweep: ParsableCommand {
   @Option(name: .customLong("metric"), help: ArgumentHelp("A metric column; repeat for several (default: final(X) of each selected node).", valueName: "spec"))
   var metrics: [String] = []
 
-  @Option(help: "Columns of trajectories.csv and the default metrics, comma-separated.")
+  @Option(help: "Columns of trajectories.csv and the default metrics, comma-separated (* and ? patterns, as in run).")
   var select: String?
 
   @Option(help: ArgumentHelp("SBML species measured as amounts, comma-separated (may be empty).", valueName: "ids"))

@@ -3,7 +3,7 @@ import PathwayModel
 
 /// The output flags of a continuous run (`run`, `steady-state`): columns, units, layout, file.
 struct OutputOptionGroup: ParsableArguments {
-  @Option(help: "Columns to write, comma-separated (default: every node, then every assignment).")
+  @Option(help: "Columns to write, comma-separated; * and ? match any run or one character ('Smad*'; default: every node, then every assignment).")
   var select: String?
 
   @Option(help: ArgumentHelp("Species to write as amounts, comma-separated (SBML models; may be empty).", valueName: "ids"))

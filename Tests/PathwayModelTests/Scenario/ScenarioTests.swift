@@ -128,6 +128,26 @@ struct ScenarioTests {
     #expect(noEnd?.exitCode == 64)
   }
 
+  @Test("selections expand glob patterns in model order, keep plain names as written, and report patterns that match nothing")
+  func selectionPatterns() throws {
+    let names = ["Smad1", "Smad2", "Smad23", "Runx2", "Osx", "pSmad1"]
+    #expect(Scenario.expandSelection(["Osx", "Smad?"], among: names) == (["Osx", "Smad1", "Smad2"], []))
+    #expect(Scenario.expandSelection(["*Smad*", "Smad1"], among: names).names == ["Smad1", "Smad2", "Smad23", "pSmad1"])
+    #expect(Scenario.expandSelection(["*"], among: names).names == names)
+    #expect(Scenario.expandSelection(["R*2", "x*", "Nope"], among: names) == (["Runx2", "Nope"], ["x*"]))
+    for (pattern, text, expected) in [("a*b*c", "aXbYc", true), ("a*b*c", "aXbY", false), ("*", "", true), ("?", "", false),
+                                      ("a**", "a", true), ("*a", "ba", true), ("a?c", "abc", true), ("a?c", "ac", false)] {
+      #expect(Scenario.globMatches(Array(pattern.unicodeScalars), Array(text.unicodeScalars)) == expected, "\(pattern) ~ \(text)")
+    }
+    // In a run: the pattern's columns, in model order; one that matches nothing is a usage error.
+    var run = try scenario("time: {end: 1}\noutput: {select: ['*']}\n")
+    let all = try resolve([run])
+    #expect(all.columns.map(\.name) == all.select)
+    #expect(!all.columns.isEmpty)
+    run.output.select = ["nothing*"]
+    #expect(pathwayError { _ = try resolve([run]) }?.exitCode == 64)
+  }
+
   @Test("output.event_rows reads true/false (yes/no), layers, and reaches the solver options")
   func eventRows() throws {
     let on = try scenario("output: {event_rows: yes}\n")
