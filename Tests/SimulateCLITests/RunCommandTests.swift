@@ -112,6 +112,17 @@ struct RunCommandTests {
     #expect(points.status == 0 && points.stdout == steps.stdout && points.stdout.split(separator: "\n").count == 6)
     #expect(try simulate(["run", "decay.yaml", "--t-end", "1", "--points", "1", "-o", "-"], in: dir).status == 64)
     #expect(try simulate(["run", "decay.yaml", "--t-end", "1", "--points", "3", "--steps", "2", "-o", "-"], in: dir).status == 64)
+    // An output named .tsv is tab-separated, in both layouts, and plot reads it back.
+    for layout in ["wide", "long"] {
+      let tsv = try simulate(["run", "decay.yaml", "--t-end", "1", "--steps", "2", "--layout", layout, "-o", "out-\(layout).tsv"], in: dir)
+      #expect(tsv.status == 0, "\(tsv.stderr)")
+      let text = try String(contentsOfFile: dir + "/out-\(layout).tsv", encoding: .utf8)
+      let csv = try simulate(["run", "decay.yaml", "--t-end", "1", "--steps", "2", "--layout", layout, "-o", "-"], in: dir).stdout
+      #expect(text == csv.replacingOccurrences(of: ",", with: "\t"))
+      #expect(text.hasPrefix(layout == "wide" ? "time\tx" : "time\tvariable\tvalue\n"))
+      let plot = try simulate(["plot", "out-\(layout).tsv", "-o", "-"], in: dir)
+      #expect(plot.status == 0 && plot.stdout.contains("class=\"series\""), "\(plot.stderr)")
+    }
   }
 
   @Test("bad command lines exit 64")

@@ -3,7 +3,7 @@
 ///
 /// The dialect is RFC 4180 as our writers produce it (and as pandas, R and spreadsheets write
 /// it): comma-separated, `"…"` quoting with `""` for a quote, LF or CRLF line ends, an optional
-/// UTF-8 byte-order mark. Blank lines are skipped. Every row must have as many fields as the
+/// UTF-8 byte-order mark; a `.tsv` file is the same with tabs for commas. Blank lines are skipped. Every row must have as many fields as the
 /// header; a short row is a missing column, a long one an extra field (both exit 65).
 public struct CSVTable: Sendable {
   /// One data row.
@@ -24,14 +24,15 @@ public struct CSVTable: Sendable {
   public let headerColumns: [Int]
   public let rows: [Row]
 
-  /// Reads and parses `path`: a missing file exits 66, malformed CSV 65.
+  /// Reads and parses `path` (tab-separated when it ends in `.tsv`): a missing file exits 66,
+  /// malformed CSV 65.
   public static func read(path: String) throws(PathwayError) -> CSVTable {
-    try parse(text: InputFile.readText(path), file: path)
+    try parse(text: InputFile.readText(path), file: path, separator: CSVWriter.separator(forPath: path))
   }
 
-  /// Parses CSV `text`; `file` names it in messages.
-  public static func parse(text: String, file: String) throws(PathwayError) -> CSVTable {
-    var records = try records(of: Array(text.utf8), file: file)
+  /// Parses CSV `text` (or TSV with `separator` "\t"); `file` names it in messages.
+  public static func parse(text: String, file: String, separator: Character = ",") throws(PathwayError) -> CSVTable {
+    var records = try records(of: Array(text.utf8), file: file, separator: separator.asciiValue ?? UInt8(ascii: ","))
     guard !records.isEmpty else {
       throw PathwayError(
         .invalidInput, at: SourceLocation(file: file, line: 1, column: 1), "the file is empty; expected a CSV header")
@@ -136,12 +137,12 @@ public struct CSVTable: Sendable {
   }
 
   /// Splits `bytes` into records of fields with their positions.
-  private static func records(of bytes: [UInt8], file: String) throws(PathwayError) -> [Record] {
+  private static func records(of bytes: [UInt8], file: String, separator comma: UInt8) throws(PathwayError) -> [Record] {
     var records: [Record] = []
     var index = 0
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
     var line = 1, column = 1
-    let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+    let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 
     /// Advances over one byte, keeping line and column (columns count scalars, not bytes).
     func advance() {

@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
       let solution = try run.simulate(ode)
 
       let file = try OutputFile(path: out.output)
-      try CSVWriter.write(solution.trajectory, layout: run.layout, to: file)
+      try CSVWriter.write(solution.trajectory, layout: run.layout, to: file, separator: CSVWriter.separator(forPath: out.output))
       try file.commit()
       if out.output != "-" {
         var entry: [String: JSONValue] = [

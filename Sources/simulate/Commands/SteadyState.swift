@@ -123,7 +123,7 @@ struct SteadyStateCommand: ParsableCommand {
         trajectory.times = [time]
         result.state.withUnsafeBufferPointer { solver.workspace.appendOutputs(time, $0.baseAddress!, to: &trajectory.values) }
         let file = try OutputFile(path: out.output)
-        try CSVWriter.write(trajectory, layout: run.layout, to: file)
+        try CSVWriter.write(trajectory, layout: run.layout, to: file, separator: CSVWriter.separator(forPath: out.output))
         try file.commit()
       }
       if out.output != "-" {

@@ -18,6 +18,18 @@ struct PlotInputTests {
     #expect(try table.numbers(column: 1) == [1, 3])
   }
 
+  @Test("TSV: the same dialect with tabs; commas are then plain text; the writer quotes only what needs it")
+  func tabSeparated() throws {
+    let table = try CSVTable.parse(text: "time\ta,b\t\"c\td\"\n0\t1\t2\n", file: "t.tsv", separator: "\t")
+    #expect(table.header == ["time", "a,b", "c\td"])
+    #expect(table.rows[0].fields == ["0", "1", "2"] && table.rows[0].columns == [1, 3, 5])
+    #expect(CSVWriter.separator(forPath: "out/x.TSV") == "\t" && CSVWriter.separator(forPath: "x.tsv.csv") == ",")
+    #expect(CSVWriter.field("a,b", separator: "\t") == "a,b" && CSVWriter.field("a\tb", separator: "\t") == "\"a\tb\"")
+    // A short row is located as in CSV.
+    let short = pathwayError { _ = try CSVTable.parse(text: "time\tx\n0\n", file: "s.tsv", separator: "\t") }
+    #expect(short?.exitCode == 65 && short?.diagnostics.first?.location?.line == 2)
+  }
+
   /// The error `text` (as file `bad.csv`) gives when drawn as a time course.
   func timeCourseError(_ text: String) -> PathwayError? {
     pathwayError {
