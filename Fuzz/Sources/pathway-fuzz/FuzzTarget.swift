@@ -47,10 +47,14 @@ enum FuzzTarget: String, CaseIterable {
       guard let model = try? SBMLQualReader.read(data: data, file: "fuzz.xml") else { return }
       exercise(model)
     case .bnet:
-      guard let model = try? BNetReader.read(text: text, file: "fuzz.bnet") else { return }
+      // Both ways of reading undeclared regulators (errors, or BoolNet's inputs), by the input's length.
+      guard let model = try? BNetReader.read(text: text, file: "fuzz.bnet", undeclaredInputs: data.count % 2 == 1)
+      else { return }
       exercise(model)
     case .csv:
-      guard let table = try? CSVTable.parse(text: text, file: "fuzz.csv") else { return }
+      // Commas, or tabs (as a .tsv), by the input's length.
+      let separator: Character = data.count % 2 == 1 ? "\t" : ","
+      guard let table = try? CSVTable.parse(text: text, file: "fuzz.csv", separator: separator) else { return }
       for column in 0..<table.header.count { _ = try? table.numbers(column: column) }
     }
   }
