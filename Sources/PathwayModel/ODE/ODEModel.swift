@@ -75,6 +75,8 @@ public final class ODEModel: @unchecked Sendable {
   let timeSlot: Int
   /// Rate-law states and the slot holding their rate after `rhsProgram` runs.
   let rateStates: [(state: Int, slot: Int32)]
+  /// What an output column may name: nodes, then assignments, then parameters.
+  public var selectableNames: [String] { model.nodes.map(\.id) + assignmentNames + model.parameters.map(\.id) }
   /// Assignment values (slots), for output.
   public let assignmentNames: [String]
   let assignmentSlots: [Int32]

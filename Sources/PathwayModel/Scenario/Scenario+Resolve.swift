@@ -225,7 +225,7 @@ extension Scenario {
     if let text = output.layout {
       if let l = OutputLayout(rawValue: text) { layout = l } else { usage.error(nil, "unknown layout '\(text)'") }
     }
-    let selectable = model.nodes.map(\.id) + ode.assignmentNames + model.parameters.map(\.id)
+    let selectable = ode.selectableNames
     let selectableSet = Set(selectable)
     let species = Dictionary(model.species.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     let amounts = Set(output.amount ?? []), concentrations = Set(output.concentration ?? [])
@@ -384,7 +384,8 @@ extension Scenario {
         if seen.insert(item).inserted { out.append(item) }
         continue
       }
-      let matches = names.filter { globMatches(Array(item.unicodeScalars), Array($0.unicodeScalars)) }
+      let pattern = Array(item.unicodeScalars)
+      let matches = names.filter { globMatches(pattern, Array($0.unicodeScalars)) }
       if matches.isEmpty { unmatched.append(item) }
       for name in matches where seen.insert(name).inserted { out.append(name) }
     }

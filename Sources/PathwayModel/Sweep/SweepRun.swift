@@ -33,7 +33,7 @@ public final class SweepSetup: SweepSource {
     let selection = try scenario.resolve(for: ode)
     let selected = selection.columns.map(\.name)
     var measured = scenario
-    let known = Set(ode.model.nodes.map(\.id) + ode.assignmentNames + ode.model.parameters.map(\.id))
+    let known = Set(ode.selectableNames)
     var extra: [String] = []
     for text in spec.metrics {
       if case .success(let metric) = Metric.parse(text), known.contains(metric.variable), !selected.contains(metric.variable),
@@ -131,8 +131,7 @@ public final class SweepSetup: SweepSource {
   /// The metrics a sweep measures when none are given: `final(X)` of each selected output, or
   /// of every node that is not an input.
   public static func defaultMetrics(ode: ODEModel, scenario: Scenario) -> [String] {
-    let selectable = ode.model.nodes.map(\.id) + ode.assignmentNames + ode.model.parameters.map(\.id)
-    let names = scenario.output.select.map { Scenario.expandSelection($0, among: selectable).names } ?? ode.stateNames
+    let names = scenario.output.select.map { Scenario.expandSelection($0, among: ode.selectableNames).names } ?? ode.stateNames
     return names.map { "final(\($0))" }
   }
 }
