@@ -208,8 +208,6 @@ public final class ODESolver {
   private var triggerState: [Bool] = []
   /// Whether the last `locateEvents` found a trigger rising (rather than a rate-law switch).
   private var risingFound = false
-  /// Whether the last `executeEvents` executed any event assignment.
-  private var executedAny = false
   /// Every event's root functions at the start of the current step.
   private var rootsBefore: [Double] = []
   private var pending: [PendingEvent] = []
@@ -323,6 +321,8 @@ public final class ODESolver {
       if let hMax = options.hMax { h = min(h, hMax) }
     }
     func stepsTaken() -> Int { totalSteps + driver.counts.steps + driver.counts.failed }
+    /// The next output time not yet written.
+    var nextOutput: Double? { outputIndex < times.count ? times[outputIndex] : nil }
 
     segments: for segment in 0..<(boundaries.count - 1) where boundaries[segment + 1] > boundaries[segment] {
       let segmentEnd = boundaries[segment + 1]
@@ -390,7 +390,7 @@ public final class ODESolver {
                   }
                 }
                 t = target
-                fired = executeEvents(at: t, due: [], rows: &trajectory, nextOutput: outputIndex < times.count ? times[outputIndex] : nil)
+                fired = executeEvents(at: t, due: [], rows: &trajectory, nextOutput: nextOutput)
                 if fired || !risingFound || target >= stepEnd { break }
                 delta *= 4
                 target = min(stepEnd, eventTime + delta)
@@ -409,7 +409,7 @@ public final class ODESolver {
           let due = pending.filter { $0.time <= t }
           if !due.isEmpty {
             pending.removeAll { $0.time <= t }
-            executeEvents(at: t, due: due, rows: &trajectory, nextOutput: outputIndex < times.count ? times[outputIndex] : nil)
+            executeEvents(at: t, due: due, rows: &trajectory, nextOutput: nextOutput)
             resetDriver(until: segmentEnd)
             statistics.events += 1
             _ = workspace.rhs(t, y, fa)
@@ -572,8 +572,8 @@ public final class ODESolver {
   private func executeEvents(at t: Double, due: [PendingEvent], rows: inout Trajectory, nextOutput: Double?) -> Bool {
     let n = ode.stateCount
     if options.eventRows { for i in 0..<n { yi[i] = y[i] } }
-    let fired = executeEvents(at: t, due: due)
-    if options.eventRows && executedAny {
+    let (fired, executed) = executeEvents(at: t, due: due)
+    if options.eventRows && executed {
       record(&rows, t, state: yi)
       if nextOutput != t { record(&rows, t) }
     }
@@ -583,9 +583,9 @@ public final class ODESolver {
   /// Executes, at time t, the events whose triggers rise now (true, and false in
   /// `triggerState`) and the delayed events that are `due`, in priority order, re-evaluating
   /// every trigger after each execution. Returns whether any event was triggered (now or for
-  /// later) or executed.
+  /// later) or executed (`fired`), and whether any executed.
   @discardableResult
-  private func executeEvents(at t: Double, due: [PendingEvent]) -> Bool {
+  private func executeEvents(at t: Double, due: [PendingEvent]) -> (fired: Bool, executed: Bool) {
     var ready = due
     var triggered = false
     func schedule(_ e: Int) {
@@ -644,8 +644,7 @@ public final class ODESolver {
     }
     workspace.evaluateEvents(t, y)
     recordRoots()
-    executedAny = executed
-    return executed || triggered
+    return (executed || triggered, executed)
   }
 
   /// Integrates the reference context (stimuli at baseline, no pins or scales) for `duration`
