@@ -139,23 +139,22 @@ public enum BNetReader {
                 notes: ["each line is 'target, expression'"])
     }
     try bag.throwIfErrors()
+    let undeclared = implicitInputs(of: nodes)
     var warnings: [Diagnostic] = []
-    if undeclaredInputs {
-      let added = implicitInputs(of: nodes)
-      if let first = added.first {
-        nodes += added
-        let names = added.map { node in node.location.map { "\(node.id) (\($0.line):\($0.column))" } ?? node.id }
-        warnings.append(Diagnostic(
-          .warning, at: first.location,
-          "\(added.count) regulator(s) without a rule of their own read as inputs: \(names.joined(separator: ", "))",
-          notes: ["BoolNet's convention; they hold their initial value, as a line 'X, X' would"]))
-      }
+    if undeclaredInputs, let first = undeclared.first {
+      nodes += undeclared
+      let names = undeclared.map { node in node.location.map { "\(node.id) (\($0.line):\($0.column))" } ?? node.id }
+      warnings.append(Diagnostic(
+        .warning, at: first.location,
+        "\(undeclared.count) regulator(s) without a rule of their own read as inputs: \(names.joined(separator: ", "))",
+        notes: ["BoolNet's convention; they hold their initial value, as a line 'X, X' would"]))
     }
     var model = Model(name: NativeModelReader.fileStem(file), source: file, nodes: nodes)
     do {
       try model.validate()
     } catch {
-      guard !undeclaredInputs, error.diagnostics.contains(where: { $0.message.hasPrefix("unknown identifier") }) else { throw error }
+      // The undeclared names are the validation's unknown identifiers: say how to read them.
+      guard !undeclaredInputs, !undeclared.isEmpty else { throw error }
       throw PathwayError(error.kind, error.diagnostics + [Diagnostic(
         .note, at: nil,
         "if these names are inputs without a line of their own, --undeclared-inputs reads them as inputs (BoolNet's convention)")])
