@@ -3,8 +3,9 @@
 ///
 /// The dialect is RFC 4180 as our writers produce it (and as pandas, R and spreadsheets write
 /// it): comma-separated, `"…"` quoting with `""` for a quote, LF or CRLF line ends, an optional
-/// UTF-8 byte-order mark; a `.tsv` file is the same with tabs for commas. Blank lines are skipped. Every row must have as many fields as the
-/// header; a short row is a missing column, a long one an extra field (both exit 65).
+/// UTF-8 byte-order mark; a `.tsv` file is the same with tabs for commas. Blank lines are
+/// skipped. Every row must have as many fields as the header; a short row is a missing column, a
+/// long one an extra field (both exit 65).
 public struct CSVTable: Sendable {
   /// One data row.
   public struct Row: Sendable {

@@ -99,14 +99,10 @@ struct Attractors: ParsableCommand {
         line.update(fraction: fraction, detail: String(format: "%.0f%% of ", 100 * fraction) + what)
       }
       options.status = { text in line.status(text) }
-      let set: AttractorSet
-      do throws(PathwayError) {
-        set = try AttractorSearch.find(in: network, scheme: update, options: options)
-      } catch {
-        line.finish()
-        throw error
-      }
+      // The progress line ends before anything else reaches stderr, the search's error included.
+      let found = Result { () throws(PathwayError) in try AttractorSearch.find(in: network, scheme: update, options: options) }
       line.finish()
+      let set = try found.get()
       let chosen = format ?? (output.lowercased().hasSuffix(".csv") ? .csv : .json)
       try AttractorReport.write(set, format: chosen, to: output)
 
