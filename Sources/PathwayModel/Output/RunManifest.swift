@@ -42,8 +42,10 @@ public enum RunManifest {
   /// Adds (or replaces) the entry of `outputName` in `directory/manifest.json`, atomically and
   /// under a lock, so that runs writing into one folder at once keep each other's entries.
   public static func record(_ entry: [String: JSONValue], for outputName: String, in directory: String) throws(PathwayError) {
-    let path = (directory.isEmpty ? "." : directory) + "/manifest.json"
-    let lockPath = path + ".lock"
+    let folder = directory.isEmpty ? "." : directory
+    let path = folder + "/manifest.json"
+    // A hidden lock file: it stays (removing it would race with a waiting writer) but out of `ls`.
+    let lockPath = folder + "/.manifest.json.lock"
     let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     if lock >= 0 { flock(lock, LOCK_EX) }
     defer {
