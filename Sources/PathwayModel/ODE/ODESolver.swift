@@ -398,8 +398,9 @@ public final class ODESolver {
               if fired { statistics.events += 1 }
               resetDriver(until: segmentEnd)
               _ = workspace.rhs(t, y, fa)
-              // New delayed events may now be due before `stop`: choose the next stop again.
-              if fired { continue stepping }
+              // New delayed events may now be due before `stop`: choose the next stop again
+              // (at the segment's end, go on to the stop's own work: due events, output rows).
+              if fired && t < segmentEnd { continue stepping }
             }
             _ = workspace.rhs(t, y, fa)
           }

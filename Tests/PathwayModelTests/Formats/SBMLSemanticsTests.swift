@@ -112,4 +112,49 @@ struct SBMLSemanticsTests {
       }
     }
   }
+
+  @Test("an event that executes at the end time gives the last row, showing its assignments")
+  func eventAtEndTime() throws {
+    // n counts executions of `time ≥ 2`; x = t is reset to 0 when it reaches 1.5 (a state
+    // trigger). The first run ends at 2, where the time event executes.
+    let body = """
+          <listOfParameters>
+            <parameter id="n" value="0" constant="false"/>
+            <parameter id="x" value="0" constant="false"/>
+          </listOfParameters>
+          <listOfRules>
+            <rateRule variable="x"><math \(Self.mathNS)><cn> 1 </cn></math></rateRule>
+          </listOfRules>
+          <listOfEvents>
+            <event id="E" useValuesFromTriggerTime="true">
+              <trigger initialValue="true" persistent="true">
+                <math \(Self.mathNS)><apply><geq/>\(Self.time)<cn> 2 </cn></apply></math>
+              </trigger>
+              <listOfEventAssignments>
+                <eventAssignment variable="n"><math \(Self.mathNS)><apply><plus/><ci> n </ci><cn> 1 </cn></apply></math></eventAssignment>
+              </listOfEventAssignments>
+            </event>
+            <event id="R" useValuesFromTriggerTime="true">
+              <trigger initialValue="true" persistent="true">
+                <math \(Self.mathNS)><apply><geq/><ci> x </ci><cn> 1.5 </cn></apply></math>
+              </trigger>
+              <listOfEventAssignments>
+                <eventAssignment variable="x"><math \(Self.mathNS)><cn> 0 </cn></math></eventAssignment>
+              </listOfEventAssignments>
+            </event>
+          </listOfEvents>
+      """
+    let toTwo = try Self.simulate(body, end: 2, times: [0, 1, 2], select: ["n", "x"])
+    #expect(toTwo["n"] == [0, 0, 1])
+    expectClose(try #require(toTwo["x"]?.last), 0.5, relative: 1e-8, "x(2) after the reset at 1.5")
+    // Resets that land on output times (x reaches 1.5 at 1.5, 3, 4.5, …): one row per time.
+    let grid = (0...100).map { Double($0) * 0.15 }
+    let sawtooth = try Self.simulate(body, end: 15, times: grid, select: ["x"])
+    #expect(sawtooth["x"]?.count == grid.count)
+    for (t, x) in zip(grid, sawtooth["x"] ?? []) {
+      // x = t mod 1.5, read at a reset time as either side of it (the crossing is a rounding away).
+      let r = t.truncatingRemainder(dividingBy: 1.5)
+      #expect(min(abs(x - r), abs(x - 1.5 + r), abs(x - r + 1.5)) < 1e-6, "x(\(t)) = \(x)")
+    }
+  }
 }
