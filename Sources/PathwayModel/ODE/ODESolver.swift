@@ -80,6 +80,9 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     case stepperFailed(String)
     /// The run was cancelled (Ctrl-C or a sweep's fail-fast).
     case cancelled
+    /// An event's delay evaluated to a negative number or NaN when it was triggered (SBML asks
+    /// for a non-negative delay: an event cannot execute before its trigger).
+    case invalidEventDelay(event: String, delay: Double)
   }
 
   public var reason: Reason
@@ -104,6 +107,8 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
       return "the \(status) \(at)"
     case .cancelled:
       return "cancelled \(at)"
+    case .invalidEventDelay(let event, let delay):
+      return "event '\(event)' was triggered at t = \(formatNumber(time)) with delay \(formatNumber(delay)); a delay must be zero or positive"
     }
   }
 
@@ -115,6 +120,7 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     case .stepSizeUnderflow: return "step_underflow"
     case .stepperFailed: return "stepper"
     case .cancelled: return "cancelled"
+    case .invalidEventDelay(let event, _): return "event_delay:\(event)"
     }
   }
 }
@@ -212,6 +218,8 @@ public final class ODESolver {
   private var rootsBefore: [Double] = []
   private var pending: [PendingEvent] = []
   private var sequence = 0
+  /// The first event triggered with a negative (or NaN) delay in this solve, which ends it.
+  private var invalidDelay: (event: String, delay: Double, time: Double)?
 
   struct PendingEvent {
     var time: Double
@@ -290,6 +298,10 @@ public final class ODESolver {
     let hasEvents = ode.monitorsRoots
     pending.removeAll(keepingCapacity: true)
     sequence = 0
+    invalidDelay = nil
+    func delayFailure() -> SolverFailure? {
+      invalidDelay.map { SolverFailure(reason: .invalidEventDelay(event: $0.event, delay: $0.delay), time: $0.time, stepSize: 0) }
+    }
 
     // Breakpoints of the inputs that are not pinned.
     var breakpoints = Set<Double>()
@@ -305,6 +317,7 @@ public final class ODESolver {
       workspace.setSegment(at: start)
       triggerState = ode.events.map(\.initialValue)
       executeEvents(at: t, due: [])
+      failure = delayFailure()
     }
     while outputIndex < times.count && times[outputIndex] <= start {
       record(&trajectory, times[outputIndex])
@@ -324,7 +337,7 @@ public final class ODESolver {
     /// The next output time not yet written.
     var nextOutput: Double? { outputIndex < times.count ? times[outputIndex] : nil }
 
-    segments: for segment in 0..<(boundaries.count - 1) where boundaries[segment + 1] > boundaries[segment] {
+    segments: for segment in 0..<(boundaries.count - 1) where failure == nil && boundaries[segment + 1] > boundaries[segment] {
       let segmentEnd = boundaries[segment + 1]
       if t >= segmentEnd { continue }
       workspace.setSegment(at: boundaries[segment])
@@ -391,6 +404,10 @@ public final class ODESolver {
                 }
                 t = target
                 fired = executeEvents(at: t, due: [], rows: &trajectory, nextOutput: nextOutput)
+                if let bad = delayFailure() {
+                  failure = bad
+                  break segments
+                }
                 if fired || !risingFound || target >= stepEnd { break }
                 delta *= 4
                 target = min(stepEnd, eventTime + delta)
@@ -411,6 +428,10 @@ public final class ODESolver {
           if !due.isEmpty {
             pending.removeAll { $0.time <= t }
             executeEvents(at: t, due: due, rows: &trajectory, nextOutput: nextOutput)
+            if let bad = delayFailure() {
+              failure = bad
+              break segments
+            }
             resetDriver(until: segmentEnd)
             statistics.events += 1
             _ = workspace.rhs(t, y, fa)
@@ -593,6 +614,10 @@ public final class ODESolver {
       triggered = true
       let event = ode.events[e]
       let delay = event.delay.map { workspace.eventValue($0) } ?? 0
+      guard delay >= 0 else {
+        if invalidDelay == nil { invalidDelay = (event.id, delay, t) }
+        return
+      }
       let values = event.useValuesFromTriggerTime ? event.assignments.map { workspace.eventValue($0.slot) } : nil
       sequence += 1
       if delay > 0 {

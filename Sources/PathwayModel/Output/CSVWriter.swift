@@ -21,7 +21,7 @@ public enum CSVWriter {
     let width = trajectory.names.count
     switch layout {
     case .wide:
-      try file.write("time" + sep + names.map(field).joined(separator: sep) + "\n")
+      try file.write((["time"] + names.map(field)).joined(separator: sep) + "\n")
       for row in 0..<trajectory.rowCount {
         var line = formatNumber(trajectory.times[row])
         for c in columns {

@@ -156,6 +156,51 @@ struct SBMLReaderTests {
     #expect(delayError?.diagnostics.first?.message.contains("'delay' csymbol") == true)
   }
 
+  @Test("what SBML forbids a rule or an event to assign is refused, with the line", arguments: [
+    // (the model's body, the start of the message)
+    ("""
+        <listOfParameters><parameter id="k" value="1" constant="true"/></listOfParameters>
+        <listOfRules><rateRule variable="k"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 1 </cn></math></rateRule></listOfRules>
+    """, "the rate rule of parameter 'k' changes it, but it is declared constant=\"true\""),
+    ("""
+        <listOfCompartments><compartment id="C" size="1" spatialDimensions="3" constant="true"/></listOfCompartments>
+        <listOfEvents><event useValuesFromTriggerTime="true"><trigger initialValue="true" persistent="true"><math xmlns="http://www.w3.org/1998/Math/MathML"><true/></math></trigger>
+          <listOfEventAssignments><eventAssignment variable="C"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 2 </cn></math></eventAssignment></listOfEventAssignments>
+        </event></listOfEvents>
+    """, "an event assigns to compartment 'C', which is declared constant=\"true\""),
+    ("""
+        <listOfParameters><parameter id="x" value="1" constant="false"/></listOfParameters>
+        <listOfRules>
+          <rateRule variable="x"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 1 </cn></math></rateRule>
+          <rateRule variable="x"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 5 </cn></math></rateRule>
+        </listOfRules>
+    """, "'x' has a second rule (a rate rule after the rate rule on line"),
+    ("""
+        <listOfParameters><parameter id="x" constant="false"/></listOfParameters>
+        <listOfInitialAssignments><initialAssignment symbol="x"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 1 </cn></math></initialAssignment></listOfInitialAssignments>
+        <listOfRules><assignmentRule variable="x"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 2 </cn></math></assignmentRule></listOfRules>
+    """, "an initial assignment to 'x', which an assignment rule defines at all times"),
+    ("""
+        <listOfParameters><parameter id="z" constant="true"/></listOfParameters>
+    """, "parameter 'z' has no value, and no initial assignment or assignment rule gives one"),
+    ("""
+        <listOfCompartments><compartment id="C" size="1" spatialDimensions="3" constant="true"/></listOfCompartments>
+        <listOfSpecies><species id="S" compartment="C" initialAmount="1" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/></listOfSpecies>
+        <listOfRules><rateRule variable="S"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 1 </cn></math></rateRule></listOfRules>
+        <listOfReactions><reaction id="R" reversible="false">
+          <listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/></listOfReactants>
+          <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><ci> S </ci></math></kineticLaw>
+        </reaction></listOfReactions>
+    """, "species 'S' is changed both by its rate rule and by reaction 'R'"),
+  ])
+  func forbiddenTargets(body: String, message: String) {
+    let error = pathwayError { _ = try read(Self.document(body)) }
+    #expect(error?.exitCode == 65)
+    let d = error?.diagnostics.first
+    #expect(d?.message.hasPrefix(message) == true, "\(d?.message ?? "no error")")
+    #expect(d?.location?.line != nil)
+  }
+
   @Test("an SBML id may be named like a keyword or 'time'")
   func keywordIdentifiers() throws {
     let text = Self.document("""

@@ -157,4 +157,30 @@ struct SBMLSemanticsTests {
       #expect(min(abs(x - r), abs(x - 1.5 + r), abs(x - r + 1.5)) < 1e-6, "x(\(t)) = \(x)")
     }
   }
+
+  @Test("an event whose delay is negative when triggered fails the run at that time, keeping the rows before")
+  func negativeDelay() throws {
+    let model = try SBMLReader.read(
+      data: Data(
+        SBMLReaderTests.document("""
+              <listOfParameters><parameter id="d" value="-1" constant="true"/><parameter id="n" value="0" constant="false"/></listOfParameters>
+              <listOfEvents>
+                <event id="E" useValuesFromTriggerTime="true">
+                  <trigger initialValue="true" persistent="true"><math \(Self.mathNS)><apply><geq/>\(Self.time)<cn> 1 </cn></apply></math></trigger>
+                  <delay><math \(Self.mathNS)><ci> d </ci></math></delay>
+                  <listOfEventAssignments><eventAssignment variable="n"><math \(Self.mathNS)><cn> 1 </cn></math></eventAssignment></listOfEventAssignments>
+                </event>
+              </listOfEvents>
+          """).utf8), file: "m.xml")
+    let ode = try ODEModel(model: model)
+    var scenario = Scenario()
+    scenario.time.end = 2
+    scenario.time.grid = .times([0, 0.5, 1, 2])
+    let s = try scenario.resolve(for: ode).simulate(ode)
+    let failure = try #require(s.failure)
+    #expect(failure.reason == .invalidEventDelay(event: "E", delay: -1))
+    #expect(failure.time == 1)
+    #expect(failure.description.contains("event 'E' was triggered at t = 1 with delay -1"))
+    #expect(s.trajectory.times == [0, 0.5])
+  }
 }

@@ -32,6 +32,9 @@ public enum NativeModelReader {
     if let parameters = top["parameters"] { model.parameters = readParameters(parameters, &bag) }
     if let nodes = top["nodes"] {
       model.nodes = readNodes(nodes, &bag)
+      if model.nodes.isEmpty && bag.errors.isEmpty {
+        bag.error(nodes.location, "the model defines no nodes", notes: ["add nodes under 'nodes:'"])
+      }
     } else {
       bag.error(root.location, "the model defines no nodes", notes: ["add a 'nodes:' mapping"])
     }

@@ -198,6 +198,41 @@ private struct Importer {
     var node: XMLNode
   }
 
+  /// SBML's rules about what a rule or an event may assign: one rule per symbol, never a
+  /// constant symbol, no initial assignment or event assignment to a symbol an assignment rule
+  /// gives at all times. `constant` names the kind of a constant symbol (nil otherwise).
+  /// `assignmentRule` → "assignment rule", `rateRule` → "rate rule".
+  static func ruleName(_ element: String) -> String {
+    element == "rateRule" ? "rate rule" : element == "assignmentRule" ? "assignment rule" : element
+  }
+
+  mutating func validateTargets(
+    rules: [String: XMLNode], eventAssignments: [XMLNode], assignedByRule: Set<String>, initialAssignments: [XMLNode],
+    constant: (String) -> String?
+  ) {
+    for (variable, rule) in rules.sorted(by: { $0.value.line < $1.value.line }) {
+      if let kind = constant(variable) {
+        bag.error(
+          location(rule), "the \(Self.ruleName(rule.name)) of \(kind) '\(variable)' changes it, but it is declared constant=\"true\"",
+          notes: ["declare it constant=\"false\""])
+      }
+    }
+    for a in eventAssignments {
+      guard let variable = a.attributes["variable"] else { continue }
+      if let kind = constant(variable) {
+        bag.error(
+          location(a), "an event assigns to \(kind) '\(variable)', which is declared constant=\"true\"",
+          notes: ["declare it constant=\"false\""])
+      } else if assignedByRule.contains(variable) {
+        bag.error(location(a), "an event assigns to '\(variable)', which an assignment rule defines at all times")
+      }
+    }
+    for ia in initialAssignments {
+      guard let symbol = ia.attributes["symbol"], assignedByRule.contains(symbol) else { continue }
+      bag.error(location(ia), "an initial assignment to '\(symbol)', which an assignment rule defines at all times")
+    }
+  }
+
   mutating func importModel(_ model: XMLNode) throws(PathwayError) -> Model {
     var result = Model(name: model.attributes["id"] ?? model.attributes["name"] ?? Paths.stem(of: file), source: file)
     result.description = model.attributes["name"] ?? ""
@@ -263,8 +298,15 @@ private struct Importer {
     // Rules and event targets decide which symbols are states.
     var assignmentRules: [(variable: String, expr: Expr, node: XMLNode)] = []
     var rateRules: [String: (expr: Expr, node: XMLNode)] = [:]
+    var ruleOf: [String: XMLNode] = [:]
     for rule in model.child("listOfRules")?.children ?? [] {
       guard let variable = rule.attributes["variable"] else { continue }
+      if let first = ruleOf[variable] {
+        bag.error(
+          location(rule), "'\(variable)' has a second rule (\(rule.name == "assignmentRule" ? "an" : "a") \(Self.ruleName(rule.name)) after the \(Self.ruleName(first.name)) on line \(first.line)); SBML allows one rule per symbol")
+        continue
+      }
+      ruleOf[variable] = rule
       guard let expr = try mathOf(rule, what: rule.name) else {
         bag.error(location(rule), "the \(rule.name) for '\(variable)' has no math")
         continue
@@ -274,10 +316,42 @@ private struct Importer {
     }
     let assignedByRule = Set(assignmentRules.map(\.variable))
     var eventTargets = Set<String>()
+    var eventAssignmentNodes: [XMLNode] = []
     for event in model.list("listOfEvents", "event") {
       for a in event.list("listOfEventAssignments", "eventAssignment") {
-        if let v = a.attributes["variable"] { eventTargets.insert(v) }
+        if let v = a.attributes["variable"] {
+          eventTargets.insert(v)
+          eventAssignmentNodes.append(a)
+        }
       }
+    }
+    validateTargets(
+      rules: ruleOf, eventAssignments: eventAssignmentNodes, assignedByRule: assignedByRule,
+      initialAssignments: model.list("listOfInitialAssignments", "initialAssignment"),
+      constant: { id in
+        if let c = compartments[id] { return c.constant ? "compartment" : nil }
+        if let sp = species.first(where: { $0.id == id }) { return sp.constant ? "species" : nil }
+        if let p = parameters.first(where: { $0.id == id }) { return p.constant ? "parameter" : nil }
+        return nil
+      })
+    // Values that nothing gives: SBML Level 3 has no defaults.
+    let initiallyAssigned = Set(model.list("listOfInitialAssignments", "initialAssignment").compactMap { $0.attributes["symbol"] })
+    for p in parameters where p.value == nil && !assignedByRule.contains(p.id) && !initiallyAssigned.contains(p.id) {
+      bag.error(
+        location(p.node), "parameter '\(p.id)' has no value, and no initial assignment or assignment rule gives one",
+        notes: ["give it a value=\"…\" attribute"])
+    }
+    for id in compartmentOrder {
+      let c = compartments[id]!
+      if c.size == nil && !assignedByRule.contains(id) && !initiallyAssigned.contains(id) {
+        bag.warning(location(c.node), "compartment '\(id)' has no size, and nothing assigns one; it is taken as 1 (as libRoadRunner and COPASI do)")
+      }
+    }
+    for sp in species
+    where sp.node.attributes["initialAmount"] == nil && sp.node.attributes["initialConcentration"] == nil
+      && !assignedByRule.contains(sp.id) && !initiallyAssigned.contains(sp.id)
+    {
+      bag.warning(location(sp.node), "species '\(sp.id)' has no initial amount or concentration, and nothing assigns one; it starts at 0")
     }
 
     // Concentration rewriting: a species id in math means amount / size unless hasOnlySubstanceUnits.
@@ -403,6 +477,16 @@ private struct Importer {
           InitialAssignment(
             target: s.id, expression: parsed(.binary(.multiply, .number(concentration), .variable(s.compartment)), s.node),
             location: location(s.node)))
+      }
+      if let rule = ruleOf[s.id], !s.boundary, let reaction = change[s.id]?.first?.1 {
+        bag.error(
+          location(rule), "species '\(s.id)' is changed both by its \(Self.ruleName(rule.name)) and by reaction '\(reaction)'",
+          notes: ["SBML lets a rule govern a reacting species only when it has boundaryCondition=\"true\""])
+      }
+      if s.constant && !s.boundary, let reaction = change[s.id]?.first?.1 {
+        bag.error(
+          location(s.node), "species '\(s.id)' is declared constant=\"true\" but reaction '\(reaction)' changes it",
+          notes: ["a constant species in a reaction needs boundaryCondition=\"true\""])
       }
       if assignedByRule.contains(s.id) { continue }
       var rate: Expr = .zero
