@@ -410,6 +410,37 @@ struct SweepCommandTests {
       ["sweep", "forced.yaml", "--param", "k=list:1,2", "--t-end", "1", "--metric", "steady(x)", "-o", "forced", "--quiet"], in: folder.path)
     #expect(refused.status == 64, "\(refused.stderr)")
     #expect(refused.stderr.contains("depends on time explicitly"), "\(refused.stderr)")
+    // Bistable dx/dt = x(1 − x)(x − 0.3): from below 0.3 the run goes to 0, from above to 1,
+    // never to the unstable 0.3 that Newton from the run's end finds.
+    try write("model: bistable\nnodes:\n  x: {initial: 0.5, rate: x*(1-x)*(x-0.3)}\n", to: folder.file("bistable.yaml"))
+    let bistable = try simulate(
+      ["sweep", "bistable.yaml", "--param", "x=list:0.2,0.35,0.45,0.6", "--t-end", "1", "--metric", "steady(x)", "-o", "bi", "--quiet"],
+      in: folder.path)
+    #expect(bistable.status == 0, "\(bistable.stderr)")
+    let branches = try Self.table(try folder.text("bi/runs.csv")).rows.map { try #require(Double($0[5])) }
+    for (found, expected) in zip(branches, [0.0, 1, 1, 1]) { #expect(abs(found - expected) <= 1e-9, "\(branches)") }
+  }
+
+  @Test("value(X,t) leaves the other metrics on the scenario's grid; grid values are the decimals meant; aliases are refused")
+  func metricsAndGrids() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    let base = ["sweep", "decay.yaml", "--param", "k=log:0.1:10:5", "--t-end", "4", "--steps", "4", "--metric", "auc(x)", "--quiet"]
+    #expect(try simulate(base + ["-o", "a"], in: folder.path).status == 0)
+    #expect(try simulate(base + ["--metric", "value(x,0.7)", "-o", "b"], in: folder.path).status == 0)
+    let a = Self.table(try folder.text("a/runs.csv")).rows, b = Self.table(try folder.text("b/runs.csv")).rows
+    // The interior decade is exactly 1; √10 multiples keep their full digits.
+    #expect(a.map { $0[3] }.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) == ["0.1", "1", "10"])
+    #expect(abs((Double(a[1][3]) ?? 0) - 0.1.squareRoot()) <= 1e-15)
+    #expect(a.map { $0[5] } == b.map { $0[5] }, "auc(x) on the grid t = 0, 1, 2, 3, 4 in both")
+    for row in b {
+      let k = try #require(Double(row[3])), value = try #require(Double(row[6]))
+      #expect(abs(value - exp(-0.7 * k)) <= 1e-6 * exp(-0.7 * k))
+    }
+    let alias = try simulate(
+      ["sweep", "decay.yaml", "--param", "x=list:1,2", "--param", "x.initial=list:3", "--t-end", "1", "-o", "c"], in: folder.path)
+    #expect(alias.status == 64 && alias.stderr.contains("'x.initial' and 'x' name the same quantity"), "\(alias.stderr)")
   }
 
   @Test("--slurm writes an array job and a merge job; run by hand, they equal the local sweep")

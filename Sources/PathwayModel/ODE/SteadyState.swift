@@ -160,8 +160,10 @@ public final class SteadyStateFinder {
     if method == nil && options.method != .newton {
       var horizon = 1.0
       var current = start
-      // Residuals after each horizon: three horizons in a row without a tenfold improvement on the
-      // best so far mean the dynamics are not settling (an oscillation, a drift).
+      // The largest |dyᵢ/dt| after each horizon: three horizons in a row without a tenfold fall
+      // below the best so far mean the dynamics are not settling (an oscillation, a drift). The
+      // rates themselves, not the weighted residual: under a drift the state grows, so the
+      // residual relative to it falls although nothing is settling.
       var best = Double.infinity
       var stalled = 0
       while method == nil && integrated < options.maxTime {
@@ -197,8 +199,9 @@ public final class SteadyStateFinder {
         }
         let progress = "integrated to t = \(formatNumber(time + integrated)): |d\(ode.stateNames[worst])/dt| is "
           + "\(formatNumber(residual)) × the tolerance"
-        if residual < best / 10 {
-          best = residual
+        let largestRate = (0..<n).reduce(0.0) { max($0, abs(f[$1])) }
+        if largestRate < best / 10 {
+          best = largestRate
           stalled = 0
         } else {
           stalled += 1

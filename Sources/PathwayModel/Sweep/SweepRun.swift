@@ -15,6 +15,10 @@ public final class SweepSetup: SweepSource {
   public let metricColumns: [Int]
   /// The scenario's output grid plus every `value(X,t)` time.
   public let times: [Double]
+  /// The scenario's output times, when `value(X,t)` metrics added others (nil otherwise). Rows at
+  /// the added times serve `value(X,t)` only: the other metrics and saved trajectories see the
+  /// grid alone, so that adding a `value` metric never changes `auc`, `tcross`, `max` or `tmax`.
+  public let gridTimes: Set<Double>?
   /// Trajectory columns written by `--save-trajectories` (the scenario's selection, or all).
   public let trajectoryColumns: [Int]
   public let trajectoryNames: [String]
@@ -56,6 +60,7 @@ public final class SweepSetup: SweepSource {
     }
     for problem in spec.validate() { report(nil, problem.message, notes: problem.notes) }
     var targets: [SettingTarget] = []
+    var sweptAs: [SettingTarget: String] = [:]
     // Each quantity's value in the scenario, when the design needs it (oat, fold:).
     let needsBase = spec.sampling.needsBaseValues || spec.dimensions.contains(where: \.isRelative)
     var baseValues: [Double] = []
@@ -82,6 +87,12 @@ public final class SweepSetup: SweepSource {
             break
           }
         }
+        if let other = sweptAs[target], other != dimension.target {
+          report(
+            dimension.location, "'\(dimension.target)' and '\(other)' name the same quantity; sweep it once",
+            notes: ["its runs would apply only one of the two values"])
+        }
+        sweptAs[target] = sweptAs[target] ?? dimension.target
         targets.append(target)
       }
     }
@@ -120,6 +131,8 @@ public final class SweepSetup: SweepSource {
     self.metrics = metrics
     self.metricColumns = columns
     self.times = Array(Set(base.times + extraTimes)).sorted()
+    let grid = Set(base.times)
+    self.gridTimes = extraTimes.allSatisfy(grid.contains) ? nil : grid
     self.trajectoryNames = selected
     self.trajectoryColumns = Array(selected.indices)
   }
@@ -193,6 +206,21 @@ public struct RunRecord: Sendable {
 public final class SweepWorker: SweepRunner {
   public let setup: SweepSetup
   public let solver: ODESolver
+  /// The steady state the dynamics reach from the end of a run (so that a bistable model reports
+  /// the branch its protocol led to): Newton's, when it is not unstable, else forward integration's.
+  private func steadyStateReached(_ parameters: RunParameters, from state: [Double], at time: Double) -> SteadyStateResult? {
+    guard let found = try? steadyStates.find(parameters, initial: state, at: time, options: SteadyStateOptions()),
+      found.converged
+    else { return nil }
+    if found.stability != "unstable" { return found }
+    var integrate = SteadyStateOptions()
+    integrate.method = .integrate
+    guard let reached = try? steadyStates.find(parameters, initial: state, at: time, options: integrate), reached.converged else {
+      return nil
+    }
+    return reached
+  }
+
   /// For `steady(X)` metrics: built on first use, on this worker's solver.
   private lazy var steadyStates = SteadyStateFinder(solver: solver)
   private var steadyOutputs: [Double] = []
@@ -206,6 +234,19 @@ public final class SweepWorker: SweepRunner {
 
   public func install(cancellation: @escaping @Sendable () -> Bool) {
     solver.workspace.cancellation = cancellation
+  }
+
+  /// The rows of `trajectory` on the scenario's grid (all of them unless `value(X,t)` metrics
+  /// added times).
+  private func gridRows(of trajectory: Trajectory) -> Trajectory {
+    guard let grid = setup.gridTimes else { return trajectory }
+    var kept = Trajectory(names: trajectory.names)
+    let width = trajectory.names.count
+    for row in 0..<trajectory.rowCount where grid.contains(trajectory.times[row]) {
+      kept.times.append(trajectory.times[row])
+      kept.values.append(contentsOf: trajectory.values[(row * width)..<((row + 1) * width)])
+    }
+    return kept
   }
 
   /// Runs `run`. `keepTrajectory` keeps the time course in the record. Solver failures become
@@ -241,14 +282,13 @@ public final class SweepWorker: SweepRunner {
     if let failure = solution.failure {
       record.status = failure.reason == .cancelled ? .notRun : .failed(failure.code)
     } else {
+      let onGrid = gridRows(of: solution.trajectory)
       for (m, metric) in setup.metrics.enumerated() {
-        record.metrics[m] = metric.evaluate(solution.trajectory, column: setup.metricColumns[m])
+        let rows = metric.requiredTime == nil ? onGrid : solution.trajectory
+        record.metrics[m] = metric.evaluate(rows, column: setup.metricColumns[m])
       }
       if setup.metrics.contains(where: \.needsSteadyState) {
-        // From the end of the run, so a bistable model reports the branch the protocol led to.
-        if let steady = try? steadyStates.find(parameters, initial: solution.finalState, at: run.end, options: SteadyStateOptions()),
-          steady.converged
-        {
+        if let steady = steadyStateReached(parameters, from: solution.finalState, at: run.end) {
           steadyOutputs.removeAll(keepingCapacity: true)
           steady.state.withUnsafeBufferPointer { solver.workspace.appendOutputs(run.end, $0.baseAddress!, to: &steadyOutputs) }
           for (m, metric) in setup.metrics.enumerated() where metric.needsSteadyState {
@@ -258,7 +298,7 @@ public final class SweepWorker: SweepRunner {
         if solver.workspace.cancelled { record.status = .notRun }
       }
     }
-    if keepTrajectory && record.status != .notRun { record.trajectory = solution.trajectory }
+    if keepTrajectory && record.status != .notRun { record.trajectory = gridRows(of: solution.trajectory) }
     record.wallSeconds = seconds(since: clock)
     return record
   }

@@ -47,18 +47,26 @@ public struct SweepDimension: Sendable, Hashable {
     switch range {
     case .list(let values): return values
     case .linear(let a, let b, let n?):
-      return (0..<n).map { i in n == 1 ? a : (i == n - 1 ? b : a + (b - a) * Double(i) / Double(n - 1)) }
+      return (0..<n).map { i in n == 1 ? a : (i == n - 1 ? b : Self.decimal(a + (b - a) * Double(i) / Double(n - 1))) }
     case .log(let a, let b, let n?):
       let la = Foundation.log(a), lb = Foundation.log(b)
-      return (0..<n).map { i in n == 1 ? a : (i == 0 ? a : i == n - 1 ? b : Foundation.exp(la + (lb - la) * Double(i) / Double(n - 1))) }
+      return (0..<n).map { i in n == 1 ? a : (i == 0 ? a : i == n - 1 ? b : Self.decimal(Foundation.exp(la + (lb - la) * Double(i) / Double(n - 1)))) }
     default: return nil
     }
   }
 
   /// The discrete values, `fold:` factors applied to `base` (nil when there is none).
   public func values(base: Double?) -> [Double]? {
-    if case .fold(let factors) = range { return base.map { b in factors.map { b * $0 } } }
+    if case .fold(let factors) = range { return base.map { b in factors.map { Self.decimal(b * $0) } } }
     return values
+  }
+
+  /// A grid value that lies within a few units in the last place of a short decimal is that
+  /// decimal (log:0.1:10:5 gives 1, not 1.0000000000000004; lin:0:1:11 gives 0.3), so that
+  /// runs.csv shows the values the user meant and filters like k == 1 find them.
+  static func decimal(_ v: Double) -> Double {
+    guard v.isFinite, v != 0, let short = Double(String(format: "%.12g", v)) else { return v }
+    return abs(short - v) <= 4 * v.ulp ? short : v
   }
 
   /// How many values the dimension takes (grid, list and oat sampling), or nil for a range without a count.

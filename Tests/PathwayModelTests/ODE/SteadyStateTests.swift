@@ -113,6 +113,17 @@ struct SteadyStateTests {
     #expect(integrated.stability == "stable")
   }
 
+  @Test("A drift is no steady state, although the rate falls relative to the growing state")
+  func drift() throws {
+    // dx/dt = 1: after 10⁹ time units |dx/dt| ≤ rtol·|x| would hold; the rate itself never falls.
+    for method in [SteadyStateMethod.auto, .integrate] {
+      let (result, _) = try find("model: grow\nnodes:\n  x: {initial: 0, rate: 1}\n", method: method)
+      #expect(!result.converged, "\(method): \(result.state)")
+      #expect(result.attempts.last?.detail.contains("not settling") == true)
+      #expect(result.integratedTime < 1e4)
+    }
+  }
+
   @Test("Models with events or explicitly time-dependent rates are refused")
   func refused() throws {
     let timed = try ODEModel(model: try model("""
