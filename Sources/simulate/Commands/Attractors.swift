@@ -116,6 +116,12 @@ struct Attractors: ParsableCommand {
       summary += ", \(set.complete ? "complete" : "sampled, possibly incomplete")"
       if set.unresolvedSamples > 0 { summary += ", \(set.unresolvedSamples) sample(s) unresolved" }
       printError(summary + String(format: " in %.3f s", seconds))
+      if set.unresolvedSamples > 0 {
+        printError(
+          "  note: a sample is unresolved when its walk had not settled after --max-steps steps"
+            + (update == .asynchronous ? " or its end could not be verified within the decision-diagram budget" : "")
+            + "; the JSON's \"method\" says how the search went")
+      }
 
       if output != "-" {
         var entry: [String: JSONValue] = [

@@ -226,6 +226,21 @@ struct AttractorSearchTests {
     #expect(complexFound > 0, "the networks exercise the verification of complex attractors")
   }
 
+  @Test("sampled asynchronous search past its verification budget: walk ends unresolved, never an empty attractor")
+  func sampledAsynchronousOverBudget() throws {
+    // A diagram budget too small to verify anything on a 60-node random network: every walk end
+    // that is not a steady state is unresolved, and verification stops after three in a row.
+    let network = randomNetwork(nodes: 60, degree: 3, seed: 7)
+    let found = try AttractorSearch.find(
+      in: network, scheme: .asynchronous,
+      options: .init(strategy: .sampled(samples: 20, seed: 3), maximumSteps: 500, symbolicWorkLimit: 1 << 12))
+    #expect(found.attractors.allSatisfy { $0.size >= 1 && !$0.states.isEmpty }, "\(found.attractors)")
+    let hits = found.attractors.reduce(0.0) { $0 + ($1.basinFraction ?? 0) } * 20
+    #expect(Int(hits.rounded()) + found.unresolvedSamples == 20)
+    #expect(found.unresolvedSamples > 3)
+    #expect(found.method.contains("verification stopped after 3 walk ends in a row"), "\(found.method)")
+  }
+
   @Test("an exhaustive search too large for memory stops with exit 64 and suggests sampling")
   func tooLargeForExhaustive() throws {
     let network = randomNetwork(nodes: 31, degree: 2, seed: 1)

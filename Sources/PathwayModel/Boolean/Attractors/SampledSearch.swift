@@ -122,26 +122,48 @@ enum SampledSearch {
     for s in steady { hits[s] = 0 }
     var complex: [(attractor: Attractor, set: BDD.Node, hits: Int)] = []
     var unresolved = 0
-    var verifier = Verifier(whole, nodeLimit: options.symbolicNodeLimit, workLimit: options.symbolicWorkLimit)
+    // Each candidate gets an eighth of an exact search's budget (seconds, not a minute); after
+    // `giveUpAfter` candidates in a row exceed it (a chaotic network, whose reachable sets never
+    // settle), the rest are not tried: they count as unresolved, and the method says so.
+    var verifier = Verifier(whole, nodeLimit: options.symbolicNodeLimit, workLimit: max(1 << 10, options.symbolicWorkLimit / 8))
+    let giveUpAfter = 3
+    var overBudgetInARow = 0
+    var candidates = 0, skipped = 0
     for endpoint in endpoints {
       let state = whole.fullState(endpoint)
       if hits[state] != nil {
         hits[state]! += 1
         continue
       }
+      // Each candidate gets the whole work budget; a diagram whose table is full makes no cube.
+      verifier.graph.bdd.startWork()
       let cube = verifier.cube(endpoint)
+      guard cube != BDD.zero, !verifier.graph.bdd.exhausted else {
+        unresolved += 1
+        continue
+      }
       if let known = complex.firstIndex(where: { verifier.contains($0.set, cube) }) {
         complex[known].hits += 1
         continue
       }
+      if overBudgetInARow >= giveUpAfter {
+        unresolved += 1
+        skipped += 1
+        continue
+      }
+      candidates += 1
+      options.status?(
+        "verifying walk end \(candidates) on decision diagrams: \(complex.count) complex attractor(s), \(unresolved) unresolved")
       // Reachability may compact the diagram: the known attractors' sets ride along.
       verifier.graph.anchors = complex.map(\.set)
       let result = verifier.terminalComponent(from: cube, listLimit: options.listLimit)
       for (k, set) in verifier.graph.anchors.enumerated() { complex[k].set = set }
       guard let found = result else {
         unresolved += 1
+        overBudgetInARow = verifier.graph.bdd.exhausted ? overBudgetInARow + 1 : 0
         continue
       }
+      overBudgetInARow = 0
       complex.append((found.attractor, found.set, 1))
     }
     var attractors = steady.map { s in
@@ -152,9 +174,11 @@ enum SampledSearch {
       a.basinFraction = Double(entry.hits) / Double(samples)
       attractors.append(a)
     }
+    let gaveUp = skipped == 0 ? "" : " (verification stopped after \(giveUpAfter) walk ends in a row exceeded its budget; "
+      + "\(skipped) later walk end(s) were not verified and count as unresolved)"
     return AttractorSet(
       nodes: network.names, scheme: .asynchronous, attractors: attractors, complete: false,
-      method: "sampled: all steady states by constraint propagation; \(samples) random walks of \(options.maximumSteps) steps, complex attractors verified on decision diagrams",
+      method: "sampled: all steady states by constraint propagation; \(samples) random walks of \(options.maximumSteps) steps, complex attractors verified on decision diagrams" + gaveUp,
       samples: samples, seed: seed, unresolvedSamples: unresolved)
   }
 
@@ -180,12 +204,11 @@ enum SampledSearch {
       // Compactions renumber nodes: `start` and the forward set are anchored between the steps.
       let base = graph.anchors.count
       defer { graph.anchors.removeLast(graph.anchors.count - base) }
-      graph.bdd.startWork()  // each candidate gets the whole work budget
       graph.anchors.append(start)
       guard !graph.bdd.exhausted, let reached = try? graph.forward(from: start, within: BDD.one) else { return nil }
       graph.anchors.append(reached)
       guard let backward = try? graph.backward(from: graph.anchors[base], within: reached),
-        backward == graph.anchors[base + 1]
+        backward == graph.anchors[base + 1], backward != BDD.zero, !graph.bdd.exhausted
       else { return nil }
       let forward = backward
       let m = sub.count

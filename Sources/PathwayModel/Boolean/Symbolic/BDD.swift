@@ -249,7 +249,9 @@ struct BDD: ~Copyable {
   }
 
   /// a ⊆ b.
-  mutating func isSubset(_ a: Node, of b: Node) -> Bool { diff(a, b) == Self.zero }
+  /// Whether a ⊆ b; false when the diagram is exhausted (its operations then return 0, which
+  /// must not read as "nothing outside b").
+  mutating func isSubset(_ a: Node, of b: Node) -> Bool { diff(a, b) == Self.zero && !exhausted }
 
   /// ∃ variables of `set` (a `variableSet`): a.
   mutating func exists(_ a: Node, _ set: Node) -> Node {

@@ -113,6 +113,7 @@ enum SymbolicSearch {
       try saturate(&sets, limit: "a forward reachable set") { graph, sets, p in
         let added = graph.bdd.diff(graph.bdd.flip(graph.bdd.and(sets[0], graph.canFlip[p]), p), sets[0])
         if added != BDD.zero && !graph.bdd.isSubset(added, of: sets[1]) {
+          if graph.bdd.exhausted { return added }  // not an escape: saturate throws the limit
           escaped = true
           return nil
         }
