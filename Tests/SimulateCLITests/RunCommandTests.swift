@@ -41,6 +41,8 @@ struct RunCommandTests {
     let columns = (entry["scenario"] as! [String: Any])["columns"] as! [[String: Any]]
     #expect(columns.map { $0["name"] as? String } == ["x", "twice"])
     #expect(columns.map { $0["kind"] as? String } == ["node", "assignment"])
+    // The command line that wrote it.
+    #expect(entry["arguments"] as? [String] == ["run", "decay.yaml", "--t-end", "5", "--steps", "10", "-o", "out/decay.csv"])
   }
 
   @Test("--kernel native writes the interpreter's CSV byte for byte; no compiler: exit 69, and auto falls back")
@@ -89,6 +91,11 @@ struct RunCommandTests {
     let config = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
     #expect((config["settings"] as? [String: Any])?["k"] as? Double == 0.25, "\(config)")
     #expect((config["time"] as? [String: Any])?["end"] as? Double == 5)
+    // It needs no -o; a run does.
+    let noOutput = try simulate(["run", "decay.yaml", "--t-end", "5", "--dump-config"], in: dir)
+    #expect(noOutput.status == 0 && noOutput.stdout.contains("\"settings\""), "\(noOutput.stderr)")
+    let missing = try simulate(["run", "decay.yaml", "--t-end", "5"], in: dir)
+    #expect(missing.status == 64 && missing.stderr.contains("--output"), "\(missing.stderr)")
   }
 
   @Test("-o - writes the CSV to stdout; --layout long and --select")

@@ -275,6 +275,8 @@ struct SweepCommandTests {
     #expect(Self.dropping("shard", from: try folder.text("m/runs.csv")) == Self.dropping("shard", from: try folder.text("ko/runs.csv")))
     let unknown = try simulate(["sweep", "toggle.bnet", "--knockouts", "D", "-o", "bad"], in: folder.path)
     #expect(unknown.status == 64 && unknown.stderr.contains("unknown node 'D'"), "\(unknown.stderr)")
+    let tooLarge = try simulate(["sweep", "toggle.bnet", "--knockouts", "A,B", "--sizes", "3", "-o", "big"], in: folder.path)
+    #expect(tooLarge.status == 64 && tooLarge.stderr.contains("only 2 node(s) are listed"), "\(tooLarge.stderr)")
   }
 
   @Test("Usage and output errors")
@@ -292,7 +294,7 @@ struct SweepCommandTests {
     let noSeed = try simulate(base + ["--param", "k=lin:0:1:3", "--shard", "0/2", "-o", "a"], in: folder.path)
     #expect(noSeed.status == 64 && noSeed.stderr.contains("--shard needs --seed"))
     let badShard = try simulate(base + ["--param", "k=lin:0:1:3", "--shard", "2/2", "--seed", "1", "-o", "a"], in: folder.path)
-    #expect(badShard.status == 64)
+    #expect(badShard.status == 64 && badShard.stderr.contains("(0/2, 1/2)"), "\(badShard.stderr)")
     let noSamples = try simulate(base + ["--param", "k=lin:0:1", "--sampling", "lhs", "-o", "a"], in: folder.path)
     #expect(noSamples.status == 64 && noSamples.stderr.contains("needs --samples"))
     let badTau = try simulate(base + ["--param", "x.tau=lin:0:1:3", "-o", "a"], in: folder.path)
@@ -463,6 +465,18 @@ struct SweepCommandTests {
     #expect(log.contains("--dependency=afterany:4242 \(folder.path)/cluster/slurm/merge.sbatch"))
     let array = try folder.text("cluster/slurm/sweep.sbatch")
     #expect(array.contains("#SBATCH --array=0-2"))
+    // sbatch missing, or failing: the scripts are written, exit 69 (a tool the run needs).
+    let failing = folder.file("failing")
+    try FileManager.default.createDirectory(atPath: failing, withIntermediateDirectories: true)
+    try write("#!/bin/sh\necho 'sbatch: error: invalid partition' >&2\nexit 1\n", to: failing + "/sbatch")
+    chmod(failing + "/sbatch", 0o755)
+    for (path, message) in [(failing + ":/usr/bin:/bin", "sbatch failed (exit 1): sbatch: error: invalid partition"),
+                            (failing + "/none", "sbatch is not on PATH")] {
+      let refused = try simulateWith(
+        environment: ["PATH": path], ["sweep"] + arguments + ["--slurm", "--array", "3", "--seed", "6", "-o", "refused"], in: folder.path)
+      #expect(refused.status == 69 && refused.stderr.contains(message), "\(refused.stderr)")
+      #expect(FileManager.default.fileExists(atPath: folder.file("refused/slurm/sweep.sbatch")))
+    }
     // Runs each task of the array job in `dir` as Slurm would, then the merge job.
     func runArrayJob(_ dir: String, tasks: Int) throws {
       for task in 0..<tasks {

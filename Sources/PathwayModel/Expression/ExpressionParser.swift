@@ -38,6 +38,8 @@ public struct ExpressionParser {
   /// Nesting depth of parentheses, calls and prefix operators, and operators read so far:
   /// bounded, so that hostile input cannot exhaust the stack of the recursive walks that follow.
   private var depth = 0
+  /// The last reference located: (offset, line, column).
+  private var cursor = (offset: 0, line: 0, column: 0)
   private var operators = 0
   static let maximumDepth = 500
   static let maximumOperators = 20_000
@@ -61,6 +63,7 @@ public struct ExpressionParser {
     self.text = text
     self.scalars = Array(text.unicodeScalars)
     self.origin = origin
+    cursor = (0, origin?.line ?? 1, origin?.column ?? 1)
     self.functions = functions
     self.locator = locator
   }
@@ -70,8 +73,24 @@ public struct ExpressionParser {
   func location(at offset: Int) -> SourceLocation? {
     if let locator { return locator(offset) }
     guard let origin else { return nil }
-    var line = origin.line, column = origin.column
-    var i = 0
+    return advance(from: (0, origin.line, origin.column), to: offset)
+  }
+
+  /// The location of `offset`, counted on from the last one asked for when it lies after it:
+  /// references come in text order, so a rule of n names costs O(n), not O(n²).
+  private mutating func referenceLocation(at offset: Int) -> SourceLocation? {
+    if let locator { return locator(offset) }
+    guard let origin else { return nil }
+    let from = cursor.offset <= offset ? cursor : (0, origin.line, origin.column)
+    let found = advance(from: from, to: offset)
+    cursor = (offset, found.line, found.column)
+    return found
+  }
+
+  /// Walks the text from a known (offset, line, column) to `offset`.
+  private func advance(from start: (offset: Int, line: Int, column: Int), to offset: Int) -> SourceLocation {
+    var line = start.line, column = start.column
+    var i = start.offset
     while i < offset && i < scalars.count {
       if scalars[i] == "\n" {
         line += 1
@@ -81,7 +100,7 @@ public struct ExpressionParser {
       }
       i += 1
     }
-    return SourceLocation(file: origin.file, line: line, column: column)
+    return SourceLocation(file: origin?.file ?? "", line: line, column: column)
   }
 
   private func fail(_ message: String, at offset: Int, notes: [String] = []) -> PathwayError {
@@ -226,8 +245,8 @@ public struct ExpressionParser {
   }
 
   private mutating func parseOr() throws(PathwayError) -> Expr {
-    try enter()
-    defer { depth -= 1 }
+    // Depth is counted in parseUnary, which every parenthesis, call argument and prefix
+    // operator passes through once: the limit is in nesting levels as a reader counts them.
     var left = try parseAnd()
     while true {
       let token = try peekToken()
@@ -346,7 +365,7 @@ public struct ExpressionParser {
       case "false", "FALSE", "False": return .zero
       case "time": return .time
       default:
-        references.append(.init(name: name, location: location(at: start)))
+        references.append(.init(name: name, location: referenceLocation(at: start)))
         return .variable(name)
       }
     case .end:

@@ -175,5 +175,8 @@ public func isValidIdentifier(_ id: String) -> Bool {
   guard let first = id.unicodeScalars.first, first == "_" || first.properties.isAlphabetic else { return false }
   return id.unicodeScalars.allSatisfy {
     $0 == "_" || $0 == "." || $0.properties.isAlphabetic || ("0"..."9").contains($0)
-  } && !["and", "or", "not", "xor", "true", "false", "TRUE", "FALSE"].contains(id)
+  } && !reservedWords.contains(id)
 }
+
+/// Words rules read as constants or operators, which therefore cannot name nodes.
+public let reservedWords: Set<String> = ["and", "or", "not", "xor", "true", "false", "TRUE", "FALSE", "True", "False"]

@@ -61,6 +61,9 @@ public enum RunManifest {
     {
       for (key, value) in existing { outputs[key] = JSONValue(any: value) }
     }
+    var entry = entry
+    // The command line that wrote the output (sweeps record their own).
+    if entry["arguments"] == nil { entry["arguments"] = .array(CommandLine.arguments.dropFirst().map(JSONValue.string)) }
     outputs[outputName] = .object(entry)
     var manifest = header()
     manifest["outputs"] = .object(outputs)

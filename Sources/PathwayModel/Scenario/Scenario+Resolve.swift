@@ -63,6 +63,10 @@ extension Scenario {
     let inputIDs = ode.inputNames
     let nodeIndex = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
     var record: [String: JSONValue] = ["name": .string(name), "files": .array(sources.map(JSONValue.string))]
+    // Each scenario file's SHA-256, as for the model: the same path may hold different protocols.
+    if !sources.isEmpty {
+      record["files_sha256"] = .array(sources.map { FileManager.default.contents(atPath: $0).map { .string(SHA256.hex($0)) } ?? .null })
+    }
 
     // Stimuli.
     var inputRecord: [String: JSONValue] = [:]

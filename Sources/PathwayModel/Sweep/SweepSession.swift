@@ -29,7 +29,9 @@ public struct SweepShard: Sendable, Hashable, CustomStringConvertible {
       return .failure(SweepSpecProblem("--shard takes i/N or slurm, found '\(text)'"))
     }
     guard n >= 1, i >= 0, i < n else {
-      return .failure(SweepSpecProblem("--shard \(text): shards are numbered 0 to N − 1 (0/4, 1/4, 2/4, 3/4)"))
+      let example = n >= 1 && n <= 4 ? (0..<n).map { "\($0)/\(n)" }.joined(separator: ", ")
+        : n > 4 ? "0/\(n), 1/\(n), …, \(n - 1)/\(n)" : "0/4, 1/4, 2/4, 3/4"
+      return .failure(SweepSpecProblem("--shard \(text): shards are numbered 0 to N − 1 (\(example))"))
     }
     return .success(SweepShard(index: i, count: n))
   }

@@ -328,6 +328,13 @@ public struct SweepSpec: Sendable, Hashable {
     if sets.sizes.isEmpty || sets.sizes.contains(where: { $0 < 0 }) {
       problems.append(SweepSpecProblem("--sizes takes set sizes ≥ 0, such as 1,2"))
     }
+    let distinct = Set(sets.knockout + sets.overexpress).count
+    if distinct > 0, let largest = sets.sizes.max(), largest > distinct {
+      problems.append(
+        SweepSpecProblem(
+          "--sizes \(largest): a set names each node once, and only \(distinct) node(s) are listed",
+          notes: ["the largest set size here is \(distinct)"]))
+    }
     if sampling != .grid || samples != nil {
       problems.append(SweepSpecProblem("a knockout sweep enumerates its sets; --sampling and --samples do not apply"))
     }

@@ -27,6 +27,13 @@ struct Run: ParsableCommand {
     help: "Add two rows at each event time after the start: the state just before the events and just after (off: rows lie on the output grid only).")
   var includeEventRows = false
 
+  func validate() throws {
+    if out.outputPath == nil && !dumpConfig { throw OutputOptionGroup.missingOutput }
+    if dumpConfig && booleanMode.scheme != nil {
+      throw ValidationError("--dump-config shows the resolved ODE run; a Boolean run (--boolean) has none to show")
+    }
+  }
+
   func run() throws {
     if let scheme = booleanMode.scheme { return try runBoolean(scheme) }  // Boolean mode: Run+Boolean.swift
     try reportingErrors { () throws(PathwayError) in

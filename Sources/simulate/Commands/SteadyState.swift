@@ -58,6 +58,7 @@ struct SteadyStateCommand: ParsableCommand {
   var dumpConfig = false
 
   func validate() throws {
+    if out.outputPath == nil && !dumpConfig { throw OutputOptionGroup.missingOutput }
     for (name, value) in [("--rtol", rtol), ("--atol", atol), ("--max-time", maxTime)] {
       if let value, !(value > 0) || !value.isFinite { throw ValidationError("\(name) must be positive and finite") }
     }

@@ -111,8 +111,10 @@ struct Sweep: ParsableCommand {
   @Option(help: "With --slurm: the partition.")
   var partition: String?
 
-  @Option(name: .shortAndLong, help: "Output folder.")
-  var output: String
+  @Option(name: [.customShort("o"), .customLong("output")], help: "Output folder (required unless --dump-config).")
+  var outputPath: String?
+
+  var output: String { outputPath ?? "" }
 
   enum FailurePolicy: String, EnumerableFlag {
     case keepGoing, failFast
@@ -138,6 +140,7 @@ struct Sweep: ParsableCommand {
     if slurm && resume { throw ValidationError("--slurm tasks resume by themselves; drop --resume") }
     if !slurm && (array != nil || partition != nil) { throw ValidationError("--array and --partition go with --slurm") }
     if let array, array < 1 { throw ValidationError("--array must be at least 1") }
+    if outputPath == nil && !dumpConfig { throw OutputOptionGroup.missingOutput }
     if output == "-" { throw ValidationError("-o takes a folder for a sweep (runs.csv and manifest.json go there)") }
   }
 
@@ -237,7 +240,8 @@ struct Sweep: ParsableCommand {
       let c = outcome.counts
       let rate = outcome.wallSeconds > 0 ? Double(outcome.computed) / outcome.wallSeconds : 0
       var line = "sweep \(outcome.status): \(c.ok + c.failed + c.notRun) runs (\(c.ok) ok, \(c.failed) failed, \(c.notRun) not run)"
-      line += String(format: "; %d computed in %.2f s (%.0f runs/s) on %d threads; ", outcome.computed, outcome.wallSeconds, rate, jobCount)
+      line += String(format: "; %d computed in %.2f s (", outcome.computed, outcome.wallSeconds)
+        + runRate(rate) + ") on \(jobCount) thread\(jobCount == 1 ? "" : "s"); "
       line += session.runsPath
       printError(line)
       if c.failed > 0 { printError("simulate: \(c.failed) runs failed; their reasons are in the status column of \(session.runsPath)") }
@@ -338,11 +342,11 @@ struct Sweep: ParsableCommand {
     try OutputFile.write(job.mergeScript, to: job.mergeScriptPath)
     guard let arrayID = try sbatch(["--parsable", job.arrayScriptPath]) else {
       throw PathwayError(
-        .usage, "sbatch is not on PATH, so nothing was submitted",
+        .unavailable, "sbatch is not on PATH, so nothing was submitted",
         notes: ["the scripts are in \(job.scriptDirectory); on a Slurm login node run: jid=$(sbatch --parsable \(job.arrayScriptPath)) && sbatch --dependency=afterany:$jid \(job.mergeScriptPath)"])
     }
     guard let mergeID = try sbatch(["--parsable", "--dependency=afterany:\(arrayID)", job.mergeScriptPath]) else {
-      throw PathwayError(.usage, "sbatch disappeared after submitting the array job \(arrayID)")
+      throw PathwayError(.unavailable, "sbatch disappeared after submitting the array job \(arrayID)")
     }
     try RunManifest.record(
       [
@@ -371,14 +375,14 @@ struct Sweep: ParsableCommand {
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    do { try process.run() } catch { throw PathwayError(.usage, "cannot run sbatch: \(error)") }
+    do { try process.run() } catch { throw PathwayError(.unavailable, "cannot run sbatch: \(error)") }
     let data = out.fileHandleForReading.readDataToEndOfFile()
     let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     guard process.terminationStatus == 0, let id = text.split(separator: ";").first, !id.isEmpty else {
       throw PathwayError(
-        .simulationFailed, "sbatch failed (exit \(process.terminationStatus)): \(errors.trimmingCharacters(in: .whitespacesAndNewlines))")
+        .unavailable, "sbatch failed (exit \(process.terminationStatus)): \(errors.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
     return String(id)
   }
@@ -436,8 +440,16 @@ final class ProgressReporter {
     let rate = p.elapsed > 0 ? Double(p.done) / p.elapsed : 0
     line.update(
       fraction: Double(p.done) / Double(p.total),
-      detail: String(format: "%d/%d runs, %d failed, %.0f runs/s", p.done, p.total, p.failed, rate))
+      detail: String(format: "%d/%d runs, %d failed, ", p.done, p.total, p.failed) + runRate(rate))
   }
 
   func finish() { line.finish() }
+}
+
+/// A throughput for people: "250 runs/s", "3.2 runs/s", or "12 s/run" when slower than one a second.
+func runRate(_ runsPerSecond: Double) -> String {
+  if runsPerSecond >= 10 { return String(format: "%.0f runs/s", runsPerSecond) }
+  if runsPerSecond >= 1 { return String(format: "%.1f runs/s", runsPerSecond) }
+  if runsPerSecond > 0 { return String(format: "%.3g s/run", 1 / runsPerSecond) }
+  return "– runs/s"
 }

@@ -15,8 +15,14 @@ struct OutputOptionGroup: ParsableArguments {
   @Option(help: "CSV layout: wide or long.")
   var layout: OutputLayout?
 
-  @Option(name: .shortAndLong, help: "Output CSV file, or - for standard output.")
-  var output: String
+  @Option(name: [.customShort("o"), .customLong("output")], help: "Output CSV file, or - for standard output (required unless --dump-config).")
+  var outputPath: String?
+
+  /// The output path (validated present by the command unless it only dumps its configuration).
+  var output: String { outputPath ?? "-" }
+
+  /// The error for a missing -o, as swift-argument-parser words it for a required option.
+  static let missingOutput = ValidationError("Missing expected argument '--output <output>'")
 
   /// Writes the column, unit and layout choices into a scenario layer.
   func apply(to layer: inout Scenario) {

@@ -95,9 +95,12 @@ public enum BNetReader {
         continue
       }
       guard isValidIdentifier(target) else {
+        let reserved = reservedWords.contains(target)
         bag.error(
-          targetLocation, "'\(target)' is not a valid node name",
-          notes: ["names start with a letter or '_' and contain letters, digits, '_' and '.'"])
+          targetLocation, "'\(target)' is not a valid node name" + (reserved ? ": it is a reserved word in rules" : ""),
+          notes: [reserved
+            ? "TRUE/True/true and FALSE/False/false are the constants 1 and 0, and/or/not/xor are operators; rename the node"
+            : "names start with a letter or '_' and contain letters, digits, '_' and '.'"])
         continue
       }
       if let first = firstDefinition[target] {
