@@ -330,7 +330,9 @@ public final class ODESolver {
       totalSteps += counts.steps
       totalFailed += counts.failed
       driver.reset()
-      h = options.hInitial ?? max(1e-12, (segmentEnd - t) * 1e-6)
+      // A millionth of the segment, but at least a few units in the last place of t: at
+      // t = 10⁶ a step of 10⁻¹² would not move t at all.
+      h = options.hInitial ?? min(segmentEnd - t, max(1e-12, (segmentEnd - t) * 1e-6, 16 * t.ulp))
       if let hMax = options.hMax { h = min(h, hMax) }
     }
     func stepsTaken() -> Int { totalSteps + driver.counts.steps + driver.counts.failed }

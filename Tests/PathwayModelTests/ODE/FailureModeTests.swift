@@ -24,6 +24,35 @@ struct FailureModeTests {
     expectClose(s.trajectory.value(row: 5, column: 0), exp(-5), relative: 1e-4, "a(5) before the failure")
   }
 
+  @Test("a rate that leaves its domain as the state moves names the species, with every stepper",
+        arguments: [Stepper.msbdf, .rkf45, .bsimp, .rodas4, .rodas5p])
+  func leavesDomain(stepper: Stepper) throws {
+    // x = 1 − t reaches 0 at t = 1, where √x stops being real: a step cannot get past it.
+    let m = try model("""
+      nodes:
+        x: {initial: 1, rate: -1}
+        y: {initial: 0, rate: sqrt(x)}
+      """)
+    let s = try integrate(m, to: 3, method: stepper, rtol: 1e-6, atol: 1e-8, times: [0, 0.5, 2, 3])
+    let failure = try #require(s.failure)
+    #expect(failure.reason == .nonFiniteDerivative(species: "y"), "\(failure)")
+    #expect(failure.time <= 1 + 1e-9, "the last good state is before the domain ends")
+    #expect(failure.evaluationTime.map { $0 > 0.5 } == true)
+    #expect(s.trajectory.rowCount == 2)
+  }
+
+  @Test("a short span late in time integrates: the first step is not below t's resolution",
+        arguments: [Stepper.msbdf, .rkf45, .bsimp, .rodas5p])
+  func shortSpanLateInTime(stepper: Stepper) throws {
+    let m = try model("nodes:\n  x: {initial: 1, rate: -2 * x}\n")
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: stepper, rtol: 1e-10, atol: 1e-14))
+    let start = 1e6, end = 1e6 + 1e-6
+    let s = solver.solve(RunParameters(ode), initial: [1], start: start, end: end, times: [start, end])
+    #expect(s.failure == nil, "\(String(describing: s.failure))")
+    expectClose(s.trajectory.value(row: 1, column: 0), exp(-2 * (end - start)), relative: 1e-9, "x after 10⁻⁶")
+  }
+
   @Test("max steps stops the run with the time and step size")
   func maxSteps() throws {
     let m = try model("nodes:\n  x: {initial: 1, rate: -x}\n")

@@ -244,6 +244,7 @@ final class RosenbrockEngine: DenseOutputEngine {
       }
     }
     var rejectedHere = false
+    var stageFault: (state: Int, time: Double)? = nil
     var singular = 0
     while true {
       var last = false
@@ -280,7 +281,9 @@ final class RosenbrockEngine: DenseOutputEngine {
           }
           guard workspace.rhs(t0 + tableau.times[i] * used, stageY, ki) else {
             if workspace.cancelled { return .badFunction }
-            // Not the model's fault at the start of the step: the trial step is too long.
+            // Not the model's fault at the start of the step: the trial step is too long. Kept
+            // in case the step shrinks to nothing (the model is not finite just ahead).
+            if let state = workspace.nonFiniteState { stageFault = (state, workspace.nonFiniteTime) }
             workspace.nonFiniteState = nil
             finiteStages = false
             break stages
@@ -342,6 +345,12 @@ final class RosenbrockEngine: DenseOutputEngine {
       size = used / fac
       if t0 + size == t0 {
         h = size
+        if !finiteStages, let stageFault {
+          // Shrunk to nothing because the rates are not finite just past t0: the model's fault.
+          workspace.nonFiniteState = stageFault.state
+          workspace.nonFiniteTime = stageFault.time
+          return .badFunction
+        }
         return .failure
       }
     }
