@@ -3,7 +3,8 @@
 /// 1. The **reference attractor**: from the model's initial values (inputs at their baseline,
 ///    `initial ≥ 0.5`), iterate synchronously until a state repeats; the run starts from the
 ///    first state of that attractor (its fixed point, or its cycle in update order).
-/// 2. The scenario: its perturbations pin nodes; each input follows its stimulus with time counted
+/// 2. The scenario: its initial values set nodes in that first state (≥ 0.5 is ON); its
+///    perturbations pin nodes; each input follows its stimulus with time counted
 ///    in **synchronous steps** (a dose ≥ 0.5 is ON; `boolean: {inputs: …}` in the scenario file
 ///    overrides the ODE doses and timings for this mode). The input bits of state k are the
 ///    stimulus at step k, and state k + 1 is the update of state k.
@@ -34,7 +35,9 @@ public enum BooleanScenarioRun {
     let n = network.count
     // 1. The reference attractor.
     let reference = try attractor(from: network.initialState, network: network, inputs: { _, state in state }, maxSteps: maxSteps)
-    var state = reference.cycle[0]
+    // From its first state, with the scenario's initial values (`initial:`, `--set X=1`) on top,
+    // as `simulate run --boolean sync --initial reference` starts.
+    var state = try BooleanSetup.initialState(model: model, scenario: scenario, base: reference.cycle[0])
 
     // 2. Pins and stimuli.
     let (pins, _) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: model)

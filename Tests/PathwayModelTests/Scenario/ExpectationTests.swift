@@ -84,4 +84,19 @@ struct ExpectationTests {
     #expect(results[4].line.contains("FAIL"))
     // The one-step pulse leaves the Boolean network at rest: A returns to 0, so B is 0.
   }
+
+  @Test("a Boolean readout starts from the reference attractor with the scenario's initial values on top")
+  func booleanInitialValues() throws {
+    // L is a latch (L | S) off in the reference state; R follows it.
+    let model = try NativeModelReader.read(text: """
+      nodes:
+        S: {kind: input}
+        L: {rule: L | S}
+        R: {rule: L}
+      """, file: "latch.yaml")
+    var scenario = Scenario()
+    #expect(try BooleanScenarioRun.run(model: model, scenario: scenario).average(of: "R") == 0)
+    scenario.settings.append(Scenario.Setting(target: "L", value: 1, section: .initial))
+    #expect(try BooleanScenarioRun.run(model: model, scenario: scenario).average(of: "R") == 1)
+  }
 }
