@@ -23,11 +23,37 @@ enum BooleanPlot {
 
   // MARK: - Attractors
 
-  static func attractors(_ tables: [AttractorInput], options: PlotOptions) throws(PathwayError) -> String {
+  /// The most state columns drawn per panel: whole attractors in the file's order until this
+  /// many states (at least one attractor); the rest are counted in the legend and a warning.
+  static let maximumStateColumns = 300
+
+  static func attractors(
+    _ inputs: [AttractorInput], options: PlotOptions, warnings: inout [Diagnostic]
+  ) throws(PathwayError) -> String {
     var figure = Figure(title: options.title, panels: [])
     let cellWidth = 22.0, cellHeight = 16.0
     var widest = 0
     var tallest = 0
+    var omitted: [Int] = []
+    let tables = inputs.map { input -> AttractorInput in
+      var table = input
+      var columns = 0
+      var kept = 0
+      for attractor in input.attractors {
+        if kept > 0 && columns + attractor.states.count > Self.maximumStateColumns { break }
+        columns += attractor.states.count
+        kept += 1
+      }
+      table.attractors = Array(input.attractors.prefix(kept))
+      omitted.append(input.attractors.count - kept)
+      if kept < input.attractors.count {
+        warnings.append(Diagnostic(
+          .warning, at: nil,
+          "\(input.file): drawing the first \(kept) of \(input.attractors.count) attractors (at most \(Self.maximumStateColumns) states side by side)",
+          notes: ["pin inputs with --knockout/--overexpress on `simulate attractors` to draw fewer"]))
+      }
+      return table
+    }
     for table in tables {
       let rows = try rows(table.nodes, select: options.select, file: table.file)
       let columns = table.attractors.enumerated().flatMap { a, attractor in attractor.states.indices.map { (a, $0) } }
@@ -84,6 +110,9 @@ enum BooleanPlot {
           text += ", basin ≈ \(TickFormat.label(fraction * 100)) %"
         }
         figure.legend.append(LegendEntry(label: text, color: "none", mark: .none))
+      }
+      if let index = tables.firstIndex(where: { $0.file == table.file }), omitted[index] > 0 {
+        figure.legend.append(LegendEntry(label: "… and \(omitted[index]) more, not drawn", color: "none", mark: .none))
       }
     }
     if let update = tables.first?.update { figure.legendTitle = update == "async" ? "asynchronous" : update == "sync" ? "synchronous" : update }

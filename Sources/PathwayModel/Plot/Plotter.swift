@@ -98,7 +98,7 @@ public enum Plotter {
         if let table = input.csv { return try AttractorInput(csv: table) }
         return try AttractorInput(json: input.path)
       }
-      svg = try BooleanPlot.attractors(tables, options: options)
+      svg = try BooleanPlot.attractors(tables, options: options, warnings: &warnings)
     case .raster:
       let input = loaded[0]
       let trajectory = try BooleanTrajectoryInput(table: input.table(for: kind))

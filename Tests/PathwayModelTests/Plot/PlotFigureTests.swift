@@ -292,6 +292,21 @@ struct PlotFigureTests {
     #expect(selected.all(class: "state").map { $0.all(class: "cell").map { $0.classes.contains("on") ? "1" : "0" }.joined() } == ["11", "00", "10"])
   }
 
+  @Test("an attractor table draws at most 300 state columns and says how many attractors it left out")
+  func manyAttractors() throws {
+    // 1,000 fixed points over 10 nodes: the first 300 are drawn.
+    let states = (0..<1000).map { i in "{\"type\": \"fixed\", \"states\": [\"" + String((0..<10).map { i >> $0 & 1 == 1 ? "1" : "0" }) + "\"]}" }
+    let json = "{\"nodes\": [" + (0..<10).map { "\"n\($0)\"" }.joined(separator: ", ") + "], \"update\": \"sync\", \"attractors\": ["
+      + states.joined(separator: ", ") + "]}"
+    let directory = try writeFixtures(["many.json": json])
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let result = try Plotter.plot([directory + "/many.json"], options: PlotOptions())
+    let svg = try parseSVG(result.svg)
+    #expect(svg.all(class: "state").count == 300)
+    #expect(svg.all(class: "legend-entry").contains { $0.attributes["data-label"] == "… and 700 more, not drawn" })
+    #expect(result.warnings.contains { $0.message.contains("drawing the first 300 of 1000 attractors") })
+  }
+
   @Test("raster: each node's on-steps are the filled spans")
   func raster() throws {
     let csv = "step,A,B\n0,1,0\n1,1,1\n2,0,1\n3,1,0\n4,1,0\n"
