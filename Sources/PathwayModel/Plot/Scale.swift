@@ -164,17 +164,31 @@ public enum TickFormat {
       // Beyond the SI prefixes: scientific notation with a shared number of decimals.
       let exponent = Int(floor(log10(largest)))
       let scale = pow(10, Double(exponent))
-      let d = decimals(step / scale)
-      return values.map { $0 == 0 ? "0" : plain($0 / scale, decimals: d) + "×" + power(exponent) }
+      return distinct(values, from: decimals(step / scale)) { v, d in
+        v == 0 ? "0" : plain(v / scale, decimals: d) + "×" + power(exponent)
+      }
     }
     if largest >= 1e4 || largest < 1e-3 {
       let exponent = Int(floor(log10(largest) / 3)) * 3
       let scale = pow(10, Double(exponent))
-      let d = decimals(step / scale)
-      return values.map { $0 == 0 ? "0" : plain($0 / scale, decimals: d) + (prefixes[exponent] ?? "") }
+      return distinct(values, from: decimals(step / scale)) { v, d in
+        v == 0 ? "0" : plain(v / scale, decimals: d) + (prefixes[exponent] ?? "")
+      }
     }
-    let d = decimals(step)
-    return values.map { plain($0, decimals: d) }
+    return distinct(values, from: decimals(step)) { v, d in plain(v, decimals: d) }
+  }
+
+  /// `label(value, decimals)` for every value, with decimals from `start` up to 17 until distinct
+  /// values get distinct labels (near-constant data: ticks 10⁻¹² apart around 1 still differ).
+  static func distinct(_ values: [Double], from start: Int, _ label: (Double, Int) -> String) -> [String] {
+    let count = Set(values).count
+    var d = start
+    var labels = values.map { label($0, d) }
+    while Set(labels).count < count && d < 17 {
+      d += 1
+      labels = values.map { label($0, d) }
+    }
+    return labels
   }
 
   /// The fewest decimals (at most 12) that write multiples of `step` exactly.

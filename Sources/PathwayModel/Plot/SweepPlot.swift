@@ -235,6 +235,20 @@ enum SweepPlot {
     let table = runs.table
     let otherColumns = runs.swept.compactMap(table.index(of:)).filter { $0 != xColumn && $0 != yColumn }
     let varying = otherColumns.filter { c in Set(table.rows.map { $0.fields[c] }).count > 1 }
+    // Legend values as the axes write numbers (0.02512, 1M), with as many digits as keep them apart.
+    var shown: [Int: [String: String]] = [:]
+    for c in varying {
+      let fields = Array(Set(table.rows.map { $0.fields[c] })).sorted()
+      let numbers = fields.map(Double.init)
+      guard numbers.allSatisfy({ $0 != nil }) else { continue }
+      var significant = 4
+      var labels = numbers.map { TickFormat.label($0!, significant: significant) }
+      while Set(labels).count < Set(numbers.map { $0! }).count && significant < 17 {
+        significant += 1
+        labels = numbers.map { TickFormat.label($0!, significant: significant) }
+      }
+      shown[c] = Dictionary(zip(fields, labels), uniquingKeysWith: { a, _ in a })
+    }
     var points: [Point] = []
     var notRun = 0, missing = 0
     for row in table.rows.indices {
@@ -250,7 +264,10 @@ enum SweepPlot {
         value = try table.number(row: row, column: metric, allowEmpty: true)
         if value == nil || value!.isNaN { missing += 1 }
       }
-      let group = varying.map { "\(table.header[$0]) = \(table.rows[row].fields[$0])" }.joined(separator: ", ")
+      let group = varying.map { c in
+        let field = table.rows[row].fields[c]
+        return "\(table.header[c]) = \(shown[c]?[field] ?? field)"
+      }.joined(separator: ", ")
       points.append(Point(row: row, x: x, y: y, value: value, status: status, group: group))
     }
     if notRun > 0 { warnings.append(Diagnostic(.warning, at: nil, "\(notRun) run(s) not run are left out")) }

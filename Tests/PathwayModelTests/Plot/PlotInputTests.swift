@@ -131,6 +131,11 @@ struct PlotInputTests {
     #expect(TickFormat.labels([0, 0.2, 0.4, 1], step: 0.2) == ["0", "0.2", "0.4", "1"])
     #expect(TickFormat.labels([-0.5, 0, 0.5], step: 0.5) == ["\u{2212}0.5", "0", "0.5"])
     #expect(TickFormat.labels([0, 5000, 10000, 15000], step: 5000) == ["0", "5k", "10k", "15k"])
+    // Near-constant data: ticks 2·10⁻¹³ apart around 1 keep distinct labels.
+    let close = (0...5).map { 1 + Double($0) * 2e-13 }
+    let closeLabels = TickFormat.labels(close, step: 2e-13)
+    #expect(Set(closeLabels).count == 6, "\(closeLabels)")
+    for (label, value) in zip(closeLabels, close) { #expect(abs((TickFormat.parse(label) ?? 0) - value) <= 1e-15) }
     #expect(TickFormat.labels([0, 2e-6, 4e-6], step: 2e-6) == ["0", "2µ", "4µ"])
     #expect(TickFormat.labels([0.0001, 0.0002], step: 0.0001) == ["100µ", "200µ"])
     #expect(TickFormat.labels([0.25, 0.5], step: 0.25) == ["0.25", "0.5"])
