@@ -178,12 +178,8 @@ public final class ExpectationChecker {
       scenario.output.select = nil
       // The run writes a row at every time a readout needs, beside its own grid.
       var run = try scenario.resolve(for: ode)
-      if let last = times.max(), last > run.end {
-        throw PathwayError(
-          .invalidInput, at: readout.location,
-          "\(readout.description) is after the end of '\(Paths.stem(of: path))' (t = \(formatNumber(run.end)))")
-      }
-      run.times = Array(Set(run.times).union(times.filter { $0 >= run.start })).sorted()
+      // Times past the end are reported by the readouts that ask for them (below).
+      run.times = Array(Set(run.times).union(times.filter { $0 >= run.start && $0 <= run.end })).sorted()
       let solution = try run.simulate(ode)
       if let failure = solution.failure {
         throw PathwayError(.simulationFailed, "\(Paths.stem(of: path)): \(failure)")
@@ -201,6 +197,16 @@ public final class ExpectationChecker {
     case .maximum: return values.max() ?? .nan
     case .minimum: return values.min() ?? .nan
     case .at(let t, _):
+      if let end = trajectory.times.last, t > end + 1e-12 * max(1, abs(end)) {
+        throw PathwayError(
+          .invalidInput, at: readout.location,
+          "\(readout.description) is after the end of '\(Paths.stem(of: path))' (t = \(formatNumber(end)))")
+      }
+      if let start = trajectory.times.first, t < start - 1e-12 * max(1, abs(start)) {
+        throw PathwayError(
+          .invalidInput, at: readout.location,
+          "\(readout.description) is before the start of '\(Paths.stem(of: path))' (t = \(formatNumber(start)))")
+      }
       guard let row = trajectory.times.firstIndex(where: { abs($0 - t) <= 1e-9 * max(1, abs(t)) }) else { return .nan }
       return values[row]
     case .attractor: return .nan

@@ -99,4 +99,23 @@ struct ExpectationTests {
     scenario.settings.append(Scenario.Setting(target: "L", value: 1, section: .initial))
     #expect(try BooleanScenarioRun.run(model: model, scenario: scenario).average(of: "R") == 1)
   }
+
+  @Test("a readout after the end is reported at its own line, not at the first readout of the scenario")
+  func readoutAfterEnd() throws {
+    let dir = NSTemporaryDirectory() + "expectations-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try "time_unit: h\nnodes:\n  x: {initial: 1, rate: -x}\n".write(toFile: dir + "/m.yaml", atomically: true, encoding: .utf8)
+    try """
+      model: m.yaml
+      time: {end: 48, dt: 12}
+      expect:
+        - x at 1d > 0
+        - x at 48.5 > 0
+      """.write(toFile: dir + "/late.yaml", atomically: true, encoding: .utf8)
+    let error = pathwayError { _ = try ExpectationChecker(defaultModel: nil).check(files: [dir + "/late.yaml"]) }
+    #expect(error?.exitCode == 65)
+    #expect(error?.diagnostics.first?.location?.line == 5, "\(String(describing: error))")
+    #expect(error?.diagnostics.first?.message.hasPrefix("x at 48.5 is after the end of 'late'") == true)
+  }
 }
