@@ -43,6 +43,16 @@ public enum NativeModelReader {
       model.perturbations = readPerturbations(perturbations, nodes: model.nodes.map(\.id), &bag)
     }
     checkIdentifiers(model, &bag)
+    if model.defaults.equilibrate != nil {
+      // Equilibration integrates [0, E] and then starts the run at 0 again: a formula of time
+      // would see its early times twice.
+      let timed = model.nodes.compactMap { n in n.rate.map { (n.id, $0) } } + model.assignments.map { ($0.id, $0.expression) }
+      for (id, formula) in timed where formula.expr.variables.contains(Expr.timeName) {
+        bag.error(
+          formula.origin, "the formula of '\(id)' uses time, which defaults.equilibrate cannot have",
+          notes: ["equilibration integrates [0, equilibrate] and restarts the clock at 0; give time courses as scenario stimuli instead"])
+      }
+    }
     try bag.throwIfErrors()
     try model.validate()
     return model
