@@ -100,7 +100,7 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
       let when = evaluationTime.map { "at t = \(formatNumber($0))" } ?? ""
       return "the derivative of '\(species)' is not finite \(when) (last good state \(at))"
     case .maxStepsReached(let n):
-      return "\(n) steps taken before reaching the end \(at); raise --max-steps, or use an implicit method (msbdf, bsimp) if the model is stiff"
+      return "\(n) steps taken before reaching the end \(at); raise --max-steps; if the model is stiff, an implicit method (rodas5p, msbdf) takes far fewer steps"
     case .stepSizeUnderflow:
       return "the step size fell below the time resolution \(at); the model may be singular or discontinuous there"
     case .stepperFailed(let status):
