@@ -15,7 +15,11 @@ public struct ExpectationResult: Sendable {
 
   /// `id PASS text | readouts | left op right`.
   public var line: String {
-    let f = { (v: Double) in v.isFinite ? String(format: "%.4g", v) : formatNumber(v) }
+    // Four significant digits, unless the two sides would then read the same although they are
+    // not (1 == 1 is false): then every digit.
+    let short = { (v: Double) in v.isFinite ? String(format: "%.4g", v) : formatNumber(v) }
+    let full = left != right && short(left) == short(right)
+    let f = full ? formatNumber : short
     var bound: String
     if comparison == .approximately, let tolerance {
       bound = "|\(f(left)) − \(f(right))| = \(f(abs(left - right))) ≤ \(f(tolerance))"
