@@ -139,6 +139,18 @@ public enum ScenarioReader {
       else { return nil }
       return (a, b)
     }
+    // Each form takes its own keys; one that would be ignored is an error, not a silent no-op.
+    let form: (name: String, keys: [String]) =
+      fields["schedule"] != nil ? ("a schedule", ["schedule", "baseline"])
+      : fields["ramp"] != nil ? ("a ramp", ["ramp", "dose"])
+      : fields["every"] != nil ? ("a repeated dose", ["dose", "every", "duration", "count", "from", "baseline"])
+      : fields["pulse"] != nil ? ("a pulse", ["dose", "pulse", "baseline"])
+      : ("a dose", ["dose", "from", "until", "baseline"])
+    for field in fields where stimulusKeys.contains(field.key) && !form.keys.contains(field.key) {
+      bag.error(
+        field.keyLocation, "'\(field.key)' does not apply to \(form.name) (the stimulus of '\(input)')",
+        notes: ["\(form.name) takes " + form.keys.joined(separator: ", ")])
+    }
     let baseline = number("baseline") ?? 0
     let hasBaseline = fields["baseline"] != nil
     if let schedule = fields["schedule"] {
