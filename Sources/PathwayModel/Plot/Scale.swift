@@ -117,7 +117,8 @@ public enum AxisTicks {
 
   /// The number of tick intervals for an axis `length` pixels long with a tick every `spacing`.
   public static func tickCount(length: Double, spacing: Double) -> Int {
-    max(2, Int((abs(length) / spacing).rounded(.down)))
+    // The length may come from (left + width) − left: a hair short of a whole number of spacings.
+    max(2, Int((abs(length) / spacing + 1e-9).rounded(.down)))
   }
 
   /// Ticks of a log axis: decades (every d-th when there are many), with 2 and 5 between them

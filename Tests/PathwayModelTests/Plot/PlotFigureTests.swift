@@ -143,6 +143,10 @@ struct PlotFigureTests {
       #expect(panel.all(class: "series").map { $0.attributes["data-label"] ?? "" } == ["control", "treated"])
     }
     #expect(panels.all(class: "legend-entry").count == 2)
+    // Every panel has the same time ticks (the third of a row once lost one to rounding).
+    let three = try parseSVG(Plotter.plot(inputs, options: PlotOptions(select: ["x", "y", "z"], layout: .panels)).svg)
+    let timeTicks = try three.all(class: "panel").map { try readAxis($0, "x").values }
+    #expect(timeTicks.count == 3 && Set(timeTicks.map(\.description)).count == 1, "\(timeTicks)")
 
     let side = try parseSVG(Plotter.plot(inputs, options: PlotOptions(select: ["x", "z"], layout: .scenarios)).svg)
     #expect(side.all(class: "panel").map { $0.attributes["data-title"] ?? "" } == ["control", "treated"])
