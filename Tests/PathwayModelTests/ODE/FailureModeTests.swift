@@ -53,6 +53,27 @@ struct FailureModeTests {
     expectClose(s.trajectory.value(row: 1, column: 0), exp(-2 * (end - start)), relative: 1e-9, "x after 10⁻⁶")
   }
 
+  @Test("bsimp integrates a logic network that starts on the corners of its cube")
+  func bsimpFromCorners() throws {
+    // R = (D | !Rac1) & S with S = D = 0 and Rac1 = 1 at the start: bsimp from a 10⁻⁶ first
+    // step collapsed to h ≈ 10⁻¹⁴; it now starts at a thousandth of the span.
+    let m = try model("""
+      nodes:
+        E: {kind: input, initial: 1}
+        Rac1: {initial: 1, rate: 0}
+        S: {rule: E}
+        D: {rule: S}
+        R: {rule: "(D | !Rac1) & S"}
+      """)
+    let bsimp = try integrate(m, to: 2, method: .bsimp, rtol: 1e-8, atol: 1e-12)
+    let reference = try integrate(m, to: 2, method: .rodas5p, rtol: 1e-10, atol: 1e-14)
+    #expect(bsimp.failure == nil, "\(String(describing: bsimp.failure))")
+    for column in 0..<bsimp.trajectory.names.count {
+      expectClose(bsimp.trajectory.value(row: 1, column: column), reference.trajectory.value(row: 1, column: column),
+                  absolute: 1e-7, "\(bsimp.trajectory.names[column])(2)")
+    }
+  }
+
   @Test("max steps stops the run with the time and step size")
   func maxSteps() throws {
     let m = try model("nodes:\n  x: {initial: 1, rate: -x}\n")
