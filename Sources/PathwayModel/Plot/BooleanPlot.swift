@@ -54,6 +54,9 @@ enum BooleanPlot {
       }
       return table
     }
+    for table in tables where table.attractors.isEmpty {
+      warnings.append(Diagnostic(.warning, at: nil, "\(table.file): no attractors to draw (a sampled search whose samples all stayed unresolved?)"))
+    }
     for table in tables {
       let rows = try rows(table.nodes, select: options.select, file: table.file)
       let columns = table.attractors.enumerated().flatMap { a, attractor in attractor.states.indices.map { (a, $0) } }

@@ -402,7 +402,8 @@ struct AttractorInput {
     } catch {
       throw PathwayError(
         .invalidInput, at: SourceLocation(file: path, line: 1, column: 1),
-        "not valid JSON: \((error as NSError).localizedDescription)")
+        // Foundation's debug description says where ("around line 3, column 5"), its localized one not.
+        "not valid JSON: \(((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? (error as NSError).localizedDescription)")
     }
     func fail(_ message: String) -> PathwayError {
       PathwayError(.invalidInput, at: SourceLocation(file: path, line: 1, column: 1), message,
