@@ -39,7 +39,7 @@ public struct ExpressionParser {
   /// bounded, so that hostile input cannot exhaust the stack of the recursive walks that follow.
   private var depth = 0
   /// The last reference located: (offset, line, column).
-  private var cursor = (offset: 0, line: 0, column: 0)
+  private var cursor: (offset: Int, line: Int, column: Int)
   private var operators = 0
   static let maximumDepth = 500
   static let maximumOperators = 20_000

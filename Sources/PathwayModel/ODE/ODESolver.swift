@@ -330,10 +330,9 @@ public final class ODESolver {
       totalSteps += counts.steps
       totalFailed += counts.failed
       driver.reset()
-      // A millionth of the segment, but at least a few units in the last place of t: at
-      // t = 10⁶ a step of 10⁻¹² would not move t at all.
-      // GSL's bsimp (extrapolation) cannot grow a step that starts far too small: its error
-      // estimate is then rounding, and the step collapses. It starts at a thousandth.
+      // A millionth of the segment (bsimp: a thousandth; its extrapolation cannot grow a step
+      // that starts far too small, whose error estimate is rounding), but at least a few units
+      // in the last place of t: at t = 10⁶ a step of 10⁻¹² would not move t at all.
       let fraction = driver.stepper == .bsimp ? 1e-3 : 1e-6
       h = options.hInitial ?? min(segmentEnd - t, max(1e-12, (segmentEnd - t) * fraction, 16 * t.ulp))
       if let hMax = options.hMax { h = min(h, hMax) }

@@ -179,8 +179,9 @@ public enum TickFormat {
     return distinct(values, from: decimals(step)) { v, d in plain(v, decimals: d) }
   }
 
-  /// `label(value, decimals)` for every value, with decimals from `start` up to 17 until distinct
-  /// values get distinct labels (near-constant data: ticks 10⁻¹² apart around 1 still differ).
+  /// `label(value, digits)` for every value, with digits (decimals, or significant digits) from
+  /// `start` up to 17 until distinct values get distinct labels (near-constant data: ticks 10⁻¹²
+  /// apart around 1 still differ).
   static func distinct(_ values: [Double], from start: Int, _ label: (Double, Int) -> String) -> [String] {
     let count = Set(values).count
     var d = start

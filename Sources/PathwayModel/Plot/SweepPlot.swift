@@ -239,14 +239,9 @@ enum SweepPlot {
     var shown: [Int: [String: String]] = [:]
     for c in varying {
       let fields = Array(Set(table.rows.map { $0.fields[c] })).sorted()
-      let numbers = fields.map(Double.init)
-      guard numbers.allSatisfy({ $0 != nil }) else { continue }
-      var significant = 4
-      var labels = numbers.map { TickFormat.label($0!, significant: significant) }
-      while Set(labels).count < Set(numbers.map { $0! }).count && significant < 17 {
-        significant += 1
-        labels = numbers.map { TickFormat.label($0!, significant: significant) }
-      }
+      let numbers = fields.compactMap(Double.init)
+      guard numbers.count == fields.count else { continue }
+      let labels = TickFormat.distinct(numbers, from: 4) { v, significant in TickFormat.label(v, significant: significant) }
       shown[c] = Dictionary(zip(fields, labels), uniquingKeysWith: { a, _ in a })
     }
     var points: [Point] = []

@@ -206,21 +206,6 @@ public struct RunRecord: Sendable {
 public final class SweepWorker: SweepRunner {
   public let setup: SweepSetup
   public let solver: ODESolver
-  /// The steady state the dynamics reach from the end of a run (so that a bistable model reports
-  /// the branch its protocol led to): Newton's, when it is not unstable, else forward integration's.
-  private func steadyStateReached(_ parameters: RunParameters, from state: [Double], at time: Double) -> SteadyStateResult? {
-    guard let found = try? steadyStates.find(parameters, initial: state, at: time, options: SteadyStateOptions()),
-      found.converged
-    else { return nil }
-    if found.stability != "unstable" { return found }
-    var integrate = SteadyStateOptions()
-    integrate.method = .integrate
-    guard let reached = try? steadyStates.find(parameters, initial: state, at: time, options: integrate), reached.converged else {
-      return nil
-    }
-    return reached
-  }
-
   /// For `steady(X)` metrics: built on first use, on this worker's solver.
   private lazy var steadyStates = SteadyStateFinder(solver: solver)
   private var steadyOutputs: [Double] = []
@@ -234,6 +219,21 @@ public final class SweepWorker: SweepRunner {
 
   public func install(cancellation: @escaping @Sendable () -> Bool) {
     solver.workspace.cancellation = cancellation
+  }
+
+  /// The steady state the dynamics reach from the end of a run (so that a bistable model reports
+  /// the branch its protocol led to): Newton's, when it is not unstable, else forward integration's.
+  private func steadyStateReached(_ parameters: RunParameters, from state: [Double], at time: Double) -> SteadyStateResult? {
+    guard let found = try? steadyStates.find(parameters, initial: state, at: time, options: SteadyStateOptions()),
+      found.converged
+    else { return nil }
+    if found.stability != "unstable" { return found }
+    var integrate = SteadyStateOptions()
+    integrate.method = .integrate
+    guard let reached = try? steadyStates.find(parameters, initial: state, at: time, options: integrate), reached.converged else {
+      return nil
+    }
+    return reached
   }
 
   /// The rows of `trajectory` on the scenario's grid (all of them unless `value(X,t)` metrics

@@ -135,7 +135,7 @@ enum SampledSearch {
         hits[state]! += 1
         continue
       }
-      // Each candidate gets the whole work budget; a diagram whose table is full makes no cube.
+      // Each walk end gets the verifier's whole budget; a diagram whose table is full makes no cube.
       verifier.graph.bdd.startWork()
       let cube = verifier.cube(endpoint)
       guard cube != BDD.zero, !verifier.graph.bdd.exhausted else {

@@ -198,14 +198,15 @@ private struct Importer {
     var node: XMLNode
   }
 
-  /// SBML's rules about what a rule or an event may assign: one rule per symbol, never a
-  /// constant symbol, no initial assignment or event assignment to a symbol an assignment rule
-  /// gives at all times. `constant` names the kind of a constant symbol (nil otherwise).
   /// `assignmentRule` → "assignment rule", `rateRule` → "rate rule".
   static func ruleName(_ element: String) -> String {
     element == "rateRule" ? "rate rule" : element == "assignmentRule" ? "assignment rule" : element
   }
 
+  /// SBML's rules about what a rule or an event may assign: never a constant symbol, no initial
+  /// assignment or event assignment to a symbol an assignment rule gives at all times (one rule
+  /// per symbol is checked where the rules are read). `constant` names the kind of a constant
+  /// symbol (nil otherwise).
   mutating func validateTargets(
     rules: [String: XMLNode], eventAssignments: [XMLNode], assignedByRule: Set<String>, initialAssignments: [XMLNode],
     constant: (String) -> String?
@@ -325,9 +326,10 @@ private struct Importer {
         }
       }
     }
+    let initialAssignmentNodes = model.list("listOfInitialAssignments", "initialAssignment")
     validateTargets(
       rules: ruleOf, eventAssignments: eventAssignmentNodes, assignedByRule: assignedByRule,
-      initialAssignments: model.list("listOfInitialAssignments", "initialAssignment"),
+      initialAssignments: initialAssignmentNodes,
       constant: { id in
         if let c = compartments[id] { return c.constant ? "compartment" : nil }
         if let sp = species.first(where: { $0.id == id }) { return sp.constant ? "species" : nil }
@@ -335,7 +337,7 @@ private struct Importer {
         return nil
       })
     // Values that nothing gives: SBML Level 3 has no defaults.
-    let initiallyAssigned = Set(model.list("listOfInitialAssignments", "initialAssignment").compactMap { $0.attributes["symbol"] })
+    let initiallyAssigned = Set(initialAssignmentNodes.compactMap { $0.attributes["symbol"] })
     for p in parameters where p.value == nil && !assignedByRule.contains(p.id) && !initiallyAssigned.contains(p.id) {
       bag.error(
         location(p.node), "parameter '\(p.id)' has no value, and no initial assignment or assignment rule gives one",
