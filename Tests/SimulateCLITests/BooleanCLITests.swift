@@ -199,4 +199,24 @@ struct BooleanCLITests {
     let toStdout = try simulate(["run", "cellcycle.bnet", "--boolean", "sync", "--steps", "1", "--select", "CycD,Rb", "-o", "-"], in: dir)
     #expect(toStdout.stdout == "step,CycD,Rb\n0,0,0\n1,0,1\n")
   }
+
+  @Test("run --boolean: every --initial gets the scenario's doses and initial values on top; --set replaces a stimulus")
+  func initialWithScenario() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("nodes:\n  u: {kind: input}\n  v: {kind: input}\n  A: {rule: u}\n  B: {rule: B | v}\n", to: dir + "/m.yaml")
+    try write("inputs:\n  u: 1\nboolean:\n  inputs:\n    v: {dose: 1, from: 2}\ninitial:\n  A: 1\n", to: dir + "/s.yaml")
+    for initial in ["all-zero", "random", "reference"] {
+      let run = try simulate(
+        ["run", "m.yaml", "--scenario", "s.yaml", "--boolean", "sync", "--steps", "1", "--initial", initial, "--seed", "3", "--select", "u,A", "-o", "-"],
+        in: dir)
+      #expect(run.stdout.hasPrefix("step,u,A\n0,1,1\n"), "--initial \(initial): \(run.stdout) \(run.stderr)")
+    }
+    // v switches on at step 2 and B latches it; --set v=0 keeps v off throughout.
+    let stimulus = try simulate(["run", "m.yaml", "--scenario", "s.yaml", "--boolean", "sync", "--steps", "3", "--select", "v,B", "-o", "-"], in: dir)
+    #expect(stimulus.stdout == "step,v,B\n0,0,0\n1,0,0\n2,1,0\n3,1,1\n", "\(stimulus.stderr)")
+    let set = try simulate(
+      ["run", "m.yaml", "--scenario", "s.yaml", "--boolean", "sync", "--steps", "3", "--select", "v,B", "--set", "v=0", "-o", "-"], in: dir)
+    #expect(set.stdout == "step,v,B\n0,0,0\n1,0,0\n2,0,0\n3,0,0\n", "\(set.stderr)")
+  }
 }

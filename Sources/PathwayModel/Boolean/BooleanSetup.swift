@@ -81,15 +81,17 @@ public enum BooleanSetup {
 
   /// The inputs of `scenario` that change over time, with time counted in steps (the
   /// `boolean: inputs:` entries override the ODE ones); nil when every input is constant. Pinned
-  /// nodes are left out: a pin wins over a dose.
+  /// nodes are left out: a pin wins over a dose. So are inputs given a value by a setting
+  /// (`--set u=0`): as in ODE runs, a setting replaces the input's stimulus by a constant.
   public static func inputProtocol(model: Model, scenario: Scenario?, pins: [Int: Bool]) -> BooleanInputProtocol? {
     guard let scenario else { return nil }
     var stimuli: [Int: Stimulus] = [:]
     for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
       if let i = model.nodeIndex(entry.input) { stimuli[i] = entry.stimulus }
     }
+    let set = Set(scenario.settings.compactMap { model.nodeIndex($0.target) })
     let varying = stimuli.filter { i, stimulus in
-      if pins[i] != nil { return false }
+      if pins[i] != nil || set.contains(i) { return false }
       if case .constant = stimulus { return false }
       return true
     }

@@ -9,7 +9,10 @@
 ///    overrides the ODE doses and timings for this mode). The input bits of state k are the
 ///    stimulus at step k, and state k + 1 is the update of state k.
 /// 3. After the last change of any stimulus, iterate until a state repeats: the cycle is the
-///    scenario's attractor, and a readout is a node's average over it.
+///    scenario's attractor, and a readout is a node's average over it. A dose repeated without
+///    a count forces the network forever: the attractor is then the cycle in which a state
+///    recurs at the same phase of the doses (their periods, in whole steps, set the phase).
+///    A stimulus that changes after `maxSteps` is an error, never cut silently.
 public struct BooleanScenarioResult: Sendable {
   public var names: [String]
   /// Time average of each node over the attractor cycle.
@@ -43,6 +46,7 @@ public enum BooleanScenarioRun {
     let (pins, _) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: model)
     let pinned = network.pinned(pins)
     var stimuli: [Int: Stimulus] = [:]
+    var location: [Int: SourceLocation] = [:]
     var bag = DiagnosticBag()
     for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
       guard let i = model.nodeIndex(entry.input), model.nodes[i].isInput else {
@@ -52,9 +56,13 @@ public enum BooleanScenarioRun {
         continue
       }
       stimuli[i] = entry.stimulus
+      location[i] = entry.location
     }
     try bag.throwIfErrors()
-    let freeInputs = stimuli.keys.filter { pins[$0] == nil }.sorted()
+    // A setting on an input (`--set u=0`) replaces its stimulus by a constant, as in ODE runs;
+    // `initialState` has already set its bit.
+    let setByValue = Set(scenario.settings.compactMap { model.nodeIndex($0.target) })
+    let freeInputs = stimuli.keys.filter { pins[$0] == nil && !setByValue.contains($0) }.sorted()
     func applyInputs(_ step: Int, _ s: BooleanState) -> BooleanState {
       var out = s
       for i in freeInputs { out[i] = stimuli[i]!.value(at: Double(step)) >= 0.5 }
@@ -62,18 +70,47 @@ public enum BooleanScenarioRun {
     }
     state = applyInputs(0, state)
     for (i, value) in pins { state[i] = value }
-    // The protocol: until the last change of a stimulus.
+    // The protocol: until the last change of a stimulus, or until every endless repeated dose
+    // has started; those go on as a forcing of whole-step period.
     var lastChange = 0
+    var forcingPeriod = 1
     for i in freeInputs {
-      if let last = stimuli[i]!.breakpoints(from: -1, to: Double(maxSteps)).last { lastChange = max(lastChange, Int(last.rounded(.up))) }
+      let stimulus = stimuli[i]!
+      if case .repeated(let start, let period, _, nil, _, _) = stimulus {
+        guard period == period.rounded(), period >= 1, period <= 1_000_000 else {
+          throw PathwayError(
+            .invalidInput, at: location[i],
+            "a Boolean dose repeated without a count needs a whole number of steps as its period, found \(formatNumber(period))")
+        }
+        forcingPeriod = lcm(forcingPeriod, Int(period))
+        lastChange = max(lastChange, Int(max(0, start).rounded(.up)))
+        guard forcingPeriod <= 1_000_000 else {
+          throw PathwayError(.invalidInput, at: location[i], "the repeated Boolean doses together repeat only every \(forcingPeriod) steps (at most 10^6)")
+        }
+        continue
+      }
+      if let last = stimulus.breakpoints(from: -1, to: .infinity).last {
+        let change = Int(min(last.rounded(.up), Double(Int.max / 2)))
+        guard change <= maxSteps else {
+          throw PathwayError(
+            .invalidInput, at: location[i],
+            "'\(model.nodes[i].id)' changes at step \(formatNumber(last)), after the \(maxSteps) steps of boolean.max_steps",
+            notes: ["raise boolean.max_steps, or end the protocol earlier"])
+        }
+        lastChange = max(lastChange, change)
+      }
     }
     var step = 0
     while step < lastChange {
       state = applyInputs(step + 1, pinned.successor(of: state))
       step += 1
     }
-    // 3. The attractor under constant inputs.
-    let result = try attractor(from: state, network: pinned, inputs: { _, s in s }, maxSteps: maxSteps)
+    // 3. The attractor: under constant inputs, or under the repeated doses (a state and the
+    //    forcing's phase repeat together).
+    let protocolEnd = step
+    let result = try attractor(
+      from: state, network: pinned, period: forcingPeriod,
+      inputs: { k, s in forcingPeriod == 1 ? s : applyInputs(protocolEnd + k, s) }, maxSteps: maxSteps)
     var averages = [Double](repeating: 0, count: n)
     for s in result.cycle {
       for i in 0..<n where s[i] { averages[i] += 1 }
@@ -88,19 +125,26 @@ public enum BooleanScenarioRun {
     try attractor(from: network.initialState, network: network, inputs: { _, state in state }, maxSteps: maxSteps).cycle
   }
 
-  /// Iterates from `start` until a state repeats; the cycle in update order and the step at
-  /// which it was entered.
+  /// Iterates from `start` until a state repeats at the same phase of a forcing of `period`
+  /// steps (`inputs(k, state)` sets the input bits of step k); the cycle in update order and the
+  /// step at which it was entered.
   static func attractor(
-    from start: BooleanState, network: BooleanNetwork, inputs: (Int, BooleanState) -> BooleanState, maxSteps: Int
+    from start: BooleanState, network: BooleanNetwork, period: Int = 1, inputs: (Int, BooleanState) -> BooleanState,
+    maxSteps: Int
   ) throws(PathwayError) -> (cycle: [BooleanState], entry: Int) {
-    var seen: [BooleanState: Int] = [:]
+    struct Phased: Hashable {
+      var state: BooleanState
+      var phase: Int
+    }
+    var seen: [Phased: Int] = [:]
     var trajectory: [BooleanState] = []
     var state = start
     for step in 0...maxSteps {
-      if let first = seen[state] {
+      let key = Phased(state: state, phase: step % period)
+      if let first = seen[key] {
         return (Array(trajectory[first...]), first)
       }
-      seen[state] = step
+      seen[key] = step
       trajectory.append(state)
       state = inputs(step + 1, network.successor(of: state))
     }
@@ -108,4 +152,11 @@ public enum BooleanScenarioRun {
       .simulationFailed, "no attractor reached within \(maxSteps) synchronous steps",
       notes: ["the network's transient is longer than the step limit"])
   }
+}
+
+/// The least common multiple of two positive integers.
+private func lcm(_ a: Int, _ b: Int) -> Int {
+  var (x, y) = (a, b)
+  while y != 0 { (x, y) = (y, x % y) }
+  return a / x * b
 }

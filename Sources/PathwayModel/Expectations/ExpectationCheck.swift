@@ -34,7 +34,9 @@ public struct ExpectationResult: Sendable {
 
 /// Runs the expectations of scenario files: each scenario referenced (by an expectation's own
 /// file, or `in NAME`) runs once per mode it is read in, with its output grid extended by every
-/// time a readout asks for.
+/// time a readout asks for. `plan(files:)` collects those times from every file first, so that
+/// checking the files one by one gives the same values in any order; `max X` and `min X` read
+/// the scenario's own output grid only, never the rows added for readouts.
 public final class ExpectationChecker {
   struct LoadedScenario {
     var path: String
@@ -45,8 +47,10 @@ public final class ExpectationChecker {
   private let defaultModel: String?
   private var models: [String: (model: Model, ode: ODEModel)] = [:]
   private var scenarios: [String: LoadedScenario] = [:]
-  private var odeRuns: [String: Trajectory] = [:]
+  private var odeRuns: [String: (trajectory: Trajectory, onGrid: [Bool])] = [:]
   private var booleanRuns: [String: BooleanScenarioResult] = [:]
+  /// The readout times each scenario (by `key`) must have a row at.
+  private var timesNeeded: [String: Set<Double>] = [:]
 
   /// - Parameter defaultModel: the model for scenario files that do not name one (`model:`).
   public init(defaultModel: String?) {
@@ -61,8 +65,13 @@ public final class ExpectationChecker {
     return (model, ode)
   }
 
+  /// The cache key of a scenario path: `a/b.yaml`, `./a/b.yaml` and its absolute path are one file.
+  private func key(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
+  }
+
   private func load(_ path: String) throws(PathwayError) -> LoadedScenario {
-    if let cached = scenarios[path] { return cached }
+    if let cached = scenarios[key(path)] { return cached }
     let scenario = try ScenarioReader.read(path: path)
     guard let modelPath = scenario.modelPath ?? defaultModel else {
       throw PathwayError(
@@ -70,7 +79,7 @@ public final class ExpectationChecker {
         notes: ["add 'model: path/to/model.yaml' to the scenario, or give the model first: simulate check MODEL FILES…"])
     }
     let loaded = LoadedScenario(path: path, scenario: scenario, modelPath: modelPath)
-    scenarios[path] = loaded
+    scenarios[key(path)] = loaded
     return loaded
   }
 
@@ -97,29 +106,50 @@ public final class ExpectationChecker {
     _ = try scenario.resolve(for: ode)
   }
 
+  /// Collects the readout times of every expectation in `files` before any scenario runs, so
+  /// that each scenario runs once with every row any of them needs. Files that do not parse are
+  /// skipped here; `check` reports their errors.
+  public func plan(files: [String]) {
+    for file in files {
+      _ = try? parse(file)
+    }
+  }
+
+  /// The expectations of `file`, parsed, with their readout times recorded.
+  private func parse(_ file: String) throws(PathwayError) -> [Expectation] {
+    let loaded = try load(file)
+    let (model, _) = try model(at: loaded.modelPath)
+    let units = Self.timeUnits(model.timeUnit)
+    var parsed: [Expectation] = []
+    var bag = DiagnosticBag()
+    for spec in loaded.scenario.expectations {
+      do {
+        let expectation = try ExpectationParser.parse(
+          spec.text, id: spec.id, location: spec.location, locator: spec.locator, timeUnits: units)
+        for readout in expectation.readouts {
+          let target = try readout.scenario.map { name throws(PathwayError) in try reference(name, from: file, at: readout.location) } ?? file
+          if case .at(let t, _) = readout.kind { timesNeeded[key(target), default: []].insert(t) }
+        }
+        parsed.append(expectation)
+      } catch {
+        bag.append(contentsOf: error.diagnostics)
+      }
+    }
+    try bag.throwIfErrors()
+    return parsed
+  }
+
   /// Checks the expectations of `files`, in order. Throws for invalid files (exit 65/66) and
   /// setup problems; failed expectations are results, not errors.
   public func check(files: [String]) throws(PathwayError) -> [ExpectationResult] {
     // Parse every expectation first, so that each scenario runs once with every time it needs.
     var parsed: [(file: String, expectation: Expectation)] = []
     var bag = DiagnosticBag()
-    var timesNeeded: [String: Set<Double>] = [:]
     for file in files {
-      let loaded = try load(file)
-      let (model, _) = try model(at: loaded.modelPath)
-      let units = Self.timeUnits(model.timeUnit)
-      for spec in loaded.scenario.expectations {
-        do {
-          let expectation = try ExpectationParser.parse(
-            spec.text, id: spec.id, location: spec.location, locator: spec.locator, timeUnits: units)
-          for readout in expectation.readouts {
-            let target = try readout.scenario.map { name throws(PathwayError) in try reference(name, from: file, at: readout.location) } ?? file
-            if case .at(let t, _) = readout.kind { timesNeeded[target, default: []].insert(t) }
-          }
-          parsed.append((file, expectation))
-        } catch {
-          bag.append(contentsOf: error.diagnostics)
-        }
+      do {
+        parsed += try parse(file).map { (file, $0) }
+      } catch {
+        bag.append(contentsOf: error.diagnostics)
       }
     }
     try bag.throwIfErrors()
@@ -130,7 +160,7 @@ public final class ExpectationChecker {
       var values: [Expectation.Readout: Double] = [:]
       for readout in expectation.readouts where values[readout] == nil {
         let target = try readout.scenario.map { name throws(PathwayError) in try reference(name, from: file, at: readout.location) } ?? file
-        let value = try self.value(of: readout, in: target, times: timesNeeded[target] ?? [])
+        let value = try self.value(of: readout, in: target)
         values[readout] = value
         observed.append((readout.description, value))
       }
@@ -156,16 +186,16 @@ public final class ExpectationChecker {
     return results
   }
 
-  private func value(of readout: Expectation.Readout, in path: String, times: Set<Double>) throws(PathwayError) -> Double {
+  private func value(of readout: Expectation.Readout, in path: String) throws(PathwayError) -> Double {
     let loaded = try load(path)
     let (model, ode) = try model(at: loaded.modelPath)
     if readout.isBoolean {
       let result: BooleanScenarioResult
-      if let cached = booleanRuns[path] {
+      if let cached = booleanRuns[key(path)] {
         result = cached
       } else {
         result = try BooleanScenarioRun.run(model: model, scenario: loaded.scenario, maxSteps: loaded.scenario.boolean?.maxSteps ?? 1_000_000)
-        booleanRuns[path] = result
+        booleanRuns[key(path)] = result
       }
       guard let v = result.average(of: readout.variable) else {
         throw PathwayError(
@@ -175,21 +205,25 @@ public final class ExpectationChecker {
       return v
     }
     let trajectory: Trajectory
-    if let cached = odeRuns[path] {
-      trajectory = cached
+    let onGrid: [Bool]
+    if let cached = odeRuns[key(path)] {
+      (trajectory, onGrid) = cached
     } else {
       var scenario = loaded.scenario
       scenario.output.select = nil
       // The run writes a row at every time a readout needs, beside its own grid.
       var run = try scenario.resolve(for: ode)
       // Times past the end are reported by the readouts that ask for them (below).
-      run.times = Array(Set(run.times).union(times.filter { $0 >= run.start && $0 <= run.end })).sorted()
+      let grid = Set(run.times)
+      let added = (timesNeeded[key(path)] ?? []).filter { $0 >= run.start && $0 <= run.end }.subtracting(grid)
+      run.times = Array(grid.union(added)).sorted()
       let solution = try run.simulate(ode)
       if let failure = solution.failure {
         throw PathwayError(.simulationFailed, "\(Paths.stem(of: path)): \(failure)")
       }
       trajectory = solution.trajectory
-      odeRuns[path] = trajectory
+      onGrid = trajectory.times.map { !added.contains($0) }
+      odeRuns[key(path)] = (trajectory, onGrid)
     }
     guard let column = trajectory.names.firstIndex(of: readout.variable) else {
       throw PathwayError(
@@ -197,9 +231,11 @@ public final class ExpectationChecker {
         notes: didYouMean(readout.variable, among: trajectory.names).map { [$0] } ?? [])
     }
     let values = (0..<trajectory.rowCount).map { trajectory.value(row: $0, column: column) }
+    // The output grid's rows (event rows included), without those added for readouts.
+    let gridValues = values.indices.filter { onGrid[$0] }.map { values[$0] }
     switch readout.kind {
-    case .maximum: return values.max() ?? .nan
-    case .minimum: return values.min() ?? .nan
+    case .maximum: return gridValues.max() ?? .nan
+    case .minimum: return gridValues.min() ?? .nan
     case .at(let t, _):
       if let end = trajectory.times.last, t > end + 1e-12 * max(1, abs(end)) {
         throw PathwayError(
@@ -211,7 +247,12 @@ public final class ExpectationChecker {
           .invalidInput, at: readout.location,
           "\(readout.description) is before the start of '\(Paths.stem(of: path))' (t = \(formatNumber(start)))")
       }
-      guard let row = trajectory.times.firstIndex(where: { abs($0 - t) <= 1e-9 * max(1, abs(t)) }) else { return .nan }
+      guard let row = trajectory.times.firstIndex(where: { abs($0 - t) <= 1e-9 * max(1, abs(t)) }) else {
+        // A time no planned file asked for: run the scenario again with it.
+        guard timesNeeded[key(path), default: []].insert(t).inserted else { return .nan }
+        odeRuns[key(path)] = nil
+        return try value(of: readout, in: path)
+      }
       return values[row]
     case .attractor: return .nan
     }

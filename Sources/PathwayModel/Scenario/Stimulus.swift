@@ -45,10 +45,16 @@ public enum Stimulus: Sendable, Hashable {
       return (from - slope * start, slope)
     case .repeated(let start, let period, let duration, let count, let dose, let baseline):
       guard t >= start, period > 0 else { return (baseline, 0) }
-      let index = ((t - start) / period).rounded(.down)
+      // The pulse's on and off times are computed exactly as `breakpoints` computes them
+      // (start + i·period, then + duration), so a segment starting at an off time sees the
+      // baseline even when the times are not exact in binary (72.1 − 3·24 < 0.1).
+      var index = ((t - start) / period).rounded(.down)
+      if start + index * period > t { index -= 1 }
+      if start + (index + 1) * period <= t { index += 1 }
+      if index < 0 { return (baseline, 0) }
       if let count, index >= Double(count) { return (baseline, 0) }
-      let phase = t - (start + index * period)
-      return (phase < duration ? dose : baseline, 0)
+      let on = start + index * period
+      return (t >= on && t < on + duration ? dose : baseline, 0)
     case .schedule(let points, let baseline):
       var value = baseline
       for point in points where t >= point.time { value = point.value }

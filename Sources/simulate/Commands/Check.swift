@@ -68,6 +68,7 @@ struct Check: ParsableCommand {
       guard !scenarioFiles.isEmpty else { return }
       // Each scenario file on its own: validated, and its expectations run.
       let checker = ExpectationChecker(defaultModel: modelPath)
+      checker.plan(files: scenarioFiles)
       var total = 0
       for file in scenarioFiles {
         for result in try checker.check(files: [file]) {

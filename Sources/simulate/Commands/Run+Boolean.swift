@@ -60,12 +60,14 @@ extension Run {
         let reference = try BooleanScenarioRun.referenceAttractor(of: unpinned)
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: reference[0])
       case "all-zero":
-        start = BooleanState(count: network.count)
+        start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState(count: network.count))
       case "random":
         var generator = Xoshiro256StarStar(seed: seed, stream: 1)
-        start = BooleanState.random(count: network.count, using: &generator)
+        let random = BooleanState.random(count: network.count, using: &generator)
+        start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: random)
       case let path?:
-        start = try BooleanSetup.initialState(file: path, names: network.names, base: network.initialState)
+        let fromFile = try BooleanSetup.initialState(file: path, names: network.names, base: network.initialState)
+        start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: fromFile)
       }
       start = network.applyingPins(to: start)
 

@@ -215,4 +215,24 @@ struct HillCubeTests {
     }
     #expect(pinned.finalState[0] == 0.25)
   }
+
+  @Test("a pinned level reads back exactly on every output row, whatever the method", arguments: Stepper.allCases)
+  func pinHoldsExactly(method: Stepper) throws {
+    let m = try model("""
+      nodes:
+        u: {kind: input, initial: 0.8}
+        A: {rule: u & !C}
+        B: {rule: A}
+        C: {rule: B, tau: 3}
+      """)
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: method, rtol: 1e-6, atol: 1e-9))
+    var parameters = RunParameters(ode)
+    parameters.statePins[0] = 0.4
+    let times = stride(from: 0.0, through: 20, by: 0.5).map { $0 }
+    let s = solver.solve(parameters, initial: [0, 0, 0.2], start: 0, end: 20, times: times)
+    #expect(s.failure == nil)
+    let a = try #require(s.trajectory.column("A"))
+    #expect(a.allSatisfy { $0 == 0.4 }, "\(method): \(a.filter { $0 != 0.4 })")
+  }
 }

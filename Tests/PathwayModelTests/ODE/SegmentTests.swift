@@ -61,6 +61,32 @@ struct SegmentTests {
     #expect(r.statistics.segments == 7)
   }
 
+  @Test("a repeated dose whose times are not exact in binary switches off at its own breakpoints")
+  func repeatedDecimalTimes() throws {
+    let m = try model("""
+      nodes:
+        u: {kind: input}
+        x: {rate: u}
+      """)
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: .rkf45, rtol: 1e-10, atol: 1e-12))
+    var parameters = RunParameters(ode)
+    // 72.1 − 3·24 = 0.0999…9432 < 0.1: the dose must still be off from 72.1 on.
+    for (period, duration, count, end) in [(24.0, 0.1, 7, 168.0), (24, 0.6, 21, 504), (168, 0.2, 3, 504), (1.2, 0.5, 166, 200)] {
+      let stimulus = Stimulus.repeated(start: 0, period: period, duration: duration, count: count, dose: 1, baseline: 0)
+      for on in stimulus.breakpoints(from: -1, to: end + 1) {
+        let before = on.nextDown, after = on
+        #expect(stimulus.value(at: before) != stimulus.value(at: after), "the dose switches at \(on)")
+      }
+      parameters.stimuli[0] = stimulus
+      let s = solver.solve(parameters, initial: [0], start: 0, end: end, times: [end])
+      #expect(s.failure == nil)
+      // ∫u = count·duration (every pulse lies inside the span).
+      let pulses = Double(min(count, Int((end / period).rounded(.up))))
+      expectClose(s.finalState[0], pulses * duration, absolute: 1e-9, "∫u for every \(period), duration \(duration)")
+    }
+  }
+
   @Test("an explicit time-dependent rate law gets ∂f/∂t for bsimp")
   func timeDependence() throws {
     let m = try model("""

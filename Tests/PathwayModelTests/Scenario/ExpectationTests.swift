@@ -5,6 +5,13 @@ import Testing
 
 @Suite("Expectations")
 struct ExpectationTests {
+  /// A fresh temporary folder for scenario files.
+  func folder() throws -> String {
+    let dir = NSTemporaryDirectory() + "expectations-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+  }
+
   func parse(_ text: String, unit: String? = "h") throws -> PathwayModel.Expectation {
     try ExpectationParser.parse(
       text, id: "x", location: PathwayModel.SourceLocation(file: "s.yaml", line: 3, column: 5),
@@ -46,8 +53,7 @@ struct ExpectationTests {
 
   @Test("scenario files: ODE and Boolean readouts, cross-scenario comparisons, PASS and FAIL")
   func check() throws {
-    let dir = NSTemporaryDirectory() + "expectations-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = try folder()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try """
       time_unit: h
@@ -102,8 +108,7 @@ struct ExpectationTests {
 
   @Test("a readout after the end is reported at its own line, not at the first readout of the scenario")
   func readoutAfterEnd() throws {
-    let dir = NSTemporaryDirectory() + "expectations-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = try folder()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try "time_unit: h\nnodes:\n  x: {initial: 1, rate: -x}\n".write(toFile: dir + "/m.yaml", atomically: true, encoding: .utf8)
     try """
@@ -117,5 +122,71 @@ struct ExpectationTests {
     #expect(error?.exitCode == 65)
     #expect(error?.diagnostics.first?.location?.line == 5, "\(String(describing: error))")
     #expect(error?.diagnostics.first?.message.hasPrefix("x at 48.5 is after the end of 'late'") == true)
+  }
+
+  @Test("files checked one by one give the same values in any order; max reads the output grid only")
+  func orderIndependent() throws {
+    let dir = try folder()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // x' = u − x/2 with u = 2 on [2, 4.5), 0.5 elsewhere: x peaks at 4.5, between grid rows.
+    try "time_unit: h\nnodes:\n  u: {kind: input}\n  x: {rate: u - 0.5 * x}\n".write(toFile: dir + "/m.yaml", atomically: true, encoding: .utf8)
+    try """
+      model: m.yaml
+      inputs:
+        u: {dose: 2, pulse: [2, 4.5], baseline: 0.5}
+      time: {end: 10, dt: 1}
+      expect:
+        - {id: own, check: "x at 4.5 > 3"}
+      """.write(toFile: dir + "/own.yaml", atomically: true, encoding: .utf8)
+    try """
+      model: m.yaml
+      time: {end: 10, dt: 1}
+      expect:
+        - {id: ref, check: "max x in own < 2.9"}
+      """.write(toFile: dir + "/ref.yaml", atomically: true, encoding: .utf8)
+    for order in [["ref", "own"], ["own", "ref"]] {
+      let checker = ExpectationChecker(defaultModel: nil)
+      let files = order.map { dir + "/\($0).yaml" }
+      checker.plan(files: files)
+      var results: [String: ExpectationResult] = [:]
+      for file in files {
+        for result in try checker.check(files: [file]) { results[result.id] = result }
+      }
+      // x(4.5) = 1 + (x(2) − 4)e^{−1.25} + 3, x(2) = 1 (x starts at 0 with u = 0.5: 1 − e^{−1}).
+      let x2 = 1 - exp(-1.0)
+      let peak = 4 + (x2 - 4) * exp(-1.25)
+      #expect(results["own"].map { abs($0.left - peak) < 1e-6 } == true, "\(order): \(String(describing: results["own"]?.line))")
+      // The largest grid value is x(4) < x(4.5).
+      let x4 = 4 + (x2 - 4) * exp(-1.0)
+      #expect(results["ref"].map { abs($0.left - x4) < 1e-6 } == true, "\(order): \(String(describing: results["ref"]?.line))")
+    }
+  }
+
+  @Test("Boolean readouts: a setting replaces an input's stimulus; an endless repeated dose forces the attractor; a late dose is an error")
+  func booleanProtocols() throws {
+    let model = try NativeModelReader.read(text: """
+      nodes:
+        u: {kind: input}
+        X: {rule: X | u}
+        W: {rule: u}
+      """, file: "latch.yaml")
+    var scenario = Scenario()
+    scenario.boolean = Scenario.BooleanSpec()
+    scenario.boolean?.inputs = [Scenario.InputStimulus(input: "u", stimulus: .pulse(start: 3, end: 4, dose: 1, baseline: 0), location: nil)]
+    #expect(try BooleanScenarioRun.run(model: model, scenario: scenario).average(of: "X") == 1)
+    var set = scenario
+    set.settings.append(Scenario.Setting(target: "u", value: 0))
+    #expect(try BooleanScenarioRun.run(model: model, scenario: set).average(of: "X") == 0)
+    // One step of u in every four: W is on a quarter of the time.
+    var forced = Scenario()
+    forced.boolean = Scenario.BooleanSpec()
+    forced.boolean?.inputs = [
+      Scenario.InputStimulus(input: "u", stimulus: .repeated(start: 0, period: 4, duration: 1, count: nil, dose: 1, baseline: 0), location: nil)
+    ]
+    let result = try BooleanScenarioRun.run(model: model, scenario: forced)
+    #expect(result.average(of: "W") == 0.25)
+    #expect(result.cycle.count == 4)
+    let late = pathwayError { _ = try BooleanScenarioRun.run(model: model, scenario: scenario, maxSteps: 2) }
+    #expect(late?.diagnostics.first?.message.contains("after the 2 steps") == true, "\(String(describing: late))")
   }
 }

@@ -300,6 +300,9 @@ final class RosenbrockEngine: DenseOutputEngine {
           for m in 0..<n { ki[m] += d * dfdt[m] }
         }
         solve(ki)
+        // A pinned state's row of E is σ·eᵢ and its right-hand side 0, so kᵢ is 0; pivoting
+        // can leave a rounding error there, and the pin must hold exactly.
+        for m in 0..<n where workspace.pinned[m] { ki[m] = 0 }
       }
       // y₁ = (the last stage's argument) + k_s; k_s is the error estimate.
       let ks = k + (s - 1) * n
@@ -374,14 +377,16 @@ final class RosenbrockEngine: DenseOutputEngine {
     let theta = lastSize == 0 ? 1 : (s - lastStart) / lastSize
     let theta1 = 1 - theta
     let k1 = denseRows, k2 = denseRows + n
+    // (1 − θ)·y₀ + θ·y₁ written as y₀ + θ·(y₁ − y₀): a state that does not move (a pin, a
+    // steady state) reads back exactly.
     if rows == 3 {
       let k3 = denseRows + 2 * n
       for m in 0..<n {
-        out[m] = theta1 * yOld[m] + theta * (yNew[m] + theta1 * (k1[m] + theta * (k2[m] + theta * k3[m])))
+        out[m] = yOld[m] + theta * ((yNew[m] - yOld[m]) + theta1 * (k1[m] + theta * (k2[m] + theta * k3[m])))
       }
     } else {
       for m in 0..<n {
-        out[m] = theta1 * yOld[m] + theta * (yNew[m] + theta1 * (k1[m] + theta * k2[m]))
+        out[m] = yOld[m] + theta * ((yNew[m] - yOld[m]) + theta1 * (k1[m] + theta * k2[m]))
       }
     }
   }
