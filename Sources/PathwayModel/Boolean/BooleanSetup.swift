@@ -32,7 +32,7 @@ public enum BooleanSetup {
         return
       }
       if let previous = pins[i], previous != value {
-        report("'\(name)' is pinned both at 0 and at 1", notes: ["first by \(origin[i]!)"])
+        report("'\(name)' is pinned at \(previous ? 1 : 0) by \(origin[i]!) and at \(value ? 1 : 0) by \(what)", notes: [])
         return
       }
       pins[i] = value
@@ -66,16 +66,52 @@ public enum BooleanSetup {
           }
           continue
         }
-        for action in named.actions { apply(action, location, "perturbation '\(name)'") }
+        for action in named.actions { apply(action, location, "perturbation '\(name)'" + Scenario.at(location)) }
       case .actions(let actions, _):
         for located in actions {
-          let what = Scenario.describe(located.action, at: located.location, otherwise: "a scenario perturbation")
+          let what = Scenario.describe(located.action, at: located.location, otherwise: "the perturbation" + Scenario.at(located.location))
           apply(located.action, located.location, what)
         }
       }
     }
     try usage.throwIfErrors(.usage)
     try bag.throwIfErrors()
+    return (pins, warnings)
+  }
+
+  /// The inputs `scenario` gives a dose, pinned at it (ON when ≥ 0.5), for attractor searches:
+  /// an input without a dose stays free (every value of it is searched). The `boolean: inputs:`
+  /// entries override the ODE ones and a setting (`--set u=1`) overrides both. A dose that
+  /// changes over time is held at its value after its last change, with a warning; one repeated
+  /// without end has no such value and leaves the input free, with a warning.
+  public static func inputPins(model: Model, scenario: Scenario?) -> (pins: [Int: Bool], warnings: [Diagnostic]) {
+    guard let scenario else { return ([:], []) }
+    var stimuli: [Int: (stimulus: Stimulus, location: SourceLocation?)] = [:]
+    for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
+      if let i = model.nodeIndex(entry.input), model.nodes[i].isInput { stimuli[i] = (entry.stimulus, entry.location) }
+    }
+    for setting in scenario.settings {
+      if let i = model.nodeIndex(setting.target), model.nodes[i].isInput { stimuli[i] = (.constant(setting.value), setting.location) }
+    }
+    var pins: [Int: Bool] = [:]
+    var warnings: [Diagnostic] = []
+    for (i, entry) in stimuli.sorted(by: { $0.key < $1.key }) {
+      let id = model.nodes[i].id
+      if case .repeated(_, _, _, nil, _, _) = entry.stimulus {
+        warnings.append(Diagnostic(.warning, at: entry.location, "'\(id)' is dosed repeatedly without end; the attractor search leaves it free"))
+        continue
+      }
+      guard let last = entry.stimulus.breakpoints(from: -.infinity, to: .infinity).last else {
+        pins[i] = entry.stimulus.value(at: 0) >= 0.5
+        continue
+      }
+      let dose = entry.stimulus.value(at: last)
+      pins[i] = dose >= 0.5
+      warnings.append(
+        Diagnostic(
+          .warning, at: entry.location,
+          "'\(id)' follows a time course; the attractor search holds it at its dose after the last change (\(formatNumber(dose)))"))
+    }
     return (pins, warnings)
   }
 

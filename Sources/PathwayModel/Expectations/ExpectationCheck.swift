@@ -148,7 +148,7 @@ public final class ExpectationChecker {
     for file in files {
       do {
         parsed += try parse(file).map { (file, $0) }
-      } catch {
+      } catch where error.kind == .invalidInput {
         bag.append(contentsOf: error.diagnostics)
       }
     }

@@ -100,7 +100,7 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
       let when = evaluationTime.map { "at t = \(formatNumber($0))" } ?? ""
       return "the derivative of '\(species)' is not finite \(when) (last good state \(at))"
     case .maxStepsReached(let n):
-      return "\(n) steps taken before reaching the end \(at); raise --max-steps; if the model is stiff, an implicit method (rodas5p, msbdf) takes far fewer steps"
+      return "\(n) steps taken before reaching the end \(at); raise the limit (--max-steps, or 'solver: {max_steps: N}' in a scenario); if the model is stiff, an implicit method (rodas5p, msbdf) takes far fewer steps"
     case .stepSizeUnderflow:
       return "the step size fell below the time resolution \(at); the model may be singular or discontinuous there"
     case .stepperFailed(let status):
@@ -359,7 +359,7 @@ public final class ODESolver {
         if let next = pending.map(\.time).min() { stop = min(stop, max(next, t)) }
         while t < stop {
           if stepsTaken() >= options.maxSteps {
-            failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: h)
+            failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, options.hMax ?? h))
             break segments
           }
           if let hMax = options.hMax, h > hMax { h = hMax }
@@ -397,7 +397,7 @@ public final class ODESolver {
                 resetDriver(until: target)
                 while t < target {
                   if stepsTaken() >= options.maxSteps {
-                    failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: h)
+                    failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, options.hMax ?? h))
                     break segments
                   }
                   let status = driver.step(t: &t, t1: target, h: &h, y: y)

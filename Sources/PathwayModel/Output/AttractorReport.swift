@@ -58,15 +58,17 @@ public enum AttractorReport {
     return .object(object)
   }
 
-  /// The CSV text of `set`.
-  public static func csv(_ set: AttractorSet) -> String {
-    var out = "attractor,type,basin," + set.nodes.map(CSVWriter.field).joined(separator: ",") + "\n"
+  /// The CSV text of `set` (tab-separated with `separator: "\t"`).
+  public static func csv(_ set: AttractorSet, separator: Character = ",") -> String {
+    let sep = String(separator)
+    var out = ["attractor", "type", "basin"].joined(separator: sep) + sep
+      + set.nodes.map { CSVWriter.field($0, separator: separator) }.joined(separator: sep) + "\n"
     for (index, a) in set.attractors.enumerated() {
-      let prefix = "\(index + 1),\(a.kind.rawValue),\(a.basin.map(String.init) ?? ""),"
+      let prefix = ["\(index + 1)", a.kind.rawValue, a.basin.map(String.init) ?? ""].joined(separator: sep) + sep
       for state in a.states {
         var line = prefix
         for i in 0..<state.count {
-          if i > 0 { line += "," }
+          if i > 0 { line += sep }
           line += state[i] ? "1" : "0"
         }
         out += line + "\n"
@@ -75,12 +77,13 @@ public enum AttractorReport {
     return out
   }
 
-  /// Writes `set` to `path` (or standard output for `-`) atomically.
+  /// Writes `set` to `path` (or standard output for `-`) atomically; CSV into a `.tsv` file is
+  /// tab-separated.
   public static func write(_ set: AttractorSet, format: Format, to path: String) throws(PathwayError) {
     let text: String
     switch format {
     case .json: text = json(set).rendered() + "\n"
-    case .csv: text = csv(set)
+    case .csv: text = csv(set, separator: CSVWriter.separator(forPath: path))
     }
     let file = try OutputFile(path: path)
     try file.write(text)
@@ -91,16 +94,20 @@ public enum AttractorReport {
 /// Writes a Boolean time course as CSV: `step,<node>,<node>,…`, one row per step, 0/1 values.
 public enum BooleanTrajectoryCSV {
   /// Writes the nodes `columns` (indices in network order; all when nil) of `trajectory`.
-  public static func write(_ trajectory: BooleanTrajectory, columns: [Int]? = nil, to file: OutputFile) throws(PathwayError) {
+  public static func write(
+    _ trajectory: BooleanTrajectory, columns: [Int]? = nil, to file: OutputFile, separator: Character = ","
+  ) throws(PathwayError) {
     let columns = columns ?? Array(trajectory.names.indices)
-    try file.write("step," + columns.map { CSVWriter.field(trajectory.names[$0]) }.joined(separator: ",") + "\n")
+    let sep = String(separator)
+    try file.write("step" + sep + columns.map { CSVWriter.field(trajectory.names[$0], separator: separator) }.joined(separator: sep) + "\n")
+    let separatorByte = UInt8(ascii: separator.unicodeScalars.first!)
     var line = [UInt8]()
     line.reserveCapacity(2 * columns.count + 16)
     for row in 0..<trajectory.rowCount {
       line.removeAll(keepingCapacity: true)
       line.append(contentsOf: String(row).utf8)
       for node in columns {
-        line.append(UInt8(ascii: ","))
+        line.append(separatorByte)
         line.append(trajectory.value(row: row, node: node) ? UInt8(ascii: "1") : UInt8(ascii: "0"))
       }
       line.append(UInt8(ascii: "\n"))

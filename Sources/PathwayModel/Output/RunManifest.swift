@@ -40,9 +40,15 @@ public enum RunManifest {
   }
 
   /// Adds (or replaces) the entry of `outputName` in `directory/manifest.json`, atomically and
-  /// under a lock, so that runs writing into one folder at once keep each other's entries.
+  /// under a lock, so that runs writing into one folder at once keep each other's entries. An
+  /// output that is a device or a pipe (`-o /dev/null`, a FIFO) is not a result folder: nothing
+  /// is recorded beside it.
   public static func record(_ entry: [String: JSONValue], for outputName: String, in directory: String) throws(PathwayError) {
     let folder = directory.isEmpty ? "." : directory
+    var info = stat()
+    if stat(folder + "/" + outputName, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR {
+      return
+    }
     let path = folder + "/manifest.json"
     // A hidden lock file: it stays (removing it would race with a waiting writer) but out of `ls`.
     let lockPath = folder + "/.manifest.json.lock"

@@ -45,6 +45,12 @@ extension Scenario {
     return level >= 0.5 ? "--overexpress" : "--knockout"
   }
 
+  /// ` at FILE:LINE:COLUMN` for a place in a scenario file; nothing for the command line.
+  static func at(_ location: SourceLocation?) -> String {
+    guard let location, location.file != commandLine else { return "" }
+    return " at \(location)"
+  }
+
   /// Resolves names against `model` and fills in defaults. Problems are located in the scenario
   /// files (exit 65) or, for command-line values, reported as usage errors (exit 64).
   public func resolve(for ode: ODEModel) throws(PathwayError) -> ResolvedRun {
@@ -86,7 +92,8 @@ extension Scenario {
 
     // Perturbations.
     var perturbationRecord: [JSONValue] = []
-    func apply(_ action: PerturbationAction, _ location: SourceLocation?) {
+    var pinOrigin: [Int: String] = [:]
+    func apply(_ action: PerturbationAction, _ location: SourceLocation?, _ what: String) {
       guard let i = nodeIndex[action.node] else {
         let what = Scenario.describe(action, at: location, otherwise: "a perturbation")
         report(location, "unknown node '\(action.node)' in \(what)",
@@ -95,6 +102,15 @@ extension Scenario {
       }
       switch action {
       case .pin(_, let level):
+        // Two pins of one node at different levels contradict each other, as in Boolean runs.
+        let previous = ode.inputIndex[i] >= 0 ? parameters.inputPins[ode.inputIndex[i]] : parameters.statePins[ode.stateIndex[i]]
+        if let previous, previous != level {
+          report(
+            location,
+            "'\(action.node)' is pinned at \(formatNumber(previous)) by \(pinOrigin[i] ?? "another perturbation") and at \(formatNumber(level)) by \(what)")
+          return
+        }
+        pinOrigin[i] = what
         if ode.inputIndex[i] >= 0 { parameters.inputPins[ode.inputIndex[i]] = level } else {
           parameters.statePins[ode.stateIndex[i]] = level
         }
@@ -122,11 +138,13 @@ extension Scenario {
           report(location, "unknown perturbation '\(name)'", notes: notes)
           continue
         }
-        for action in named.actions { apply(action, location) }
+        for action in named.actions { apply(action, location, "perturbation '\(name)'" + Self.at(location)) }
         perturbationRecord.append(.string(name))
       case .actions(let actions, _):
         for located in actions {
-          apply(located.action, located.location)
+          apply(
+            located.action, located.location,
+            Scenario.describe(located.action, at: located.location, otherwise: "the perturbation" + Self.at(located.location)))
           perturbationRecord.append(.string(located.action.summary))
         }
       }
@@ -147,6 +165,8 @@ extension Scenario {
         }
         target.apply(setting.value, to: &parameters, initialOverrides: &initialOverrides, in: ode)
         settingRecord[setting.target] = .number(setting.value)
+        // The record shows the stimulus that runs: a setting replaces an input's.
+        if case .inputDose(let u) = target { inputRecord[inputIDs[u]] = .string(parameters.stimuli[u].summary) }
       }
     }
     record["inputs"] = .object(inputRecord)
@@ -256,15 +276,15 @@ extension Scenario {
     if let requested = output.select {
       let (names, unmatched) = Scenario.expandSelection(requested, among: selectable)
       for pattern in unmatched {
-        usage.error(nil, "no node, assignment or parameter matches '\(pattern)' in the selection")
+        report(output.selectLocation, "no node, assignment or parameter matches '\(pattern)' in the selection")
       }
       selection = names
     }
     for name in selection ?? (model.nodes.map(\.id) + ode.assignmentNames) {
       guard selectableSet.contains(name) else {
-        usage.error(nil, "unknown identifier '\(name)' in the selection",
-                    notes: (didYouMean(name, among: selectable).map { [$0] } ?? [])
-                      + ["selectable: nodes, assignments and parameters"])
+        report(output.selectLocation, "unknown identifier '\(name)' in the selection",
+               notes: (didYouMean(name, among: selectable).map { [$0] } ?? [])
+                 + ["selectable: nodes, assignments and parameters"])
         continue
       }
       if let info = species[name] {

@@ -138,17 +138,40 @@ extension ODEModel {
     if let dot = target.lastIndex(of: "."), let i = model.nodeIndex(String(target[..<dot])) {
       let field = String(target[target.index(after: dot)...])
       let s = stateIndex[i]
+      let id = model.nodes[i].id
+      let logic = s >= 0 && hillNodeOfState[s] >= 0
+      // What this node can be given: an input its dose, a rate-law node its initial value, a
+      // logic-derived node also its τ and Hill n and k.
+      let settings =
+        inputIndex[i] >= 0
+        ? "an input's settings are \(id) (its dose) and \(id).initial (the same)"
+        : logic ? "\(id)'s settings are \(id).initial, .tau, .n and .k" : "\(id)'s only setting is \(id).initial (its ODE is its rate law)"
+      if section == .initial && field != "initial" && ["tau", "n", "k"].contains(field) {
+        return problem("'\(target)' is not an initial value; set it under 'parameters:'")
+      }
+      if section == .parameters && field == "initial" {
+        return problem("'\(target)' is an initial value; set it under 'initial:'")
+      }
       switch field {
       case "initial": return .success(s >= 0 ? .initial(s) : .inputDose(inputIndex[i]))
-      case "tau" where s >= 0: return .success(.tau(s))
-      case "n", "k":
-        guard s >= 0, hillNodeOfState[s] >= 0 else {
-          return problem("'\(model.nodes[i].id)' has no logic-derived ODE, so no Hill \(field)")
+      case "tau", "n", "k":
+        guard logic else {
+          let what = field == "tau" ? "τ" : "Hill \(field)"
+          return problem("'\(id)' has no logic-derived ODE, so no \(what)", [settings])
         }
-        return .success(field == "n" ? .hillN(hillNodeOfState[s]) : .hillK(hillNodeOfState[s]))
+        switch field {
+        case "tau": return .success(.tau(s))
+        case "n": return .success(.hillN(hillNodeOfState[s]))
+        default: return .success(.hillK(hillNodeOfState[s]))
+        }
       default:
-        return problem("unknown setting '\(target)'", ["a node's settings are \(model.nodes[i].id).initial, .tau, .n and .k"])
+        return problem("unknown setting '\(target)'", [settings])
       }
+    }
+    if model.assignments.contains(where: { $0.id == target }) {
+      return problem(
+        "'\(target)' is an assignment, computed from its formula at every time; it cannot be set",
+        ["set the parameters or initial values its formula reads"])
     }
     return problem("unknown identifier '\(target)'", didYouMean(target, among: model.identifiers).map { [$0] } ?? [])
   }

@@ -131,6 +131,8 @@ public struct Scenario: Sendable {
 
   public struct OutputSpec: Sendable, Hashable {
     public var select: [String]?
+    /// Where `select` was written (nil: the command line).
+    public var selectLocation: SourceLocation?
     /// Species to report as amounts / as concentrations (others: the model's default).
     public var amount: [String]?
     public var concentration: [String]?
@@ -165,7 +167,10 @@ public struct Scenario: Sendable {
     if let v = solver.hMax { out.solver.hMax = v }
     if let v = solver.hInitial { out.solver.hInitial = v }
     if let v = solver.maxSteps { out.solver.maxSteps = v }
-    if let v = output.select { out.output.select = v }
+    if let v = output.select {
+      out.output.select = v
+      out.output.selectLocation = output.selectLocation
+    }
     if let v = output.amount { out.output.amount = v }
     if let v = output.concentration { out.output.concentration = v }
     if let v = output.layout { out.output.layout = v }

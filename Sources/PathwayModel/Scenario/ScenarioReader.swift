@@ -76,6 +76,7 @@ public enum ScenarioReader {
       fields.checkKeys(["select", "layout", "event_rows"], in: "output", &bag)
       scenario.output.eventRows = fields["event_rows"].flatMap { $0.boolean(&bag, what: "output.event_rows") }
       scenario.output.select = fields["select"].flatMap { $0.strings(&bag, what: "select") }
+      scenario.output.selectLocation = fields["select"]?.location
       if let layout = fields["layout"], let text = layout.string(&bag, what: "layout") {
         if ["wide", "long"].contains(text) {
           scenario.output.layout = text
@@ -226,7 +227,13 @@ public enum ScenarioReader {
     let from = number("from"), until = number("until")
     switch (from, until) {
     case (nil, nil):
-      if hasBaseline { bag.warning(value.location, "'baseline' has no effect on a constant dose") }
+      if hasBaseline {
+        bag.error(
+          fields.first { $0.key == "baseline" }?.keyLocation ?? value.location,
+          "'baseline' does not apply to a constant dose (the stimulus of '\(input)')",
+          notes: ["a dose has a baseline only with 'from' or 'until' (or as a pulse or repeated dose)"])
+        return nil
+      }
       return .constant(dose)
     case (let start?, nil): return .step(at: start, dose: dose, baseline: baseline)
     case (nil, let end?): return .pulse(start: -.infinity, end: end, dose: dose, baseline: baseline)

@@ -119,7 +119,8 @@ public final class SweepSetup: SweepSource {
       columns.append(column)
     }
     if metrics.contains(where: \.needsSteadyState), let reason = SteadyStateFinder.unsupportedReason(ode) {
-      report(nil, "steady(X) metrics: \(reason)")
+      // A property of the model, as for `simulate steady-state` (exit 65), not of the command line.
+      located.error(nil, "steady(X) metrics: \(reason)")
     }
     try located.throwIfErrors()
     try usage.throwIfErrors(.usage)
@@ -137,7 +138,18 @@ public final class SweepSetup: SweepSource {
     self.trajectoryColumns = Array(selected.indices)
   }
 
-  public var record: [String: JSONValue] { base.record }
+  /// The resolved scenario, with the kernel the workers evaluate rate laws with (`auto` resolved).
+  public var record: [String: JSONValue] {
+    var record = base.record
+    let native: Bool
+    switch base.options.kernel {
+    case .interpreted: native = false
+    case .native: native = true
+    case .auto: native = (try? ode.nativeKernel()) != nil
+    }
+    record["kernel"] = .string(native ? KernelMode.native.rawValue : KernelMode.interpreted.rawValue)
+    return record
+  }
 
   public func makeWorker() throws(PathwayError) -> any SweepRunner { try SweepWorker(self) }
 

@@ -141,8 +141,11 @@ public final class SweepSession {
     let table = RunsTable(spec)
     self.table = table
     let model = RunManifest.modelRecord(path: options.modelPath)
+    // The kernel gives bit-identical numbers: shards on nodes with and without a C compiler merge.
+    var record = setup.record
+    record["kernel"] = nil
     let sweepText = [
-      model.rendered(), JSONValue.object(setup.record).rendered(), spec.record.rendered(), table.header,
+      model.rendered(), JSONValue.object(record).rendered(), spec.record.rendered(), table.header,
       "trajectories=\(options.saveTrajectories)", "wall_time=\(options.wallTime)",
     ].joined(separator: "\n")
     sweepFingerprint = SHA256.hex(Data(sweepText.utf8))

@@ -37,7 +37,7 @@ struct Attractors: ParsableCommand {
   @Option(help: "Seed of the sampled search (default 1).")
   var seed: UInt64?
 
-  @Option(name: .customLong("max-steps"), help: "Sampled search: the most steps per sample (default 100000).")
+  @Option(name: .customLong("max-steps"), help: "Sampled search: the most steps per sample.")
   var maxSteps: Int = 100_000
 
   @Option(name: .customLong("knockout"), help: ArgumentHelp("Pin a node at 0; repeat for several.", valueName: "node"))
@@ -51,13 +51,13 @@ struct Attractors: ParsableCommand {
     help: ArgumentHelp("Apply a perturbation the model names (its pins; scalings act on ODEs only); repeat for several.", valueName: "name"))
   var perturbations: [String] = []
 
-  @Option(name: .customLong("scenario"), help: "A scenario file whose perturbations apply; repeat to layer several.")
+  @Option(name: .customLong("scenario"), help: "A scenario file whose perturbations apply and whose input doses fix the inputs (ON when ≥ 0.5); repeat to layer several.")
   var scenarios: [String] = []
 
-  @Option(help: ArgumentHelp("Output format (default: csv for a .csv output, else json).", valueName: "json|csv"))
+  @Option(help: ArgumentHelp("Output format (default: csv for a .csv output, tab-separated for .tsv, else json).", valueName: "json|csv"))
   var format: AttractorReport.Format?
 
-  @Option(name: .customLong("list-limit"), help: "The most states listed per complex attractor (default 1000).")
+  @Option(name: .customLong("list-limit"), help: "The most states listed per complex attractor.")
   var listLimit: Int = 1000
 
   @Option(name: .shortAndLong, help: "Output file, or - for standard output.")
@@ -81,9 +81,12 @@ struct Attractors: ParsableCommand {
       // The scenarios' perturbations, then --perturbation's (--knockout and --overexpress go to
       // BooleanSetup directly).
       let scenario = try ModelOptions.layered(scenarios: scenarios, settings: [], perturbations: perturbations)
-      let (pins, warnings) = try BooleanSetup.pins(
+      let (perturbed, warnings) = try BooleanSetup.pins(
         knockout: knockouts, overexpress: overexpressions, scenario: scenario, model: loaded)
-      for warning in warnings { printError(warning.description) }
+      // The scenario's doses fix its inputs; a perturbation of an input wins over its dose.
+      let (dosed, doseWarnings) = BooleanSetup.inputPins(model: loaded, scenario: scenario)
+      let pins = dosed.merging(perturbed) { _, perturbation in perturbation }
+      for warning in warnings + doseWarnings { printError(warning.description) }
       let network = try BooleanNetwork(model: loaded).pinned(pins)
 
       var options = AttractorSearch.Options(listLimit: listLimit, maximumSteps: maxSteps)
@@ -103,7 +106,7 @@ struct Attractors: ParsableCommand {
       let found = Result { () throws(PathwayError) in try AttractorSearch.find(in: network, scheme: update, options: options) }
       line.finish()
       let set = try found.get()
-      let chosen = format ?? (output.lowercased().hasSuffix(".csv") ? .csv : .json)
+      let chosen = format ?? ([".csv", ".tsv"].contains { output.lowercased().hasSuffix($0) } ? .csv : .json)
       try AttractorReport.write(set, format: chosen, to: output)
 
       let seconds = Date().timeIntervalSince(started)

@@ -6,12 +6,15 @@ struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Validate models and scenarios, and run the scenarios' expectations.",
     discussion: """
-      simulate check MODEL [--scenario FILE]...   validates the model and the layered scenarios.
-      simulate check [MODEL] SCENARIO...          also runs every expectation (`expect:`) of each scenario
-                                                  file, one line each: id, PASS/FAIL, the observed values and
-                                                  the bound, then 'N passed, M failed'.
-      A scenario names its model with `model:`; MODEL, when given first, serves the others.
-      Exit 0 when everything holds; 1 when an expectation fails; 65 for invalid files.
+      simulate check MODEL [--scenario FILE]...
+          validates the model and the layered scenarios.
+      simulate check [MODEL] SCENARIO...
+          also runs every expectation (`expect:`) of each scenario file, one line
+          each: id, PASS/FAIL, the observed values and the bound, then
+          'N passed, M failed'.
+      A scenario names its model with `model:`; MODEL, when given first, serves
+      the others. Exit 0 when everything holds; 1 when an expectation fails;
+      65 for invalid files; 66 for missing ones.
       """)
 
   @Argument(help: "A model, then scenario files (or scenario files that name their model).")

@@ -44,7 +44,7 @@ struct Convert: ParsableCommand {
   @Flag(name: .customLong("undeclared-inputs"), help: undeclaredInputsHelp)
   var undeclaredInputs = false
 
-  @Flag(name: .customLong("logic-only"), help: "Write the logical rules alone: drop rate laws, modulators, assignments, events and parameters.")
+  @Flag(name: .customLong("logic-only"), help: "Write the logical rules alone: drop the rate laws of nodes that also have a rule, modulators, assignments, events and parameters (a node with a rate law and no rule still cannot be written).")
   var logicOnly = false
 
   enum Target: String, ExpressibleByArgument, CaseIterable {

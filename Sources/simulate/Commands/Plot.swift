@@ -7,19 +7,25 @@ struct Plot: ParsableCommand {
     abstract: "Draw an SVG figure from the CSV or JSON outputs of run, sweep and attractors.",
     discussion: """
       Kinds (inferred from the input when it is unambiguous):
-        timecourse     run CSVs, wide (time,<ids>) or long (time,variable,value); several CSVs
-                       compare scenarios, labelled by the scenario names in manifest.json
-        dose-response  a metric of a sweep's runs.csv against one swept quantity (--x, --metric)
-        heatmap        a metric over two swept quantities (--x, --y, --metric), with a colour bar
-        attractors     nodes × attractor states, from simulate attractors (JSON or CSV)
+        timecourse     run CSVs, wide (time,<ids>) or long (time,variable,value);
+                       several CSVs compare scenarios, labelled by the scenario
+                       names in manifest.json
+        dose-response  a metric of a sweep's runs.csv against one swept quantity
+                       (--x, --metric)
+        heatmap        a metric over two swept quantities (--x, --y, --metric),
+                       with a colour bar
+        attractors     nodes × attractor states, from simulate attractors
+                       (JSON or CSV)
         raster         a Boolean trajectory (step,<nodes>), nodes × steps
-        sensitivity    Morris μ*/σ or Sobol S1/ST with confidence intervals (sensitivity.csv)
+        sensitivity    Morris μ*/σ or Sobol S1/ST with confidence intervals
+                       (sensitivity.csv)
 
-      Layouts of time courses: overlay (one panel), panels (one per variable, a line per input),
-      scenarios (one panel per input, side by side). Failed sweep runs are drawn as ×.
-      The SVG is self-contained (no scripts, no external fonts) and written atomically.
-      Exit codes: 65 a malformed input (file:line:column), 66 a missing input, 64 options that do
-      not fit the input.
+      Layouts of time courses: overlay (one panel), panels (one per variable, a
+      line per input), scenarios (one panel per input, side by side). Failed
+      sweep runs are drawn as ×. The SVG is self-contained (no scripts, no
+      external fonts) and written atomically.
+      Exit codes: 65 a malformed input (file:line:column), 66 a missing input,
+      64 options that do not fit the input, 73/74 the SVG cannot be written.
       """)
 
   @Argument(help: "Input files: run CSVs, a sweep's runs.csv or sensitivity.csv, attractors JSON/CSV, a Boolean trajectory.")

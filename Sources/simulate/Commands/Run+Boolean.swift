@@ -73,7 +73,11 @@ extension Run {
 
       var columns = Array(0..<network.count)
       if let select = out.select {
-        let names = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let requested = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let (names, unmatched) = Scenario.expandSelection(requested, among: network.names)
+        if let pattern = unmatched.first {
+          throw PathwayError(.usage, "--select: no node matches '\(pattern)'")
+        }
         columns = []
         for name in names {
           guard let i = network.index(of: name) else {
@@ -88,7 +92,7 @@ extension Run {
       let inputs = BooleanSetup.inputProtocol(model: loaded, scenario: scenario, pins: pins)
       let trajectory = BooleanSimulator.run(network, scheme: scheme, steps: steps, from: start, seed: seed, inputs: inputs)
       let file = try OutputFile(path: out.output)
-      try BooleanTrajectoryCSV.write(trajectory, columns: columns, to: file)
+      try BooleanTrajectoryCSV.write(trajectory, columns: columns, to: file, separator: CSVWriter.separator(forPath: out.output))
       try file.commit()
       if out.output != "-" {
         let entry: [String: JSONValue] = [

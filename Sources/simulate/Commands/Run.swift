@@ -32,6 +32,14 @@ struct Run: ParsableCommand {
     if dumpConfig && booleanMode.scheme != nil {
       throw ValidationError("--dump-config shows the resolved ODE run; a Boolean run (--boolean) has none to show")
     }
+    if booleanMode.scheme == nil {
+      if booleanMode.initial != nil {
+        throw ValidationError("--initial applies to Boolean runs (--boolean sync|async); an ODE run takes initial values from the scenario ('initial:') or --set X=value")
+      }
+      if booleanMode.seed != nil {
+        throw ValidationError("--seed applies to Boolean runs (--boolean sync|async); an ODE run has no random choice")
+      }
+    }
   }
 
   func run() throws {

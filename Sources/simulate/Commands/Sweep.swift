@@ -28,7 +28,8 @@ struct Sweep: ParsableCommand {
       it with each run's change against the base, for a tornado plot. See docs/sweeps.md.
 
       Exit codes: 0 every run ok; 1 a run failed or did not run; 64 bad command line; 65 bad \
-      model, scenario or sweep file; 73/74 output problems; 130 interrupted.
+      model, scenario or sweep file; 66 a missing input; 69 sbatch (--slurm) or a C compiler \
+      (--kernel native) missing or failing; 73/74 output problems; 130 interrupted.
       """)
 
   @OptionGroup var model: ModelOptions
@@ -268,14 +269,22 @@ struct Sweep: ParsableCommand {
         setSizes.append(k)
       }
     }
+    // The default sizes stop at the number of nodes listed (one node: the unperturbed network and it).
+    if sizes == nil {
+      let distinct = Set(nodes(knockouts) + nodes(overexpressions)).count
+      setSizes = setSizes.filter { $0 <= max(1, distinct) }
+    }
     let sets = PerturbationSets(
       knockout: nodes(knockouts), overexpress: nodes(overexpressions), sizes: setSizes, update: update ?? .synchronous)
     let readouts = metrics.isEmpty ? loaded.nodes.filter { $0.kind == .output }.map { "on(\($0.id))" } : metrics
     var spec = SweepSpec(
       dimensions: [], sampling: sampling ?? .grid, samples: samples, seed: seed, metrics: PerturbationSets.summaryMetrics + readouts)
     spec.perturbationSets = sets
-    let (pins, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: loaded)
-    if !quiet { for warning in warnings { printError(warning.description) } }
+    let (perturbed, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: loaded)
+    // As in `simulate attractors`: the scenario's doses fix its inputs; its perturbations win.
+    let (dosed, doseWarnings) = BooleanSetup.inputPins(model: loaded, scenario: scenario)
+    let pins = dosed.merging(perturbed) { _, perturbation in perturbation }
+    if !quiet { for warning in warnings + doseWarnings { printError(warning.description) } }
     return try BooleanSweepSetup(model: loaded, pins: pins, spec: spec)
   }
 

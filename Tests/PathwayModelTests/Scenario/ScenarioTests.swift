@@ -145,7 +145,9 @@ struct ScenarioTests {
     #expect(all.columns.map(\.name) == all.select)
     #expect(!all.columns.isEmpty)
     run.output.select = ["nothing*"]
-    #expect(pathwayError { _ = try resolve([run]) }?.exitCode == 64)
+    #expect(pathwayError { _ = try resolve([run]) }?.exitCode == 65, "written in a file: located there")
+    run.output.selectLocation = nil
+    #expect(pathwayError { _ = try resolve([run]) }?.exitCode == 64, "given on the command line")
   }
 
   @Test("output.event_rows reads true/false (yes/no), layers, and reaches the solver options")
