@@ -277,6 +277,12 @@ struct SweepCommandTests {
     #expect(unknown.status == 64 && unknown.stderr.contains("unknown node 'D'"), "\(unknown.stderr)")
     let tooLarge = try simulate(["sweep", "toggle.bnet", "--knockouts", "A,B", "--sizes", "3", "-o", "big"], in: folder.path)
     #expect(tooLarge.status == 64 && tooLarge.stderr.contains("only 2 node(s) are listed"), "\(tooLarge.stderr)")
+    // One node listed: the default sizes stop at 1 (the network and the single knockout).
+    let single = try simulate(["sweep", "toggle.bnet", "--knockouts", "A", "--seed", "1", "-q", "-o", "one"], in: folder.path)
+    #expect(single.status == 0, "\(single.stderr)")
+    #expect(Self.table(try folder.text("one/runs.csv")).rows.map { $0[3] } == ["", "A"])
+    let repeated = try simulate(["sweep", "toggle.bnet", "--knockouts", "A,B", "--sizes", "1,1", "-o", "rep"], in: folder.path)
+    #expect(repeated.status == 64 && repeated.stderr.contains("lists a size twice"), "\(repeated.stderr)")
   }
 
   @Test("Usage and output errors")
@@ -307,6 +313,61 @@ struct SweepCommandTests {
     #expect(different.status == 64 && different.stderr.contains("different sweep"), "\(different.stderr)")
     let done = try simulate(base + ["--param", "k=lin:0:1:3", "--resume", "-q", "-o", "a"], in: folder.path)
     #expect(done.status == 0, "resuming a finished sweep does nothing: \(done.stderr)")
+    let noShards = try simulate(base + ["--param", "k=lin:0:1:3", "--shard", "0/0", "--seed", "1", "-o", "b"], in: folder.path)
+    #expect(noShards.status == 64 && noShards.stderr.contains("must be at least 1"), "\(noShards.stderr)")
+    let twice = try simulate(base + ["--param", "k=lin:0:1:3", "--metric", "final(x)", "--metric", "final(x)", "-o", "b"], in: folder.path)
+    #expect(twice.status == 64 && twice.stderr.contains("asked for twice"), "\(twice.stderr)")
+    // 100¹⁰ runs do not fit in 64 bits: a usage error, not an arithmetic trap.
+    var huge = base
+    for i in 0..<10 { huge += ["--param", "k\(i)=lin:0:1:100"] }
+    try write(Self.decay.replacingOccurrences(of: "  k: 1\n", with: "  k: 1\n" + (0..<10).map { "  k\($0): 1\n" }.joined()), to: folder.file("wide.yaml"))
+    huge[1] = "wide.yaml"
+    let overflow = try simulate(huge + ["--dump-config"], in: folder.path)
+    #expect(overflow.status == 64 && overflow.stderr.contains("more than 2⁶³ runs"), "\(overflow.stderr)")
+  }
+
+  @Test("Problems with what a sweep file sets are located in it (exit 65); the same from the command line are usage errors")
+  func sweepFileLocations() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    let cases: [(String, String, String)] = [
+      ("parameters:\n  k: lin:0.1:1\nsampling: saltelli\nsamples: 1\n", "s.yaml:4:10:", "at least 2 samples"),
+      ("parameters:\n  k: lin:0.1:1\nsampling: morris\nsamples: 4\nlevels: 3\n", "s.yaml:5:9:", "levels must be even"),
+      ("parameters:\n  k: lin:0.1:1:3\nmetrics: [final(y)]\n", "s.yaml:3:10:", "unknown variable 'y'"),
+      ("parameters:\n  k: lin:0.1:1\n", "s.yaml:2:3:", "a grid needs a count"),
+      ("parameters:\n  k: lin:0.1:1:3\nmetrics: [\"value(x,100)\"]\n", "s.yaml:3:10:", "asks for t = 100"),
+    ]
+    for (text, location, message) in cases {
+      try write(text, to: folder.file("s.yaml"))
+      let run = try simulate(["sweep", "decay.yaml", "--sweep", "s.yaml", "--t-end", "10", "-q", "-o", "out"], in: folder.path)
+      #expect(run.status == 65, "\(text): \(run.stderr)")
+      #expect(run.stderr.hasPrefix(location + " error: ") && run.stderr.contains(message), "\(text): \(run.stderr)")
+    }
+    // The command line's --levels replaces the file's: its problem is a usage error.
+    try write("parameters:\n  k: lin:0.1:1\nsampling: morris\nsamples: 4\n", to: folder.file("s.yaml"))
+    let levels = try simulate(["sweep", "decay.yaml", "--sweep", "s.yaml", "--levels", "3", "--t-end", "10", "-q", "-o", "out"], in: folder.path)
+    #expect(levels.status == 64 && levels.stderr.hasPrefix("simulate: error: levels must be even"), "\(levels.stderr)")
+  }
+
+  @Test("merge refuses a shard that holds two different results for one run")
+  func mergeDuplicateRun() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    try write(Self.decay, to: folder.file("decay.yaml"))
+    let base = ["sweep", "decay.yaml", "--param", "k=lin:0.1:1:6", "--t-end", "1", "--seed", "5", "--no-wall-time", "-q"]
+    for i in 0..<2 {
+      let shard = try simulate(base + ["--shard", "\(i)/2", "-o", "s\(i)"], in: folder.path)
+      #expect(shard.status == 0, "\(shard.stderr)")
+    }
+    let rows = try folder.text("s1/runs.csv").split(separator: "\n")
+    let last = try #require(rows.last)
+    var fields = last.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    fields[6] = "999"
+    try (folder.text("s1/runs.csv") + fields.joined(separator: ",") + "\n").write(toFile: folder.file("s1/runs.csv"), atomically: true, encoding: .utf8)
+    let merge = try simulate(["merge", "s0", "s1", "-o", "m"], in: folder.path)
+    #expect(merge.status == 65 && merge.stderr.contains("has 2 different results"), "\(merge.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder.file("m/runs.csv")))
   }
 
   @Test("A sweep file with LHS sampling and trajectories; a Morris sweep writes sensitivity.csv")

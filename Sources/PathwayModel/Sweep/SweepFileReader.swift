@@ -21,6 +21,8 @@ public struct SweepFile: Sendable {
   public var levels: Int?
   public var seed: UInt64?
   public var metrics: [String]?
+  /// Where `sampling`, `samples`, `levels` and `metrics` are written.
+  public var locations: [String: SourceLocation] = [:]
   /// Scenario files, resolved against the sweep file's folder.
   public var scenarios: [String] = []
 
@@ -40,6 +42,9 @@ public struct SweepFile: Sendable {
       return sweep
     }
     top.checkKeys(topLevelKeys, in: "a sweep file", &bag)
+    for key in ["sampling", "samples", "levels", "metrics"] {
+      if let value = top[key] { sweep.locations[key] = value.location }
+    }
     if let name = (top["sweep"] ?? top["name"])?.string(&bag, what: "sweep") { sweep.name = name }
     let folder = Paths.directory(of: file)
     if let scenarios = top["scenarios"], let paths = scenarios.strings(&bag, what: "scenarios") {

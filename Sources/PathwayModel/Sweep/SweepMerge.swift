@@ -99,6 +99,14 @@ public enum SweepMerge {
       }
       if id > expected { missing.append(contentsOf: (expected..<min(id, expected + 10))) }
       expected = id + 1
+      // A shard keeps a run's not_run row when a resumed session finished it, but it never
+      // finishes a run twice: two different results are a damaged or edited file.
+      let finished = Set(group.filter { table.statusKind($0.bytes).map { $0 != .notRun } == true }.map(\.bytes))
+      if finished.count > 1 {
+        throw PathwayError(
+          .invalidInput, "run \(id) has \(finished.count) different results in \(directories[shardOfSource[group[0].segment]])/runs.csv",
+          notes: ["a sweep finishes each run once; rerun that shard, or remove the wrong row"])
+      }
       guard let row = SweepSession.preferred(group, table: table) else { return }
       switch table.statusKind(row) {
       case .ok?: counts.ok += 1

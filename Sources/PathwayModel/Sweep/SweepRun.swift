@@ -58,7 +58,7 @@ public final class SweepSetup: SweepSource {
     func report(_ location: SourceLocation?, _ message: String, notes: [String] = []) {
       if let location { located.error(location, message, notes: notes) } else { usage.error(nil, message, notes: notes) }
     }
-    for problem in spec.validate() { report(nil, problem.message, notes: problem.notes) }
+    for problem in spec.validate() { report(spec.location(of: problem), problem.message, notes: problem.notes) }
     var targets: [SettingTarget] = []
     var sweptAs: [SettingTarget: String] = [:]
     // Each quantity's value in the scenario, when the design needs it (oat, fold:).
@@ -105,13 +105,13 @@ public final class SweepSetup: SweepSource {
       guard case .success(let metric) = Metric.parse(text) else { continue }  // reported by validate()
       guard let column = outputs.firstIndex(of: metric.variable) else {
         report(
-          nil, "unknown variable '\(metric.variable)' in the metric '\(text)'",
+          spec.locations["metrics"], "unknown variable '\(metric.variable)' in the metric '\(text)'",
           notes: (didYouMean(metric.variable, among: outputs).map { [$0] } ?? []) + ["metrics take nodes, assignments and parameters"])
         continue
       }
       if let t = metric.requiredTime {
         if t < base.start || t > base.end {
-          report(nil, "the metric '\(text)' asks for t = \(formatNumber(t)), outside [\(formatNumber(base.start)), \(formatNumber(base.end))]")
+          report(spec.locations["metrics"], "the metric '\(text)' asks for t = \(formatNumber(t)), outside [\(formatNumber(base.start)), \(formatNumber(base.end))]")
         }
         extraTimes.append(t)
       }

@@ -28,7 +28,10 @@ public struct SweepShard: Sendable, Hashable, CustomStringConvertible {
     guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
       return .failure(SweepSpecProblem("--shard takes i/N or slurm, found '\(text)'"))
     }
-    guard n >= 1, i >= 0, i < n else {
+    guard n >= 1 else {
+      return .failure(SweepSpecProblem("--shard \(text): the number of shards N must be at least 1", notes: ["for example --shard 0/4 … 3/4"]))
+    }
+    guard i >= 0, i < n else {
       let example = n >= 1 && n <= 4 ? (0..<n).map { "\($0)/\(n)" }.joined(separator: ", ")
         : n > 4 ? "0/\(n), 1/\(n), …, \(n - 1)/\(n)" : "0/4, 1/4, 2/4, 3/4"
       return .failure(SweepSpecProblem("--shard \(text): shards are numbered 0 to N − 1 (\(example))"))
@@ -144,6 +147,10 @@ public final class SweepSession {
     // The kernel gives bit-identical numbers: shards on nodes with and without a C compiler merge.
     var record = setup.record
     record["kernel"] = nil
+    if case .object(var solver)? = record["solver"] {
+      solver["kernel"] = nil
+      record["solver"] = .object(solver)
+    }
     let sweepText = [
       model.rendered(), JSONValue.object(record).rendered(), spec.record.rendered(), table.header,
       "trajectories=\(options.saveTrajectories)", "wall_time=\(options.wallTime)",

@@ -167,9 +167,15 @@ public struct SweepDimension: Sendable, Hashable {
 public struct SweepSpecProblem: Error, Sendable {
   public var message: String
   public var notes: [String]
-  public init(_ message: String, notes: [String] = []) {
+  /// What the problem is about, to locate it in a sweep file: a sweep-file key (`samples`,
+  /// `levels`, `sampling`, `metrics`) or a swept quantity (`dimension`).
+  public var key: String?
+  public var dimension: String?
+  public init(_ message: String, notes: [String] = [], key: String? = nil, dimension: String? = nil) {
     self.message = message
     self.notes = notes
+    self.key = key
+    self.dimension = dimension
   }
 }
 
@@ -237,6 +243,18 @@ public struct SweepSpec: Sendable, Hashable {
   /// Each quantity's value in the scenario, when the design needs it (oat sampling, `fold:`
   /// ranges); set by the sweep's setup, which resolves the scenario.
   public var baseValues: [Double]? = nil
+  /// Where a sweep file wrote `sampling`, `samples`, `levels` and `metrics` (absent: the command
+  /// line, or the default), so that problems with them are located there.
+  public var locations: [String: SourceLocation] = [:]
+
+  /// Where `problem` was written: its quantity's place or its key's in a sweep file; nil when
+  /// it came from the command line.
+  public func location(of problem: SweepSpecProblem) -> SourceLocation? {
+    if let target = problem.dimension, let dimension = dimensions.first(where: { $0.target == target }) {
+      return dimension.location
+    }
+    return problem.key.flatMap { locations[$0] }
+  }
 
   public init(
     dimensions: [SweepDimension], sampling: Sampling = .grid, samples: Int? = nil, levels: Int = 4, seed: UInt64 = 1,
@@ -250,6 +268,36 @@ public struct SweepSpec: Sendable, Hashable {
     self.metrics = metrics
   }
 
+  /// The number of runs of a numeric design, or nil when it does not fit in an `Int`.
+  public var plannedRunCount: Int? {
+    let n = samples ?? 0, d = dimensions.count
+    func product(_ a: Int, _ b: Int) -> Int? {
+      let (value, overflow) = a.multipliedReportingOverflow(by: b)
+      return overflow ? nil : value
+    }
+    switch sampling {
+    case .grid:
+      var count = 1
+      for dimension in dimensions {
+        guard let next = product(count, dimension.valueCount ?? 1) else { return nil }
+        count = next
+      }
+      return count
+    case .list: return dimensions.first?.valueCount ?? 0
+    case .lhs, .sobol, .random: return n
+    case .morris: return product(n, d + 1)
+    case .saltelli: return product(n, d + 2)
+    case .oat:
+      var count = 1
+      for dimension in dimensions {
+        let (next, overflow) = count.addingReportingOverflow(dimension.valueCount ?? 0)
+        if overflow { return nil }
+        count = next
+      }
+      return count
+    }
+  }
+
   /// Checks what can be checked without the model: counts, lengths, sample sizes.
   public func validate() -> [SweepSpecProblem] {
     if let sets = perturbationSets { return validate(sets) }
@@ -259,7 +307,7 @@ public struct SweepSpec: Sendable, Hashable {
     }
     var seen = Set<String>()
     for d in dimensions where !seen.insert(d.target).inserted {
-      problems.append(SweepSpecProblem("'\(d.target)' is swept twice"))
+      problems.append(SweepSpecProblem("'\(d.target)' is swept twice", dimension: d.target))
     }
     let global = sampling == .morris || sampling == .saltelli
     switch sampling {
@@ -267,54 +315,76 @@ public struct SweepSpec: Sendable, Hashable {
       for d in dimensions where d.values == nil && !d.isRelative {
         problems.append(
           SweepSpecProblem(
-            "\(d.target): a grid needs a count (\(d.rangeText):N)", notes: ["or sample the range with --sampling lhs|sobol|random"]))
+            "\(d.target): a grid needs a count (\(d.rangeText):N)", notes: ["or sample the range with --sampling lhs|sobol|random"],
+            dimension: d.target))
       }
-      if samples != nil { problems.append(SweepSpecProblem("--samples does not apply to grid sampling (the grid sets the count)")) }
+      if samples != nil { problems.append(SweepSpecProblem("samples do not apply to grid sampling (the grid sets the count)", key: "samples")) }
     case .list:
       let lengths = Set(dimensions.compactMap(\.valueCount))
       for d in dimensions where d.values == nil && !d.isRelative {
-        problems.append(SweepSpecProblem("\(d.target): list sampling needs a count or a list"))
+        problems.append(SweepSpecProblem("\(d.target): list sampling needs a count or a list", dimension: d.target))
       }
       if lengths.count > 1 {
         problems.append(
           SweepSpecProblem(
             "list sampling takes the i-th value of every quantity, but they have different lengths: "
-              + dimensions.map { "\($0.target) \($0.valueCount ?? 0)" }.joined(separator: ", ")))
+              + dimensions.map { "\($0.target) \($0.valueCount ?? 0)" }.joined(separator: ", "),
+            dimension: dimensions.first(where: { $0.valueCount != dimensions.first?.valueCount })?.target))
       }
-      if samples != nil { problems.append(SweepSpecProblem("--samples does not apply to list sampling")) }
+      if samples != nil { problems.append(SweepSpecProblem("samples do not apply to list sampling", key: "samples")) }
     case .oat:
       for d in dimensions where d.values == nil && !d.isRelative {
-        problems.append(SweepSpecProblem("\(d.target): one-at-a-time sampling needs values (\(d.rangeText):N, list: or fold:)"))
+        problems.append(
+          SweepSpecProblem("\(d.target): one-at-a-time sampling needs values (\(d.rangeText):N, list: or fold:)", dimension: d.target))
       }
-      if samples != nil { problems.append(SweepSpecProblem("--samples does not apply to oat sampling (the values set the count)")) }
+      if samples != nil { problems.append(SweepSpecProblem("samples do not apply to oat sampling (the values set the count)", key: "samples")) }
     default:
       if let samples, samples >= 1 {
         if sampling == .saltelli && samples < 2 {
-          problems.append(SweepSpecProblem("saltelli sampling needs --samples ≥ 2 (base points)"))
+          problems.append(SweepSpecProblem("saltelli sampling needs at least 2 samples (base points)", key: "samples"))
         }
       } else {
         let what = sampling == .morris ? "trajectories" : sampling == .saltelli ? "base points (runs = N·(d + 2))" : "runs"
-        problems.append(SweepSpecProblem("\(sampling.rawValue) sampling needs --samples N (\(what))"))
+        problems.append(
+          SweepSpecProblem("\(sampling.rawValue) sampling needs --samples N (\(what))", notes: ["in a sweep file: samples: N"], key: "sampling"))
       }
       if sampling == .morris && (levels < 2 || levels % 2 != 0) {
-        problems.append(SweepSpecProblem("--levels must be even and at least 2, found \(levels)"))
+        problems.append(SweepSpecProblem("levels must be even and at least 2, found \(levels)", key: "levels"))
       }
       if sampling == .sobol || sampling == .saltelli {
         let needed = sampling == .saltelli ? 2 * dimensions.count : dimensions.count
         if needed > SobolSequence.maximumDimensions {
           problems.append(
-            SweepSpecProblem("\(sampling.rawValue) sampling supports up to \(SobolSequence.maximumDimensions) Sobol' dimensions, this needs \(needed)"))
+            SweepSpecProblem(
+              "\(sampling.rawValue) sampling supports up to \(SobolSequence.maximumDimensions) Sobol' dimensions, this needs \(needed)",
+              key: "sampling"))
         }
       }
     }
     if sampling.drawsFromRanges, dimensions.contains(where: \.isRelative) {
-      problems.append(SweepSpecProblem("\(sampling.rawValue) sampling draws from ranges; fold: goes with grid, list and oat"))
+      problems.append(
+        SweepSpecProblem(
+          "\(sampling.rawValue) sampling draws from ranges; fold: goes with grid, list and oat",
+          dimension: dimensions.first(where: \.isRelative)?.target))
     }
     if global, dimensions.contains(where: { if case .list = $0.range { return true } else { return false } }) {
-      problems.append(SweepSpecProblem("\(sampling.rawValue) needs a lin: or log: range for every quantity, not a list"))
+      problems.append(
+        SweepSpecProblem(
+          "\(sampling.rawValue) needs a lin: or log: range for every quantity, not a list",
+          dimension: dimensions.first(where: { if case .list = $0.range { return true } else { return false } })?.target))
+    }
+    if problems.isEmpty && plannedRunCount == nil {
+      problems.append(SweepSpecProblem("the sweep has more than 2⁶³ runs", notes: ["fewer values per quantity, or sample with --sampling lhs|sobol|random"]))
+    }
+    var seenMetrics = Set<String>()
+    for metric in metrics where !seenMetrics.insert(metric).inserted {
+      problems.append(SweepSpecProblem("the metric '\(metric)' is asked for twice", key: "metrics"))
     }
     for metric in metrics {
-      if case .failure(let problem) = Metric.parse(metric) { problems.append(problem) }
+      if case .failure(var problem) = Metric.parse(metric) {
+        problem.key = "metrics"
+        problems.append(problem)
+      }
     }
     return problems
   }
@@ -327,6 +397,9 @@ public struct SweepSpec: Sendable, Hashable {
     }
     if sets.sizes.isEmpty || sets.sizes.contains(where: { $0 < 0 }) {
       problems.append(SweepSpecProblem("--sizes takes set sizes ≥ 0, such as 1,2"))
+    }
+    if Set(sets.sizes).count != sets.sizes.count {
+      problems.append(SweepSpecProblem("--sizes lists a size twice (\(sets.sizes.map(String.init).joined(separator: ",")))"))
     }
     let distinct = Set(sets.knockout + sets.overexpress).count
     if distinct > 0, let largest = sets.sizes.max(), largest > distinct {

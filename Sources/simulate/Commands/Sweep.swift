@@ -206,9 +206,16 @@ struct Sweep: ParsableCommand {
     } else {
       let ode = try ODEModel(model: loaded)
       let metricTexts = !metrics.isEmpty ? metrics : file?.metrics ?? SweepSetup.defaultMetrics(ode: ode, scenario: scenario)
-      let spec = SweepSpec(
+      var spec = SweepSpec(
         dimensions: dimensions, sampling: sampling ?? file?.sampling ?? .grid, samples: samples ?? file?.samples,
         levels: levels ?? file?.levels ?? 4, seed: chosenSeed, metrics: metricTexts)
+      // Problems with what the sweep file set are located there; what the command line set is not.
+      var locations = file?.locations ?? [:]
+      if sampling != nil { locations["sampling"] = nil }
+      if samples != nil { locations["samples"] = nil }
+      if levels != nil { locations["levels"] = nil }
+      if !metrics.isEmpty { locations["metrics"] = nil }
+      spec.locations = locations
       setup = try SweepSetup(ode: ode, scenario: scenario, spec: spec)
     }
 
