@@ -251,7 +251,12 @@ public struct ExpectationParser {
       guard consume("±") || consume("+-") || consume("+/-") else {
         throw fail("'≈' needs a tolerance: '≈ value ± tolerance'", at: position)
       }
-      right = .plusMinus(right, try sum())
+      let toleranceStart = position
+      let tolerance = try sum()
+      if tolerance.readouts.isEmpty, !(tolerance.evaluate({ _ in .nan }) >= 0) {
+        throw fail("the tolerance after '±' must be a number ≥ 0", at: toleranceStart)
+      }
+      right = .plusMinus(right, tolerance)
     }
     skipSpace()
     if position < scalars.count {

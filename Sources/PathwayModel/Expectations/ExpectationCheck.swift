@@ -26,7 +26,7 @@ public struct ExpectationResult: Sendable {
     } else {
       bound = "\(f(left)) \(comparison.rawValue) \(f(right))"
     }
-    if !passed { bound += " is false" }
+    if !passed { bound += left.isFinite && right.isFinite && (tolerance ?? 0).isFinite ? " is false" : " fails: a side is not a finite number" }
     let observed = readouts.map { "\($0.name) = \(f($0.value))" }.joined(separator: ", ")
     return "\(id) \(passed ? "PASS" : "FAIL") \(text) | \(observed) | \(bound)"
   }
@@ -167,7 +167,7 @@ public final class ExpectationChecker {
       let left = expectation.left.evaluate { values[$0] ?? .nan }
       let right = expectation.right.evaluate { values[$0] ?? .nan }
       var tolerance: Double? = nil
-      let passed: Bool
+      var passed: Bool
       switch expectation.comparison {
       case .less: passed = left < right
       case .lessEqual: passed = left <= right
@@ -178,6 +178,9 @@ public final class ExpectationChecker {
         if case .plusMinus(_, let t) = expectation.right { tolerance = t.evaluate { values[$0] ?? .nan } }
         passed = abs(left - right) <= (tolerance ?? 0)
       }
+      // A side that is not a finite number (a division by zero, a readout that is NaN) proves
+      // nothing: inf > 1 is not a pass.
+      if !left.isFinite || !right.isFinite || !(tolerance ?? 0).isFinite { passed = false }
       results.append(
         ExpectationResult(
           id: expectation.id, text: expectation.text, passed: passed, readouts: observed, left: left, right: right,

@@ -698,3 +698,38 @@ extension ODEModel {
     return values
   }
 }
+
+extension ODEModel {
+  /// Edges whose declared sign disagrees with what their rule does: `sign: -` on a regulator
+  /// the rule only activates with (or the reverse). The rule decides the dynamics; the
+  /// declaration is documentation, so a disagreement is a warning at the edge.
+  public var edgeSignWarnings: [Diagnostic] {
+    var warnings: [Diagnostic] = []
+    for (i, node) in model.nodes.enumerated() {
+      guard let table = truthTables[i] else { continue }
+      for (j, regulator) in table.regulators.enumerated() {
+        guard let edge = node.edge(from: regulator), let declared = edge.sign else { continue }
+        let influence = table.influence(of: j)
+        let agrees =
+          switch (declared, influence) {
+          case (.activation, .activating), (.inhibition, .inhibiting), (_, .dual): true
+          default: false
+          }
+        if agrees { continue }
+        let does =
+          switch influence {
+          case .activating: "activates it"
+          case .inhibiting: "inhibits it"
+          case .dual: "acts both ways"
+          case .none: "does not depend on it"
+          }
+        warnings.append(
+          Diagnostic(
+            .warning, at: edge.location ?? node.location,
+            "edge \(regulator) → \(node.id) is declared '\(declared.rawValue)', but the rule of '\(node.id)' \(does)",
+            notes: ["the rule decides the dynamics; correct the sign or the rule (\(node.rule?.text ?? ""))"]))
+      }
+    }
+    return warnings
+  }
+}

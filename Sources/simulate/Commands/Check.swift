@@ -52,6 +52,11 @@ struct Check: ParsableCommand {
         modelPath = files[0]
         scenarioFiles.removeFirst()
       }
+      if modelPath == nil && (!settings.isEmpty || !scenarios.isEmpty) {
+        throw PathwayError(
+          .usage, "--set and --scenario validate a model with layered scenarios: give the model first (simulate check MODEL --scenario FILE --set id=value)",
+          notes: ["expectations run each scenario file as written"])
+      }
       if let extra = scenarioFiles.first(where: { Check.isModel($0) }) {
         throw PathwayError(.usage, "\(extra): only one model, first; the other files are scenarios")
       }
@@ -60,6 +65,7 @@ struct Check: ParsableCommand {
         let loaded = try loadModel(modelPath, undeclaredInputs: undeclaredInputs)
         for warning in try loaded.validate() { printError(warning.description) }
         let ode = try ODEModel(model: loaded)
+        for warning in ode.edgeSignWarnings { printError(warning.description) }
         var scenario = try ModelOptions.layered(scenarios: scenarios, settings: settings)
         if scenario.time.end == nil { scenario.time.end = (scenario.time.start ?? 0) + 1 }
         _ = try scenario.resolve(for: ode)

@@ -64,6 +64,9 @@ struct Info: ParsableCommand {
             let k = edge?.hillK ?? node.hillK ?? loaded.defaults.hillK
             line += " (n \(formatNumber(n)), k \(formatNumber(k)))"
             if let edge {
+              if let declared = edge.sign, influence != .dual, declared.rawValue != influence.rawValue {
+                line += " [declared '\(declared.rawValue)'; the rule decides]"
+              }
               if !edge.mechanism.isEmpty { line += " \(edge.mechanism)." }
               if let confidence = edge.confidence { line += " [\(confidence)]" }
               line += edge.references.isEmpty ? " (no reference)" : " Ref: " + edge.references.joined(separator: "; ")

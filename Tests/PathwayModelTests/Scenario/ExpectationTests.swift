@@ -49,6 +49,8 @@ struct ExpectationTests {
     #expect(noUnit?.exitCode == 65)
     let noTolerance = pathwayError { _ = try parse("OCN at 21d ≈ 1") }
     #expect(noTolerance?.diagnostics.first?.message.contains("tolerance") == true)
+    let negative = pathwayError { _ = try parse("OCN at 21d ≈ 1 ± -0.1") }
+    #expect(negative?.diagnostics.first?.message.contains("must be a number ≥ 0") == true)
   }
 
   @Test("scenario files: ODE and Boolean readouts, cross-scenario comparisons, PASS and FAIL")
@@ -82,6 +84,17 @@ struct ExpectationTests {
         - B attractor == 0
         - A at 30h > 2
       """.write(toFile: dir + "/on.yaml", atomically: true, encoding: .utf8)
+    try """
+      model: m.yaml
+      inputs: {u: 0}
+      time: {end: 48, dt: 12}
+      expect:
+        - A at 1d / A at 1d > 1
+        - A at 1d / 0 > 1
+      """.write(toFile: dir + "/nan.yaml", atomically: true, encoding: .utf8)
+    let notFinite = try ExpectationChecker(defaultModel: nil).check(files: [dir + "/nan.yaml"])
+    #expect(notFinite.map(\.passed) == [false, false], "0/0 and x/0 prove nothing")
+    #expect(notFinite[1].line.hasSuffix("fails: a side is not a finite number"), "\(notFinite[1].line)")
     let results = try ExpectationChecker(defaultModel: nil).check(files: [dir + "/off.yaml", dir + "/on.yaml"])
     #expect(results.map(\.passed) == [true, true, true, true, false])
     #expect(results.map(\.id) == ["off#1", "on#1", "on#2", "on#3", "on#4"])

@@ -56,7 +56,7 @@ struct SweepDesignTests {
     let drawn = SweepSpec(dimensions: [try parse("k=fold:0.5,2")], sampling: .lhs, samples: 10)
     #expect(drawn.validate().contains { $0.message.contains("fold: goes with grid, list and oat") })
     let counted = SweepSpec(dimensions: [try parse("k=lin:1:2:3")], sampling: .oat, samples: 4)
-    #expect(counted.validate().contains { $0.message.contains("--samples does not apply to oat") })
+    #expect(counted.validate().contains { $0.message.contains("samples do not apply to oat") })
   }
 
   @Test("A grid enumerates every combination, the last quantity fastest")
