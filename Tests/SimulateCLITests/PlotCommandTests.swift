@@ -102,7 +102,7 @@ struct PlotCommandTests {
     let sweeps: [[String]] = [
       ["--param", "k=log:0.01:10:7", "--metric", "final(x)", "-o", "one"],
       ["--param", "k=log:0.01:10:4", "--param", "y.initial=lin:0:1:3", "--metric", "final(y)", "-o", "two"],
-      ["--param", "k=lin:0.1:2:4", "--param", "y.initial=lin:0:1:3", "--sampling", "morris", "--samples", "4",
+      ["--param", "k=lin:0.1:2", "--param", "y.initial=lin:0:1", "--sampling", "morris", "--samples", "4",
        "--metric", "final(y)", "-o", "morris"],
     ]
     for arguments in sweeps {

@@ -192,7 +192,7 @@ extension Scenario {
       case .dt(let dt)?:
         let count = ((end - start) / dt * (1 + 1e-12)).rounded(.down)
         if count > 1e8 {
-          report(time.location, "dt \(formatNumber(dt)) gives more than 10⁸ output rows")
+          report(time.gridLocation, "dt \(formatNumber(dt)) gives more than 10⁸ output rows")
         } else {
           times = (0...Int(count)).map { snap(start + Double($0) * dt) }
           if let last = times.last, end - last > 1e-9 * abs(dt) { times.append(end) } else { times[times.count - 1] = end }
@@ -200,7 +200,7 @@ extension Scenario {
       case .times(let explicit)?:
         times = explicit
         if let bad = explicit.first(where: { $0 < start || $0 > end }) {
-          report(time.location, "output time \(formatNumber(bad)) is outside [\(formatNumber(start)), \(formatNumber(end))]")
+          report(time.gridLocation, "output time \(formatNumber(bad)) is outside [\(formatNumber(start)), \(formatNumber(end))]")
         }
       case nil:
         times = (0...100).map { i in i == 100 ? end : start + (end - start) * Double(i) / 100 }

@@ -103,6 +103,9 @@ public struct Scenario: Sendable {
     public var end: Double?
     public var grid: Grid?
     public var location: SourceLocation?
+    /// Where the output grid was given (a scenario's `time:`, a `--times` file; nil: the
+    /// command line's --steps, --points or --dt).
+    public var gridLocation: SourceLocation?
     public init() {}
 
     public enum Grid: Sendable, Hashable {
@@ -157,7 +160,10 @@ public struct Scenario: Sendable {
     out.settings += settings
     if let v = time.start { out.time.start = v }
     if let v = time.end { out.time.end = v }
-    if let v = time.grid { out.time.grid = v }
+    if let v = time.grid {
+      out.time.grid = v
+      out.time.gridLocation = time.gridLocation
+    }
     if let v = time.location { out.time.location = v }
     if let v = solver.method { out.solver.method = v }
     if let v = solver.kernel { out.solver.kernel = v }

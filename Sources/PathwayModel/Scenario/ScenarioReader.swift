@@ -293,6 +293,7 @@ public enum ScenarioReader {
       }
       spec.grid = .times(times)
     }
+    if let key = grids.first { spec.gridLocation = fields[key]?.location }
     return spec
   }
 

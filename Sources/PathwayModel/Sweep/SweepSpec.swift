@@ -361,6 +361,19 @@ public struct SweepSpec: Sendable, Hashable {
         }
       }
     }
+    if sampling.drawsFromRanges {
+      for d in dimensions {
+        switch d.range {
+        case .linear(_, _, _?), .log(_, _, _?):
+          problems.append(
+            SweepSpecProblem(
+              "\(d.target): \(sampling.rawValue) sampling draws its values from the range; a count (\(d.rangeText)) does not apply",
+              notes: ["write the range without a count (\(d.rangeText.split(separator: ":").prefix(3).joined(separator: ":"))); --samples sets the number of runs"],
+              dimension: d.target))
+        default: break
+        }
+      }
+    }
     if sampling.drawsFromRanges, dimensions.contains(where: \.isRelative) {
       problems.append(
         SweepSpecProblem(

@@ -109,6 +109,7 @@ struct SolverOptionGroup: ParsableArguments {
         throw PathwayError(.invalidInput, at: SourceLocation(file: timesFile, line: 1, column: 1), "no output times")
       }
       layer.time.grid = .times(times)
+      layer.time.gridLocation = SourceLocation(file: timesFile, line: 1, column: 1)
     }
     layer.solver.method = method
     layer.solver.kernel = kernel
