@@ -128,4 +128,79 @@ struct ConvertCommandTests {
     let missing = try simulate(["convert", dir + "/none.yaml", "-o", dir + "/o.xml"])
     #expect(missing.status == 66)
   }
+
+  @Test("what other tools must read back: SBML ids for any node name, no '!!', xor chains of polynomial size, constants kept")
+  func readableOutputs() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // A name with a dot is no SBML id: renamed, with a note, and the attractors are the same.
+    try write("E2F.1, !Rb\nRb, E2F.1\n", to: dir + "/dot.bnet")
+    let qual = try simulate(["convert", "dot.bnet", "--to", "sbml-qual", "-o", "dot.xml"], in: dir)
+    #expect(qual.status == 0 && qual.stderr.contains("E2F.1 → E2F_1"), "\(qual.stderr)")
+    let text = try String(contentsOfFile: dir + "/dot.xml", encoding: .utf8)
+    #expect(!text.contains("E2F.1"))
+    let back = try simulate(["attractors", "dot.xml", "--format", "csv", "-o", "-", "-q"], in: dir)
+    #expect(back.stdout.split(separator: "\n").count == 5, "a cycle of four states: \(back.stdout)")
+    // xor of a negation: no double negation for BoolNet; a 14-operand chain reads back.
+    let operands = (0..<14).map { "X\($0)" }
+    var model = "nodes:\n" + operands.map { "  \($0): {kind: input}\n" }.joined()
+    model += "  C: {rule: \"!X0 xor X1\"}\n  P: {rule: \"\(operands.joined(separator: " xor "))\"}\n"
+    try write(model, to: dir + "/x.yaml")
+    let boolnet = try simulate(["convert", "x.yaml", "-o", "x.txt"], in: dir)
+    #expect(boolnet.status == 0, "\(boolnet.stderr)")
+    let rules = try String(contentsOfFile: dir + "/x.txt", encoding: .utf8)
+    #expect(!rules.contains("!!"), "\(rules)")
+    let read = try simulate(["info", "x.txt"], in: dir)
+    #expect(read.status == 0, "the written parity rule reads back: \(read.stderr)")
+    // A constant SBML-qual species with an initial level keeps it (as BoolNet reads it).
+    try write("""
+      <?xml version="1.0" encoding="UTF-8"?>
+      <sbml xmlns="http://www.sbml.org/sbml/level3/version1/core" xmlns:qual="http://www.sbml.org/sbml/level3/version1/qual/version1" level="3" version="1" qual:required="true">
+        <model id="q"><listOfCompartments><compartment id="c" constant="true"/></listOfCompartments>
+          <qual:listOfQualitativeSpecies>
+            <qual:qualitativeSpecies qual:id="K" qual:compartment="c" qual:constant="true" qual:initialLevel="1" qual:maxLevel="1"/>
+            <qual:qualitativeSpecies qual:id="A" qual:compartment="c" qual:constant="false" qual:maxLevel="1"/>
+          </qual:listOfQualitativeSpecies>
+          <qual:listOfTransitions><qual:transition qual:id="t">
+            <qual:listOfInputs><qual:input qual:id="i" qual:qualitativeSpecies="K" qual:transitionEffect="none" qual:thresholdLevel="1"/></qual:listOfInputs>
+            <qual:listOfOutputs><qual:output qual:qualitativeSpecies="A" qual:transitionEffect="assignmentLevel"/></qual:listOfOutputs>
+            <qual:listOfFunctionTerms><qual:defaultTerm qual:resultLevel="0"/>
+              <qual:functionTerm qual:resultLevel="1"><math xmlns="http://www.w3.org/1998/Math/MathML"><ci>i</ci></math></qual:functionTerm>
+            </qual:listOfFunctionTerms>
+          </qual:transition></qual:listOfTransitions>
+        </model>
+      </sbml>
+      """, to: dir + "/k.xml")
+    let constant = try simulate(["attractors", "k.xml", "--format", "csv", "-o", "-", "-q"], in: dir)
+    #expect(constant.stdout == "attractor,type,basin,K,A\n1,fixed,4,1,1\n", "\(constant.stdout) \(constant.stderr)")
+  }
+
+  @Test("native cannot hold a model without nodes, infinity or NaN: refused at convert time, not written unreadable")
+  func nativeRefusals() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let sbml = { (body: String) in
+      """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+        <model id="m">\(body)</model>
+      </sbml>
+      """
+    }
+    try write(sbml("<listOfParameters><parameter id=\"p\" value=\"1\" constant=\"true\"/></listOfParameters>"), to: dir + "/empty.xml")
+    let empty = try simulate(["convert", "empty.xml", "-o", "empty.yaml"], in: dir)
+    #expect(empty.status == 65 && empty.stderr.contains("needs at least one node"), "\(empty.stderr)")
+    try write(sbml("""
+      <listOfParameters><parameter id="x" value="1" constant="false"/><parameter id="c" constant="false"/></listOfParameters>
+      <listOfRules>
+        <rateRule variable="x"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>1</cn></math></rateRule>
+        <assignmentRule variable="c"><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><min/><ci>x</ci><infinity/></apply></math></assignmentRule>
+      </listOfRules>
+      """), to: dir + "/inf.xml")
+    let run = try simulate(["run", "inf.xml", "--t-end", "1", "-o", "-"], in: dir)
+    #expect(run.status == 0, "the SBML runs: \(run.stderr)")
+    let infinity = try simulate(["convert", "inf.xml", "-o", "inf.yaml"], in: dir)
+    #expect(infinity.status == 65 && infinity.stderr.contains("holds infinity or NaN"), "\(infinity.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/inf.yaml"))
+  }
 }

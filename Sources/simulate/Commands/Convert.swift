@@ -106,7 +106,9 @@ struct Convert: ParsableCommand {
         if !errors.isEmpty { throw PathwayError(.invalidInput, errors) }
         if !dropped.isEmpty { notes.append("\(target.label) holds the logical rules only; not written: " + dropped.joined(separator: ", ")) }
         if target == .sbmlQual {
-          text = try SBMLQualWriter.text(loaded)
+          let result = try SBMLQualWriter.export(loaded)
+          text = result.text
+          notes += result.notes
         } else {
           text = try BNetWriter.text(loaded, dialect: target == .bnet ? .bnet : .boolnet)
           if loaded.nodes.contains(where: { $0.initial != 0 && !$0.isInput }) {

@@ -103,6 +103,12 @@ public enum BNetReader {
             : "names start with a letter or '_' and contain letters, digits, '_' and '.'"])
         continue
       }
+      if Model.reservedNames.contains(target) {
+        bag.error(
+          targetLocation, "'\(target)' is not a valid node name: it means the simulation time in rules",
+          notes: ["rename the node (for example \(target)_)"])
+        continue
+      }
       if let first = firstDefinition[target] {
         bag.error(targetLocation, "duplicate target '\(target)'", notes: ["first defined at \(first)"])
         continue

@@ -68,12 +68,30 @@ public enum BNetWriter {
       return v == 0 ? "0" : "1"
     case .variable(let name):
       return name
+    case .unary(_, .unary(_, let a)):
+      return render(a, parent: parent)  // !!a is a; BoolNet cannot read "!!"
     case .unary(_, let a):
       return "!" + render(a, parent: 3)
-    case .binary(.xor, let a, let b):
-      let expanded = Expr.binary(
-        .or, .binary(.and, a, .unary(.not, b)), .binary(.and, .unary(.not, a), b))
-      return render(expanded, parent: parent)
+    case .binary(.xor, _, _):
+      // Neither format has xor: a ⊕ b = (a & !b) | (!a & b) copies both sides, so a chain is
+      // rebalanced first (n² literals for n operands instead of 2ⁿ).
+      var operands: [Expr] = []
+      func collect(_ e: Expr) {
+        if case .binary(.xor, let l, let r) = e {
+          collect(l)
+          collect(r)
+        } else {
+          operands.append(e)
+        }
+      }
+      collect(expr)
+      func balanced(_ items: ArraySlice<Expr>) -> Expr {
+        if items.count == 1 { return items.first! }
+        let middle = items.startIndex + items.count / 2
+        let a = balanced(items[..<middle]), b = balanced(items[middle...])
+        return .binary(.or, .binary(.and, a, .unary(.not, b)), .binary(.and, .unary(.not, a), b))
+      }
+      return render(balanced(operands[...]), parent: parent)
     case .binary(let op, let a, let b):
       let p = op == .and ? 2 : 1
       let text = render(a, parent: p) + (op == .and ? " & " : " | ") + render(b, parent: p)

@@ -32,9 +32,36 @@ public enum NativeModelWriter {
         "the native format cannot express events (\(model.events.map(\.id).joined(separator: ", ")))",
         notes: ["write SBML (--to sbml) to keep them"])
     }
+    // The native language has no literal for infinity or NaN (SBML's <infinity/>, <notanumber/>).
+    func nonFinite(_ e: Expr) -> Bool {
+      switch e {
+      case .number(let v): return !v.isFinite
+      case .variable: return false
+      case .unary(_, let a): return nonFinite(a)
+      case .binary(_, let a, let b): return nonFinite(a) || nonFinite(b)
+      case .call(_, let args): return args.contains(where: nonFinite)
+      }
+    }
+    var expressions: [(String, Expr)] = []
+    for node in model.nodes {
+      if let rule = node.rule { expressions.append(("the rule of '\(node.id)'", rule.expr)) }
+      if let rate = node.rate { expressions.append(("the rate of '\(node.id)'", rate.expr)) }
+    }
+    expressions += model.assignments.map { ("assignment '\($0.id)'", $0.expression.expr) }
+    expressions += model.initialAssignments.map { ("the initial assignment of '\($0.target)'", $0.expression.expr) }
+    for (what, expr) in expressions where nonFinite(expr) {
+      bag.error(nil, "\(what) holds infinity or NaN, which the native format cannot write", notes: ["keep the model in SBML"])
+    }
+    if model.nodes.isEmpty {
+      bag.error(
+        nil, "the native format needs at least one node, and this model has none (no species or varying quantity)",
+        notes: ["keep it in SBML"])
+    }
     for id in model.identifiers {
       if Model.reservedNames.contains(id) {
         bag.error(nil, "'\(id)' cannot be a native identifier (it is the simulation time)", notes: ["rename it in the source model"])
+      } else if reservedWords.contains(id) {
+        bag.error(nil, "'\(id)' cannot be a native identifier (it is a reserved word: and, or, not, xor, true, false)", notes: ["rename it in the source model"])
       } else if !isValidIdentifier(id) {
         bag.error(nil, "'\(id)' is not a valid native identifier", notes: ["identifiers start with a letter or '_' and contain letters, digits, '_' and '.'"])
       }
@@ -49,7 +76,7 @@ public enum NativeModelWriter {
       for p in model.parameters.indices { model.parameters[p].value = run.parameters[p] }
       let targets = model.initialAssignments.map(\.target)
       notes.append(
-        "initial assignments evaluated into values (the native format has none): "
+        "initial values computed at the start (initial assignments, or amounts from concentrations) written as numbers: "
           + targets.prefix(8).joined(separator: ", ") + (targets.count > 8 ? ", … (\(targets.count))" : ""))
       model.initialAssignments = []
     }

@@ -11,8 +11,9 @@ import Foundation
 ///   species id is its level and a transition input's id its `thresholdLevel`; comparisons of a
 ///   species with a constant become literals (`A ≥ 1` is `A`, `A == 0` is `!A`). Several
 ///   transitions with the same output combine by OR (CellNOpt writes one per AND gate).
-/// - A species without a transition, a `constant` one, and one whose rule is itself (a
-///   self-loop) is an input, as in `BNetReader`. Transition inputs become edges with their
+/// - A species without a transition, a `constant` one without an `initialLevel`, and one whose
+///   rule is itself (a self-loop) is an input, as in `BNetReader`; a `constant` species with an
+///   `initialLevel` keeps that level (its rule is the constant), as in BoolNet's `loadSBML`. Transition inputs become edges with their
 ///   sign (`positive` +, `negative` −).
 /// - Core reactions, rules or events beside the qual model, `production`/`consumption`
 ///   transition effects and packages other than qual and layout are refused by name.
@@ -87,6 +88,9 @@ private struct QualImporter {
     var name: String?
     var initial: Int
     var constant: Bool
+    /// A constant species with an `initialLevel` keeps that level (as in BoolNet's loadSBML);
+    /// a constant one without it is a free input.
+    var fixedLevel: Bool
     var node: XMLNode
   }
 
@@ -129,13 +133,19 @@ private struct QualImporter {
         continue
       }
       if !isValidIdentifier(id) || Model.reservedNames.contains(id) {
-        bag.error(location(s), "species id '\(id)' cannot be a node name",
-                  notes: ["names start with a letter or '_' and contain letters, digits, '_' and '.'; 'time' is reserved"])
+        let why =
+          reservedWords.contains(id) || Model.reservedNames.contains(id)
+          ? "'\(id)' is a reserved word of the rule language (and, or, not, xor, true, false, time)"
+          : "names start with a letter or '_' and contain letters, digits, '_' and '.'"
+        bag.error(location(s), "species id '\(id)' cannot be a node name", notes: [why])
         continue
       }
       index[id] = species.count
       let constant = attribute(s, "constant").map { $0 == "true" || $0 == "1" } ?? false
-      species.append(Species(id: id, name: attribute(s, "name"), initial: min(max(initial, 0), 1), constant: constant, node: s))
+      species.append(
+        Species(
+          id: id, name: attribute(s, "name"), initial: min(max(initial, 0), 1), constant: constant,
+          fixedLevel: constant && integer(s, "initialLevel") != nil, node: s))
     }
     try bag.throwIfErrors()
 
@@ -204,6 +214,9 @@ private struct QualImporter {
         node.rule = parsed
         let regulators = Set(expr.variables)
         node.edges = (edges[s.id] ?? []).filter { regulators.contains($0.source) }
+      } else if s.fixedLevel {
+        let level = Expr.number(Double(s.initial))
+        node.rule = ParsedExpression(expr: level, text: level.description, origin: location(s.node), references: [])
       } else {
         node.kind = .input
       }

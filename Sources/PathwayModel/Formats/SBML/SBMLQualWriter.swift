@@ -17,14 +17,18 @@
 public enum SBMLQualWriter {
   typealias Element = XMLElementBuilder
 
-  public static func text(_ model: Model) throws(PathwayError) -> String {
+  public static func text(_ model: Model) throws(PathwayError) -> String { try export(model).text }
+
+  /// The document, and notes on what was renamed: a node name that is not an SBML `SId`
+  /// (`E2F.1`, `βcat`) gets the nearest free one (`E2F_1`, `_cat`).
+  public static func export(_ model: Model) throws(PathwayError) -> ModelText {
     var bag = DiagnosticBag()
     var compartment = "default"
-    let ids = Set(model.nodes.map(\.id))
-    while ids.contains(compartment) { compartment += "_" }
+    var used = Set(model.nodes.map(\.id).filter(SBMLWriter.isSId))
+    while used.contains(compartment) { compartment += "_" }
+    used.insert(compartment)
     var species = Element("qual:listOfQualitativeSpecies")
     var transitions = Element("qual:listOfTransitions")
-    var used = Set(ids)
     func allocate(_ base: String) -> String {
       var candidate = base
       var i = 1
@@ -35,11 +39,23 @@ public enum SBMLQualWriter {
       used.insert(candidate)
       return candidate
     }
+    var sids: [String: String] = [:]
+    var renamed: [String] = []
+    for node in model.nodes {
+      if SBMLWriter.isSId(node.id) {
+        sids[node.id] = node.id
+      } else {
+        let new = allocate(SBMLWriter.sidBase(node.id))
+        sids[node.id] = new
+        renamed.append("\(node.id) → \(new)")
+      }
+    }
+    func sid(_ id: String) -> String { sids[id] ?? id }
     let math = MathMLWriter()
     for node in model.nodes {
       var s = Element(
         "qual:qualitativeSpecies",
-        [("qual:id", node.id), ("qual:compartment", compartment), ("qual:constant", "false"),
+        [("qual:id", sid(node.id)), ("qual:compartment", compartment), ("qual:constant", "false"),
          ("qual:initialLevel", node.initial >= 0.5 ? "1" : "0"), ("qual:maxLevel", "1")])
       if !node.description.isEmpty { s.set("qual:name", node.description) }
       species.add(s)
@@ -79,7 +95,7 @@ public enum SBMLQualWriter {
           rule = dnf
         }
       }
-      let transitionID = allocate("tr_\(node.id)")
+      let transitionID = allocate("tr_\(sid(node.id))")
       var transition = Element("qual:transition", [("qual:id", transitionID)])
       if !regulators.isEmpty {
         var inputs = Element("qual:listOfInputs")
@@ -87,7 +103,7 @@ public enum SBMLQualWriter {
           inputs.add(
             Element(
               "qual:input",
-              [("qual:id", allocate("\(transitionID)_in_\(name)")), ("qual:qualitativeSpecies", name),
+              [("qual:id", allocate("\(transitionID)_in_\(sid(name))")), ("qual:qualitativeSpecies", sid(name)),
                ("qual:transitionEffect", "none"), ("qual:sign", signs[name] ?? "unknown"), ("qual:thresholdLevel", "1")]))
         }
         transition.add(inputs)
@@ -98,7 +114,7 @@ public enum SBMLQualWriter {
           children: [
             Element(
               "qual:output",
-              [("qual:id", allocate("\(transitionID)_out")), ("qual:qualitativeSpecies", node.id),
+              [("qual:id", allocate("\(transitionID)_out")), ("qual:qualitativeSpecies", sid(node.id)),
                ("qual:transitionEffect", "assignmentLevel")])
           ]))
       var terms = Element("qual:listOfFunctionTerms")
@@ -107,7 +123,7 @@ public enum SBMLQualWriter {
         terms.add(Element("qual:defaultTerm", [("qual:resultLevel", v != 0 ? "1" : "0")]))
       default:
         terms.add(Element("qual:defaultTerm", [("qual:resultLevel", "0")]))
-        let condition = rule.substituting { .binary(.equal, .variable($0), .one) }
+        let condition = rule.substituting { .binary(.equal, .variable(sid($0)), .one) }
         terms.add(Element("qual:functionTerm", [("qual:resultLevel", "1")], children: [math.mathBoolean(condition)]))
       }
       transition.add(terms)
@@ -131,7 +147,8 @@ public enum SBMLQualWriter {
       [("xmlns", "http://www.sbml.org/sbml/level3/version1/core"), ("xmlns:qual", SBMLQualReader.namespace),
        ("level", "3"), ("version", "1"), ("qual:required", "true")],
       children: [sbmlModel])
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + root.render()
+    let notes = renamed.isEmpty ? [] : ["renamed to SBML ids: " + renamed.prefix(8).joined(separator: ", ") + (renamed.count > 8 ? ", …" : "")]
+    return ModelText(text: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + root.render(), notes: notes)
   }
 
   /// Writes `model` to `path` atomically.

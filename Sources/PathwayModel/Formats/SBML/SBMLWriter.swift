@@ -120,6 +120,26 @@ public enum SBMLWriter {
   }
 }
 
+extension SBMLWriter {
+  /// Whether `id` has SBML's `SId` syntax: a letter or `_`, then letters, digits and `_` (ASCII).
+  static func isSId(_ id: String) -> Bool {
+    guard let first = id.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
+      return false
+    }
+    return id.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+  }
+
+  /// `id` with every character outside `SId` replaced by `_` (and `_` in front when it would not
+  /// start like one): the base of a renamed id.
+  static func sidBase(_ id: String) -> String {
+    var base = String(String.UnicodeScalarView(id.unicodeScalars.map { c in
+      c == "_" || (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))) ? c : "_"
+    }))
+    if base.isEmpty || !isSId(base) { base = "_" + base }
+    return base
+  }
+}
+
 // MARK: - The document
 
 /// Builds one SBML document; ids are checked and renamed to SBML's `SId` syntax where needed.
@@ -160,19 +180,11 @@ private struct DocumentWriter {
 
   // MARK: Ids
 
-  static func isSId(_ id: String) -> Bool {
-    guard let first = id.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
-      return false
-    }
-    return id.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
-  }
+  static func isSId(_ id: String) -> Bool { SBMLWriter.isSId(id) }
 
   /// A free SBML id close to `id`.
   mutating func allocate(_ id: String) -> String {
-    var base = String(String.UnicodeScalarView(id.unicodeScalars.map { c in
-      c == "_" || (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c))) ? c : "_"
-    }))
-    if base.isEmpty || !Self.isSId(base) { base = "_" + base }
+    let base = SBMLWriter.sidBase(id)
     var candidate = base
     var i = 1
     while used.contains(candidate) {
