@@ -90,17 +90,21 @@ struct Convert: ParsableCommand {
       }
       var loaded = try loadModel(modelPath, undeclaredInputs: undeclaredInputs)
       var notes: [String] = []
-      if logicOnly { loaded = LogicalFormat.logicOnly(loaded) }
+      if logicOnly {
+        let (stripped, dropped) = LogicalFormat.logicOnlyDropping(loaded)
+        loaded = stripped
+        if !dropped.isEmpty { notes.append("--logic-only dropped " + dropped.joined(separator: "; ")) }
+      }
       let text: String
       switch target {
       case .native:
         let result = try NativeModelWriter.export(loaded)
         text = result.text
-        notes = result.notes
+        notes += result.notes
       case .sbml:
         let result = try SBMLWriter.export(loaded, scenario: try ModelOptions.layered(scenarios: scenarios, settings: settings))
         text = result.text
-        notes = result.notes
+        notes += result.notes
       case .sbmlQual, .boolnet, .bnet:
         let (errors, dropped) = LogicalFormat.check(loaded, format: target.label)
         if !errors.isEmpty { throw PathwayError(.invalidInput, errors) }

@@ -110,7 +110,8 @@ public enum SBMLWriter {
             ? "use --scenario to write the model as a perturbation sets it up"
             : "the scenario's perturbations are applied in the written model"))
     }
-    let logical = model.nodes.filter { $0.rule != nil && !$0.isInput }.count
+    // A node with a rate law runs by it; only the others' rules become HillCube rate rules.
+    let logical = model.nodes.filter { $0.rule != nil && $0.rate == nil && !$0.isInput }.count
     if logical > 0 {
       notes.append(
         "\(logical) logical rule(s) written as HillCube rate rules (the rules themselves are in the species' notes; "
