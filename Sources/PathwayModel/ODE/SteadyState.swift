@@ -15,7 +15,9 @@ public enum SteadyStateMethod: String, CaseIterable, Sendable, Codable {
 /// The criterion and limits of a steady-state search.
 public struct SteadyStateOptions: Sendable, Hashable, Codable {
   public var method: SteadyStateMethod = .auto
-  /// A state is steady when every |dyᵢ/dt| ≤ atol + rtol·|yᵢ| (per model time unit).
+  /// A state is steady when every |dyᵢ/dt| ≤ atolᵢ + rtol·|yᵢ| (per model time unit), atolᵢ being
+  /// atol times the size of the compartment of a species stored as an amount (as `run` scales
+  /// it), so that a species in a 1e-15 L compartment is judged on its concentration's scale.
   public var rtol = 1e-9
   public var atol = 1e-12
   /// Newton iterations per attempt.
@@ -78,6 +80,8 @@ public final class SteadyStateFinder {
   private let dfdt: UnsafeMutablePointer<Double>
   private let lu: DenseLU
   private var time = 0.0
+  /// Per state: the factor of atol (the compartment size of an amount species, else 1).
+  private let atolScales: [Double]
 
   public init(solver: ODESolver) {
     self.solver = solver
@@ -90,6 +94,7 @@ public final class SteadyStateFinder {
     dfdt = .allocate(capacity: m)
     dfdt.initialize(repeating: 0, count: m)
     lu = DenseLU(n: m)
+    atolScales = solver.ode.absoluteToleranceScales
   }
 
   deinit {
@@ -277,7 +282,7 @@ public final class SteadyStateFinder {
   private func residual(_ y: [Double], _ options: SteadyStateOptions) -> (Double, Int) {
     var largest = 0.0, worst = 0
     for i in 0..<n {
-      let r = abs(f[i]) / (options.atol + options.rtol * abs(y[i]))
+      let r = abs(f[i]) / (options.atol * atolScales[i] + options.rtol * abs(y[i]))
       if !(r <= largest) {
         largest = r
         worst = i
@@ -288,7 +293,7 @@ public final class SteadyStateFinder {
 
   private func negativeState(_ y: [Double], _ options: SteadyStateOptions) -> Int? {
     let scale = y.map(abs).max() ?? 0
-    return y.indices.first { y[$0] < -(options.atol + options.rtol * scale) }
+    return y.indices.first { y[$0] < -(options.atol * atolScales[$0] + options.rtol * scale) }
   }
 
   // MARK: - Newton
@@ -318,11 +323,14 @@ public final class SteadyStateFinder {
       return 0.5 * s
     }
     func setWeights(_ y: [Double]) {
-      for i in 0..<n { weights[i] = 1 / (options.atol + options.rtol * abs(y[i])) }
+      for i in 0..<n { weights[i] = 1 / (options.atol * atolScales[i] + options.rtol * abs(y[i])) }
       for (k, row) in laws.rows.enumerated() {
-        var magnitude = 0.0
-        for j in 0..<n where row[j] != 0 { magnitude += abs(row[j] * y[j]) }
-        weights[laws.dependent[k]] = 1 / (options.atol + options.rtol * magnitude)
+        var magnitude = 0.0, scale = 0.0
+        for j in 0..<n where row[j] != 0 {
+          magnitude += abs(row[j] * y[j])
+          scale = max(scale, abs(row[j]) * atolScales[j])
+        }
+        weights[laws.dependent[k]] = 1 / (options.atol * scale + options.rtol * magnitude)
       }
     }
 
@@ -388,7 +396,10 @@ public final class SteadyStateFinder {
   func conservationLaws(around y0: [Double]) -> Conservation {
     guard n > 0 else { return Conservation(rows: [], dependent: []) }
     _ = gslErrorHandlerOff
-    let magnitude = max(y0.map(abs).max() ?? 0, 1e-6)
+    // Zero states are perturbed on the scale of the others (amounts in a 1e-16 L compartment
+    // are ~1e-22: a fixed 1e-6 floor would swamp them and hide their laws).
+    let largest = y0.map(abs).max() ?? 0
+    let magnitude = largest > 0 ? largest : 1e-6
     var random = Xoshiro256StarStar(seed: 0x5EED_57A7E)
     var samples = [y0]
     for _ in 0..<2 {

@@ -233,19 +233,29 @@ public final class SweepWorker: SweepRunner {
     solver.workspace.cancellation = cancellation
   }
 
-  /// The steady state the dynamics reach from the end of a run (so that a bistable model reports
-  /// the branch its protocol led to): Newton's, when it is not unstable, else forward integration's.
+  /// The steady state the dynamics reach from the end of a run, so that a multistable model
+  /// reports the branch its protocol led to: forward integration from the run's end into that
+  /// branch, then Newton from there to polish it (kept when it stays put and is not unstable).
+  /// Newton from the run's end alone can jump to another branch. When the integration stalls
+  /// (a tolerance floor), Newton's own answer is taken if it is not unstable.
   private func steadyStateReached(_ parameters: RunParameters, from state: [Double], at time: Double) -> SteadyStateResult? {
-    guard let found = try? steadyStates.find(parameters, initial: state, at: time, options: SteadyStateOptions()),
-      found.converged
-    else { return nil }
-    if found.stability != "unstable" { return found }
     var integrate = SteadyStateOptions()
     integrate.method = .integrate
-    guard let reached = try? steadyStates.find(parameters, initial: state, at: time, options: integrate), reached.converged else {
-      return nil
+    var newton = SteadyStateOptions()
+    newton.method = .newton
+    if let reached = try? steadyStates.find(parameters, initial: state, at: time, options: integrate), reached.converged {
+      if let polished = try? steadyStates.find(parameters, initial: reached.state, at: time, options: newton), polished.converged,
+        polished.stability != "unstable",
+        zip(polished.state, reached.state).allSatisfy({ abs($0 - $1) <= 1e-3 * max(abs($0), abs($1)) + 1e-12 })
+      {
+        return polished
+      }
+      return reached
     }
-    return reached
+    guard let found = try? steadyStates.find(parameters, initial: state, at: time, options: SteadyStateOptions()),
+      found.converged, found.stability != "unstable"
+    else { return nil }
+    return found
   }
 
   /// The rows of `trajectory` on the scenario's grid (all of them unless `value(X,t)` metrics

@@ -88,9 +88,6 @@ struct SteadyStateCommand: ParsableCommand {
         throw PathwayError(.invalidInput, "\(model.model): steady state: \(reason)")
       }
       let run = try scenario.resolve(for: ode)
-      if dumpConfig { return print(JSONValue.object(run.record).rendered()) }
-      let solver = try ODESolver(ode, options: run.options, outputs: try ode.compileOutputs(run.columns))
-      let (parameters, initial) = try run.startingPoint(with: solver)
       var options = SteadyStateOptions()
       options.method = method
       if let rtol { options.rtol = rtol }
@@ -99,6 +96,19 @@ struct SteadyStateCommand: ParsableCommand {
       if let maxIterations { options.maxIterations = maxIterations }
       options.allowNegative = allowNegative
       let time = at ?? run.start
+      if dumpConfig {
+        // The run's resolved scenario and, apart, the search's own settings (its rtol and atol
+        // are the convergence criterion, not the integrator's).
+        var record = run.record
+        record["steady_state"] = .object([
+          "method": .string(options.method.rawValue), "at": .number(time), "rtol": .number(options.rtol),
+          "atol": .number(options.atol), "max_time": .number(options.maxTime),
+          "max_iterations": .number(Double(options.maxIterations)), "allow_negative": .bool(options.allowNegative),
+        ])
+        return print(JSONValue.object(record).rendered())
+      }
+      let solver = try ODESolver(ode, options: run.options, outputs: try ode.compileOutputs(run.columns))
+      let (parameters, initial) = try run.startingPoint(with: solver)
       let clock = ContinuousClock.now
       let result = try SteadyStateFinder(solver: solver).find(parameters, initial: initial, at: time, options: options)
       let seconds = (ContinuousClock.now - clock) / .seconds(1)
@@ -119,6 +129,11 @@ struct SteadyStateCommand: ParsableCommand {
         printError(line)
         if result.stability == "unstable" && method != .integrate {
           printError("note: this steady state is unstable; --method integrate follows the dynamics from the initial state instead")
+        }
+        if result.stability == "marginal" && method != .integrate {
+          printError(
+            "note: a zero eigenvalue: this steady state may not be isolated (a continuum of them), and Newton's point is one of "
+              + "many; --method integrate gives the one the dynamics reach from the initial state")
         }
         var trajectory = Trajectory(names: solver.outputNames)
         trajectory.times = [time]
@@ -160,11 +175,21 @@ struct SteadyStateCommand: ParsableCommand {
       }
       if !result.converged {
         let worst = names.isEmpty ? "" : names[result.worstState]
+        let rate = "d\(worst)/dt = \(formatNumber(result.rates.isEmpty ? 0 : result.rates[result.worstState])) (\(formatNumber(result.residual)) × the tolerance)"
+        if method == .newton {
+          // Newton alone: say how it ended (the attempts above), not what integration would mean.
+          let rejected = result.attempts.contains { $0.detail.contains("< 0; rejected") }
+          throw PathwayError(
+            .simulationFailed, "\(model.model): Newton found no steady state (the lines above say how it ended); at the initial state \(rate)",
+            notes: [rejected
+              ? "it converged to a state with a negative value; --allow-negative accepts it"
+              : "--method auto (the default) integrates when Newton fails; --max-iterations allows more iterations"])
+        }
         throw PathwayError(
           .simulationFailed,
-          "\(model.model): no steady state found; the largest rate is d\(worst)/dt = \(formatNumber(result.rates.isEmpty ? 0 : result.rates[result.worstState])) "
-            + "(\(formatNumber(result.residual)) × the tolerance) after integrating \(formatNumber(result.integratedTime)) time units",
-          notes: ["the model may oscillate or grow without bound; `simulate run` shows its time course"])
+          "\(model.model): no steady state found; the largest rate is \(rate) after integrating \(formatNumber(result.integratedTime)) time units",
+          notes: ["the model may oscillate or grow without bound, or the integrator's noise may keep the rates above the tolerance; "
+            + "`simulate run` shows its time course, and a looser --rtol/--atol or a stiff integrator (solver: {method: rodas5p}) may settle it"])
       }
     }
   }
