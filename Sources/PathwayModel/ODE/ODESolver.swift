@@ -72,6 +72,8 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
   public enum Reason: Sendable, Hashable {
     /// The derivative of `species` was NaN or infinite.
     case nonFiniteDerivative(species: String)
+    /// The Jacobian entry ∂(d`species`/dt)/∂`of` was NaN or infinite (the rates were finite).
+    case nonFiniteJacobian(species: String, of: String)
     /// `maxSteps` steps were taken before reaching the end.
     case maxStepsReached(Int)
     /// The step size fell below what the time resolution allows.
@@ -99,6 +101,10 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     case .nonFiniteDerivative(let species):
       let when = evaluationTime.map { "at t = \(formatNumber($0))" } ?? ""
       return "the derivative of '\(species)' is not finite \(when) (last good state \(at))"
+    case .nonFiniteJacobian(let species, let of):
+      let when = evaluationTime.map { "at t = \(formatNumber($0))" } ?? ""
+      return "the Jacobian entry ∂(d\(species)/dt)/∂\(of) is not finite \(when), although the rates are (last good state \(at)); "
+        + "a rate law may have a singular derivative there (a square root or power at 0)"
     case .maxStepsReached(let n):
       return "\(n) steps taken before reaching the end \(at); raise the limit (--max-steps, or 'solver: {max_steps: N}' in a scenario); if the model is stiff, an implicit method (rodas5p, msbdf) takes far fewer steps"
     case .stepSizeUnderflow:
@@ -116,6 +122,7 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
   public var code: String {
     switch reason {
     case .nonFiniteDerivative(let species): return "nonfinite:\(species)"
+    case .nonFiniteJacobian(let species, _): return "nonfinite_jacobian:\(species)"
     case .maxStepsReached: return "max_steps"
     case .stepSizeUnderflow: return "step_underflow"
     case .stepperFailed: return "stepper"
@@ -698,6 +705,11 @@ public final class ODESolver {
     if status == .badFunction, let state = workspace.nonFiniteState {
       return SolverFailure(
         reason: .nonFiniteDerivative(species: ode.stateNames[state]), time: t, stepSize: h,
+        evaluationTime: workspace.nonFiniteTime)
+    }
+    if status == .badFunction, let entry = workspace.nonFiniteJacobianEntry {
+      return SolverFailure(
+        reason: .nonFiniteJacobian(species: ode.stateNames[entry.row], of: ode.stateNames[entry.column]), time: t, stepSize: h,
         evaluationTime: workspace.nonFiniteTime)
     }
     if status == .failure {

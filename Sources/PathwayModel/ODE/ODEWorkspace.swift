@@ -66,6 +66,7 @@ public final class ODEWorkspace {
     var jacobianEvaluations = 0
     var nonFiniteState = -1
     var nonFiniteTime = Double.nan
+    var nonFiniteJacobianEntry = -1
     var segmentLow = -Double.infinity
     var segmentHigh = Double.infinity
     var cancelled = false
@@ -90,6 +91,14 @@ public final class ODEWorkspace {
   public var nonFiniteTime: Double {
     get { hot.pointee.nonFiniteTime }
     set { hot.pointee.nonFiniteTime = newValue }
+  }
+  /// Set when the Jacobian had a non-finite entry: (row, column), at `nonFiniteTime`.
+  public var nonFiniteJacobianEntry: (row: Int, column: Int)? {
+    get {
+      let e = hot.pointee.nonFiniteJacobianEntry
+      return e >= 0 ? (e / max(1, n), e % max(1, n)) : nil
+    }
+    set { hot.pointee.nonFiniteJacobianEntry = newValue.map { $0.row * n + $0.column } ?? -1 }
   }
   /// The open interval of the current segment, as the rate laws see time: a formula switch at
   /// a segment boundary (`time < 40`) must keep the value of the segment being integrated when a
@@ -276,6 +285,7 @@ public final class ODEWorkspace {
     rhsEvaluations = 0
     jacobianEvaluations = 0
     nonFiniteState = nil
+    nonFiniteJacobianEntry = nil
     cancelled = false
   }
 
@@ -438,7 +448,34 @@ public final class ODEWorkspace {
       for j in 0..<n { dfdy[i * n + j] = 0 }
       dfdt[i] = 0
     }
-    for i in 0..<(n * n) where !dfdy[i].isFinite { return false }
+    // A symbolic entry can be singular where the rates are not (√x or x^0.5 at x = 0): such an
+    // entry is replaced by a forward difference, as a finite-difference Jacobian would give.
+    var differenced = -1
+    for i in 0..<(n * n) where !dfdy[i].isFinite {
+      let row = i / n, column = i % n
+      if column != differenced {
+        differenced = column
+        guard rhs(t, y, baseRates) else { return false }
+        rhsEvaluations -= 1
+        for k in 0..<n { perturbed[k] = y[k] }
+        let h = max(1e-8, abs(y[column]) * 1.4901161193847656e-08)
+        perturbed[column] += h
+        guard rhs(t, perturbed, perturbedRates) else {
+          nonFiniteState = nil
+          hot.pointee.nonFiniteJacobianEntry = i
+          hot.pointee.nonFiniteTime = t
+          return false
+        }
+        rhsEvaluations -= 1
+        for k in 0..<n { perturbedRates[k] = (perturbedRates[k] - baseRates[k]) / h }
+      }
+      dfdy[i] = pinned[row] ? 0 : perturbedRates[row]
+      if !dfdy[i].isFinite {
+        hot.pointee.nonFiniteJacobianEntry = i
+        hot.pointee.nonFiniteTime = t
+        return false
+      }
+    }
     return true
   }
 
