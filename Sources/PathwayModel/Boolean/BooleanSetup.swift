@@ -86,16 +86,9 @@ public enum BooleanSetup {
   /// without end has no such value and leaves the input free, with a warning.
   public static func inputPins(model: Model, scenario: Scenario?) -> (pins: [Int: Bool], warnings: [Diagnostic]) {
     guard let scenario else { return ([:], []) }
-    var stimuli: [Int: (stimulus: Stimulus, location: SourceLocation?)] = [:]
-    for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
-      if let i = model.nodeIndex(entry.input), model.nodes[i].isInput { stimuli[i] = (entry.stimulus, entry.location) }
-    }
-    for setting in scenario.settings {
-      if let i = model.nodeIndex(setting.target), model.nodes[i].isInput { stimuli[i] = (.constant(setting.value), setting.location) }
-    }
     var pins: [Int: Bool] = [:]
     var warnings: [Diagnostic] = []
-    for (i, entry) in stimuli.sorted(by: { $0.key < $1.key }) {
+    for (i, entry) in inputStimuli(model: model, scenario: scenario).sorted(by: { $0.key < $1.key }) {
       let id = model.nodes[i].id
       if case .repeated(_, _, _, nil, _, _) = entry.stimulus {
         warnings.append(Diagnostic(.warning, at: entry.location, "'\(id)' is dosed repeatedly without end; the attractor search leaves it free"))
@@ -115,24 +108,43 @@ public enum BooleanSetup {
     return (pins, warnings)
   }
 
-  /// The inputs of `scenario` that change over time, with time counted in steps (the
-  /// `boolean: inputs:` entries override the ODE ones); nil when every input is constant. Pinned
-  /// nodes are left out: a pin wins over a dose. So are inputs given a value by a setting
-  /// (`--set u=0`): as in ODE runs, a setting replaces the input's stimulus by a constant.
+  /// The stimulus of each input `scenario` doses in Boolean mode, by node index, with where it
+  /// was written: the `boolean: inputs:` entries override the ODE ones, and a setting
+  /// (`--set u=0`) replaces both by a constant, as in ODE runs. Names that are not inputs are
+  /// left to the readers that report them.
+  public static func inputStimuli(model: Model, scenario: Scenario) -> [Int: (stimulus: Stimulus, location: SourceLocation?)] {
+    var stimuli: [Int: (stimulus: Stimulus, location: SourceLocation?)] = [:]
+    for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
+      if let i = model.nodeIndex(entry.input), model.nodes[i].isInput { stimuli[i] = (entry.stimulus, entry.location) }
+    }
+    for setting in scenario.settings {
+      if let i = model.nodeIndex(setting.target), model.nodes[i].isInput { stimuli[i] = (.constant(setting.value), setting.location) }
+    }
+    return stimuli
+  }
+
+  /// The pins of an attractor search under `scenario`: its perturbations (and `--knockout`,
+  /// `--overexpress`), and its doses fixing the inputs they dose (`inputPins`); a perturbation
+  /// of an input wins over its dose.
+  public static func searchPins(
+    knockout: [String], overexpress: [String], scenario: Scenario, model: Model
+  ) throws(PathwayError) -> (pins: [Int: Bool], warnings: [Diagnostic]) {
+    let (perturbed, warnings) = try pins(knockout: knockout, overexpress: overexpress, scenario: scenario, model: model)
+    let (dosed, doseWarnings) = inputPins(model: model, scenario: scenario)
+    return (dosed.merging(perturbed) { _, perturbation in perturbation }, warnings + doseWarnings)
+  }
+
+  /// The inputs of `scenario` that change over time (`inputStimuli`), with time counted in
+  /// steps; nil when every input is constant. Pinned nodes are left out: a pin wins over a dose.
   public static func inputProtocol(model: Model, scenario: Scenario?, pins: [Int: Bool]) -> BooleanInputProtocol? {
     guard let scenario else { return nil }
-    var stimuli: [Int: Stimulus] = [:]
-    for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
-      if let i = model.nodeIndex(entry.input) { stimuli[i] = entry.stimulus }
-    }
-    let set = Set(scenario.settings.compactMap { model.nodeIndex($0.target) })
-    let varying = stimuli.filter { i, stimulus in
-      if pins[i] != nil || set.contains(i) { return false }
-      if case .constant = stimulus { return false }
+    let varying = inputStimuli(model: model, scenario: scenario).filter { i, entry in
+      if pins[i] != nil { return false }
+      if case .constant = entry.stimulus { return false }
       return true
     }
     if varying.isEmpty { return nil }
-    return BooleanInputProtocol(inputs: varying.keys.sorted().map { ($0, varying[$0]!) })
+    return BooleanInputProtocol(inputs: varying.keys.sorted().map { ($0, varying[$0]!.stimulus) })
   }
 
   /// The initial state of a Boolean run: the model's `initial ≥ 0.5` (or `base`), then the

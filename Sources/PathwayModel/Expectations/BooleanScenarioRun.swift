@@ -45,27 +45,20 @@ public enum BooleanScenarioRun {
     // 2. Pins and stimuli.
     let (pins, _) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: model)
     let pinned = network.pinned(pins)
-    var stimuli: [Int: Stimulus] = [:]
-    var location: [Int: SourceLocation] = [:]
     var bag = DiagnosticBag()
     for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
-      guard let i = model.nodeIndex(entry.input), model.nodes[i].isInput else {
-        bag.error(
-          entry.location, "unknown input '\(entry.input)'",
-          notes: didYouMean(entry.input, among: model.nodes.filter(\.isInput).map(\.id)).map { [$0] } ?? [])
-        continue
-      }
-      stimuli[i] = entry.stimulus
-      location[i] = entry.location
+      if let i = model.nodeIndex(entry.input), model.nodes[i].isInput { continue }
+      bag.error(
+        entry.location, "unknown input '\(entry.input)'",
+        notes: didYouMean(entry.input, among: model.nodes.filter(\.isInput).map(\.id)).map { [$0] } ?? [])
     }
     try bag.throwIfErrors()
-    // A setting on an input (`--set u=0`) replaces its stimulus by a constant, as in ODE runs;
-    // `initialState` has already set its bit.
-    let setByValue = Set(scenario.settings.compactMap { model.nodeIndex($0.target) })
-    let freeInputs = stimuli.keys.filter { pins[$0] == nil && !setByValue.contains($0) }.sorted()
+    // A setting on an input (`--set u=0`) is a constant stimulus there, as in ODE runs.
+    let stimuli = BooleanSetup.inputStimuli(model: model, scenario: scenario)
+    let freeInputs = stimuli.keys.filter { pins[$0] == nil }.sorted()
     func applyInputs(_ step: Int, _ s: BooleanState) -> BooleanState {
       var out = s
-      for i in freeInputs { out[i] = stimuli[i]!.value(at: Double(step)) >= 0.5 }
+      for i in freeInputs { out[i] = stimuli[i]!.stimulus.value(at: Double(step)) >= 0.5 }
       return out
     }
     state = applyInputs(0, state)
@@ -75,17 +68,17 @@ public enum BooleanScenarioRun {
     var lastChange = 0
     var forcingPeriod = 1
     for i in freeInputs {
-      let stimulus = stimuli[i]!
+      let (stimulus, location) = stimuli[i]!
       if case .repeated(let start, let period, _, nil, _, _) = stimulus {
         guard period == period.rounded(), period >= 1, period <= 1_000_000 else {
           throw PathwayError(
-            .invalidInput, at: location[i],
+            .invalidInput, at: location,
             "a Boolean dose repeated without a count needs a whole number of steps as its period, found \(formatNumber(period))")
         }
         forcingPeriod = lcm(forcingPeriod, Int(period))
         lastChange = max(lastChange, Int(max(0, start).rounded(.up)))
         guard forcingPeriod <= 1_000_000 else {
-          throw PathwayError(.invalidInput, at: location[i], "the repeated Boolean doses together repeat only every \(forcingPeriod) steps (at most 10^6)")
+          throw PathwayError(.invalidInput, at: location, "the repeated Boolean doses together repeat only every \(forcingPeriod) steps (at most 10^6)")
         }
         continue
       }
@@ -93,7 +86,7 @@ public enum BooleanScenarioRun {
         let change = Int(min(last.rounded(.up), Double(Int.max / 2)))
         guard change <= maxSteps else {
           throw PathwayError(
-            .invalidInput, at: location[i],
+            .invalidInput, at: location,
             "'\(model.nodes[i].id)' changes at step \(formatNumber(last)), after the \(maxSteps) steps of boolean.max_steps",
             notes: ["raise boolean.max_steps, or end the protocol earlier"])
         }

@@ -699,6 +699,17 @@ extension ODEModel {
   }
 }
 
+extension EdgeSign {
+  /// Whether a regulator declared with this sign does what its rule does: activates, inhibits,
+  /// or acts both ways (which either sign describes in part).
+  public func agrees(with influence: TruthTable.Influence) -> Bool {
+    switch (self, influence) {
+    case (.activation, .activating), (.inhibition, .inhibiting), (_, .dual): true
+    default: false
+    }
+  }
+}
+
 extension ODEModel {
   /// Edges whose declared sign disagrees with what their rule does: `sign: -` on a regulator
   /// the rule only activates with (or the reverse). The rule decides the dynamics; the
@@ -710,12 +721,7 @@ extension ODEModel {
       for (j, regulator) in table.regulators.enumerated() {
         guard let edge = node.edge(from: regulator), let declared = edge.sign else { continue }
         let influence = table.influence(of: j)
-        let agrees =
-          switch (declared, influence) {
-          case (.activation, .activating), (.inhibition, .inhibiting), (_, .dual): true
-          default: false
-          }
-        if agrees { continue }
+        if declared.agrees(with: influence) { continue }
         let does =
           switch influence {
           case .activating: "activates it"

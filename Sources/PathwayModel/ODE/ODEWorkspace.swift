@@ -453,21 +453,18 @@ public final class ODEWorkspace {
     var differenced = -1
     for i in 0..<(n * n) where !dfdy[i].isFinite {
       let row = i / n, column = i % n
-      if column != differenced {
-        differenced = column
+      if differenced < 0 {
         guard rhs(t, y, baseRates) else { return false }
         rhsEvaluations -= 1
-        for k in 0..<n { perturbed[k] = y[k] }
-        let h = max(1e-8, abs(y[column]) * 1.4901161193847656e-08)
-        perturbed[column] += h
-        guard rhs(t, perturbed, perturbedRates) else {
+      }
+      if column != differenced {
+        differenced = column
+        guard differenceColumn(t, y, column) else {
           nonFiniteState = nil
           hot.pointee.nonFiniteJacobianEntry = i
           hot.pointee.nonFiniteTime = t
           return false
         }
-        rhsEvaluations -= 1
-        for k in 0..<n { perturbedRates[k] = (perturbedRates[k] - baseRates[k]) / h }
       }
       dfdy[i] = pinned[row] ? 0 : perturbedRates[row]
       if !dfdy[i].isFinite {
@@ -487,15 +484,23 @@ public final class ODEWorkspace {
     for (row, c) in ode.finiteDifferenceEntries {
       if c != column {
         column = c
-        for i in 0..<n { perturbed[i] = y[i] }
-        let h = max(1e-8, abs(y[c]) * 1.4901161193847656e-08)
-        perturbed[c] += h
-        rhs(t, perturbed, perturbedRates)
-        rhsEvaluations -= 1
-        for i in 0..<n { perturbedRates[i] = (perturbedRates[i] - baseRates[i]) / h }
+        differenceColumn(t, y, c)
       }
       dfdy[row * n + c] = perturbedRates[row]
     }
+  }
+
+  /// Column `column` of ∂f/∂y by a forward difference, into `perturbedRates`; `baseRates` must
+  /// hold f(t, y). False when the perturbed rates are not finite. Not counted as evaluations.
+  @discardableResult
+  private func differenceColumn(_ t: Double, _ y: UnsafePointer<Double>, _ column: Int) -> Bool {
+    for i in 0..<n { perturbed[i] = y[i] }
+    let h = max(1e-8, abs(y[column]) * 1.4901161193847656e-08)
+    perturbed[column] += h
+    let finite = rhs(t, perturbed, perturbedRates)
+    rhsEvaluations -= 1
+    for i in 0..<n { perturbedRates[i] = (perturbedRates[i] - baseRates[i]) / h }
+    return finite
   }
 
   /// Appends the output columns at (t, y) to `out`; inputs take the dose that holds from t on

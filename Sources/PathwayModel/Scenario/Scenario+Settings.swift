@@ -146,7 +146,7 @@ extension ODEModel {
         inputIndex[i] >= 0
         ? "an input's settings are \(id) (its dose) and \(id).initial (the same)"
         : logic ? "\(id)'s settings are \(id).initial, .tau, .n and .k" : "\(id)'s only setting is \(id).initial (its ODE is its rate law)"
-      if section == .initial && field != "initial" && ["tau", "n", "k"].contains(field) {
+      if section == .initial && ["tau", "n", "k"].contains(field) {
         return problem("'\(target)' is not an initial value; set it under 'parameters:'")
       }
       if section == .parameters && field == "initial" {

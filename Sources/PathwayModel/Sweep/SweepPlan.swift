@@ -21,15 +21,8 @@ public struct SweepPlan: Sendable {
     discrete = spec.dimensions.enumerated().map { j, d in d.values(base: spec.baseValues?[j]) ?? [] }
     let n = spec.samples ?? 0
     perturbationSets = spec.perturbationSets.map(Self.enumerate) ?? []
-    switch spec.sampling {
-    case .grid where spec.perturbationSets != nil: runCount = perturbationSets.count
-    case .grid: runCount = discrete.reduce(1) { $0 * $1.count }
-    case .list: runCount = discrete.first?.count ?? 0
-    case .lhs, .sobol, .random: runCount = n
-    case .morris: runCount = n * (d + 1)
-    case .saltelli: runCount = n * (d + 2)
-    case .oat: runCount = 1 + discrete.reduce(0) { $0 + $1.count }
-    }
+    // A numeric design's count fits in an Int: `SweepSpec.validate` refuses one that does not.
+    runCount = spec.perturbationSets != nil ? perturbationSets.count : spec.plannedRunCount ?? 0
     switch spec.sampling {
     case .sobol: sobol = SobolSequence(dimensions: d, seed: SeededRandom.derivedSeed(spec.seed, Self.sobolStream))
     case .saltelli: sobol = SobolSequence(dimensions: 2 * d, seed: SeededRandom.derivedSeed(spec.seed, Self.sobolStream))

@@ -81,12 +81,9 @@ struct Attractors: ParsableCommand {
       // The scenarios' perturbations, then --perturbation's (--knockout and --overexpress go to
       // BooleanSetup directly).
       let scenario = try ModelOptions.layered(scenarios: scenarios, settings: [], perturbations: perturbations)
-      let (perturbed, warnings) = try BooleanSetup.pins(
+      let (pins, warnings) = try BooleanSetup.searchPins(
         knockout: knockouts, overexpress: overexpressions, scenario: scenario, model: loaded)
-      // The scenario's doses fix its inputs; a perturbation of an input wins over its dose.
-      let (dosed, doseWarnings) = BooleanSetup.inputPins(model: loaded, scenario: scenario)
-      let pins = dosed.merging(perturbed) { _, perturbation in perturbation }
-      for warning in warnings + doseWarnings { printError(warning.description) }
+      for warning in warnings { printError(warning.description) }
       let network = try BooleanNetwork(model: loaded).pinned(pins)
 
       var options = AttractorSearch.Options(listLimit: listLimit, maximumSteps: maxSteps)

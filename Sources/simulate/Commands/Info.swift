@@ -64,7 +64,7 @@ struct Info: ParsableCommand {
             let k = edge?.hillK ?? node.hillK ?? loaded.defaults.hillK
             line += " (n \(formatNumber(n)), k \(formatNumber(k)))"
             if let edge {
-              if let declared = edge.sign, influence != .dual, declared.rawValue != influence.rawValue {
+              if let declared = edge.sign, !declared.agrees(with: influence) {
                 line += " [declared '\(declared.rawValue)'; the rule decides]"
               }
               if !edge.mechanism.isEmpty { line += " \(edge.mechanism)." }

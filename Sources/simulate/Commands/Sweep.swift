@@ -287,11 +287,9 @@ struct Sweep: ParsableCommand {
     var spec = SweepSpec(
       dimensions: [], sampling: sampling ?? .grid, samples: samples, seed: seed, metrics: PerturbationSets.summaryMetrics + readouts)
     spec.perturbationSets = sets
-    let (perturbed, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: loaded)
-    // As in `simulate attractors`: the scenario's doses fix its inputs; its perturbations win.
-    let (dosed, doseWarnings) = BooleanSetup.inputPins(model: loaded, scenario: scenario)
-    let pins = dosed.merging(perturbed) { _, perturbation in perturbation }
-    if !quiet { for warning in warnings + doseWarnings { printError(warning.description) } }
+    // As in `simulate attractors`: the scenario's perturbations, and its doses fixing its inputs.
+    let (pins, warnings) = try BooleanSetup.searchPins(knockout: [], overexpress: [], scenario: scenario, model: loaded)
+    if !quiet { for warning in warnings { printError(warning.description) } }
     return try BooleanSweepSetup(model: loaded, pins: pins, spec: spec)
   }
 

@@ -231,23 +231,7 @@ public enum LogicalFormat {
 
   /// The model without its continuous parts: rate laws of nodes that have a rule, modulators,
   /// events, assignments, initial assignments and parameters.
-  public static func logicOnly(_ model: Model) -> Model { logicOnlyDropping(model).model }
-
-  /// The model with its logical rules alone, and what was dropped, for the notes.
-  public static func logicOnlyDropping(_ model: Model) -> (model: Model, dropped: [String]) {
-    var dropped: [String] = []
-    let rated = model.nodes.filter { $0.rule != nil && $0.rate != nil }.map(\.id)
-    if !rated.isEmpty { dropped.append("the rate laws of " + list(rated)) }
-    let modulated = model.nodes.filter { !$0.modulators.isEmpty }.map(\.id)
-    if !modulated.isEmpty { dropped.append("the modulators of " + list(modulated)) }
-    if !model.events.isEmpty { dropped.append("events " + list(model.events.map(\.id))) }
-    if !model.assignments.isEmpty { dropped.append("assignments " + list(model.assignments.map(\.id))) }
-    if !model.initialAssignments.isEmpty { dropped.append("initial assignments of " + list(model.initialAssignments.map(\.target))) }
-    if !model.parameters.isEmpty { dropped.append("parameters " + list(model.parameters.map(\.id))) }
-    return (logicOnlyModel(model), dropped)
-  }
-
-  private static func logicOnlyModel(_ model: Model) -> Model {
+  public static func logicOnly(_ model: Model) -> Model {
     var m = model
     for i in m.nodes.indices where m.nodes[i].rule != nil {
       m.nodes[i].rate = nil
@@ -258,6 +242,20 @@ public enum LogicalFormat {
     m.initialAssignments = []
     m.parameters = []
     return m
+  }
+
+  /// `logicOnly(model)`, and what it dropped, for the notes.
+  public static func logicOnlyDropping(_ model: Model) -> (model: Model, dropped: [String]) {
+    var dropped: [String] = []
+    let rated = model.nodes.filter { $0.rule != nil && $0.rate != nil }.map(\.id)
+    if !rated.isEmpty { dropped.append("the rate laws of " + list(rated)) }
+    let modulated = model.nodes.filter { !$0.modulators.isEmpty }.map(\.id)
+    if !modulated.isEmpty { dropped.append("the modulators of " + list(modulated)) }
+    if !model.events.isEmpty { dropped.append("events " + list(model.events.map(\.id))) }
+    if !model.assignments.isEmpty { dropped.append("assignments " + list(model.assignments.map(\.id))) }
+    if !model.initialAssignments.isEmpty { dropped.append("initial assignments of " + list(model.initialAssignments.map(\.target))) }
+    if !model.parameters.isEmpty { dropped.append("parameters " + list(model.parameters.map(\.id))) }
+    return (logicOnly(model), dropped)
   }
 
   private static func list(_ ids: [String]) -> String {

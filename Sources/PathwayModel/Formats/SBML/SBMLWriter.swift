@@ -181,7 +181,6 @@ private struct DocumentWriter {
 
   // MARK: Ids
 
-  static func isSId(_ id: String) -> Bool { SBMLWriter.isSId(id) }
 
   /// A free SBML id close to `id`.
   mutating func allocate(_ id: String) -> String {
@@ -199,7 +198,7 @@ private struct DocumentWriter {
   mutating func assignIDs() {
     let all = model.nodes.map(\.id) + model.parameters.map(\.id) + model.assignments.map(\.id)
     // Valid ids first, so that a renamed one never takes a valid one's name.
-    for id in all where Self.isSId(id) && ids[id] == nil && !used.contains(id) {
+    for id in all where SBMLWriter.isSId(id) && ids[id] == nil && !used.contains(id) {
       ids[id] = id
       used.insert(id)
     }
