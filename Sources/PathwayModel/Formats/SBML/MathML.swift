@@ -3,8 +3,9 @@ import Foundation
 /// Content MathML (as SBML Level 3 Version 2 uses it) to `Expr`.
 ///
 /// Function definitions are inlined at the call site. Relational operators with more than two
-/// arguments chain (`a < b < c` is `a < b & b < c`). `delay` and `rateOf` are refused by name;
-/// `avogadro` is the constant SBML Level 3 gives it.
+/// arguments chain (`a < b < c` is `a < b & b < c`). `delay` is refused by name; `avogadro` is
+/// the constant SBML Level 3 gives it; `rateOf(x)` becomes the placeholder variable `rateOf(x)`
+/// (no SBML id holds parentheses), which the reader replaces by x's rate once all rates are known.
 struct MathMLConverter {
   let file: String
   var functions: [String: (parameters: [String], body: Expr)] = [:]
@@ -13,10 +14,18 @@ struct MathMLConverter {
   static let avogadroURL = "http://www.sbml.org/sbml/symbols/avogadro"
   /// The value SBML Level 3 (Versions 1 and 2, section 3.4.6) gives the `avogadro` csymbol.
   static let avogadro = 6.02214179e23
+  static let rateOfURL = "http://www.sbml.org/sbml/symbols/rateOf"
   static let unsupportedSymbols = [
-    "http://www.sbml.org/sbml/symbols/delay": "delay",
-    "http://www.sbml.org/sbml/symbols/rateOf": "rateOf",
+    "http://www.sbml.org/sbml/symbols/delay": "delay"
   ]
+
+  /// The variable standing for `rateOf(symbol)` until the reader knows the symbol's rate.
+  static func rateOfPlaceholder(_ symbol: String) -> String { "rateOf(\(symbol))" }
+  /// The symbol of a `rateOf` placeholder (nil for any other name).
+  static func rateOfSymbol(_ name: String) -> String? {
+    guard name.hasPrefix("rateOf("), name.hasSuffix(")") else { return nil }
+    return String(name.dropFirst(7).dropLast())
+  }
 
   func error(_ node: XMLNode, _ message: String) -> PathwayError {
     PathwayError(.invalidInput, at: node.location(file), message)
@@ -196,9 +205,15 @@ struct MathMLConverter {
         throw error(head, "function '\(name)' takes \(function.parameters.count) argument(s), found \(args.count)")
       }
       let bound = Dictionary(zip(function.parameters, args), uniquingKeysWith: { a, _ in a })
-      return function.body.substituting { bound[$0] }
+      return try Self.bind(function.body, bound, at: head, file: file)
     case "csymbol":
       let url = head.attributes["definitionURL"] ?? ""
+      if url == Self.rateOfURL {
+        guard args.count == 1, case .variable(let symbol) = args[0], Self.rateOfSymbol(symbol) == nil else {
+          throw error(head, "rateOf takes one argument, the id of a species, compartment, parameter or species reference")
+        }
+        return .variable(Self.rateOfPlaceholder(symbol))
+      }
       if let name = Self.unsupportedSymbols[url] {
         throw error(head, "unsupported SBML construct: the '\(name)' csymbol")
       }
@@ -217,6 +232,24 @@ struct MathMLConverter {
       }
       throw error(head, "unsupported MathML operator <\(head.name)>")
     }
+  }
+
+  /// A function body with its parameters bound to the call's arguments; `rateOf(p)` of a
+  /// parameter p bound to a symbol becomes `rateOf` of that symbol.
+  static func bind(_ body: Expr, _ bound: [String: Expr], at head: XMLNode, file: String) throws(PathwayError) -> Expr {
+    var failure: PathwayError? = nil
+    let result = body.substituting { name in
+      if let value = bound[name] { return value }
+      guard let p = rateOfSymbol(name), let argument = bound[p] else { return nil }
+      guard case .variable(let symbol) = argument else {
+        failure = PathwayError(
+          .invalidInput, at: head.location(file), "a function applies rateOf to its parameter '\(p)', but the call passes an expression, not a symbol")
+        return nil
+      }
+      return .variable(rateOfPlaceholder(symbol))
+    }
+    if let failure { throw failure }
+    return result
   }
 
   /// A function definition: `<lambda><bvar><ci>x</ci></bvar>…<body/></lambda>`, also inside a

@@ -15,9 +15,16 @@ import Foundation
 /// - Initial assignments, and initial concentrations (amount = concentration · size), are
 ///   evaluated at the start of each run; events keep SBML Level 3 semantics (`Event`).
 ///
-/// Unsupported constructs (algebraic rules, fast reactions, `delay`, `rateOf`,
-/// stoichiometryMath, conversion factors, assigned stoichiometries, packages) are refused by name,
-/// with their line, all at once (exit 65).
+/// - Conversion factors (the species' own, else the model's) multiply the reactions' change of a
+///   species: dn/dt = f · Σ stoichiometry · rate.
+/// - A species reference's id is a symbol holding its stoichiometry: a parameter, or a node or an
+///   assignment when a rule or an event changes it; the reactions use the symbol then. Level 2's
+///   stoichiometryMath is the stoichiometry at all times.
+/// - `rateOf(x)` is the rate of x as formulas see it: the derivative of a species' concentration
+///   unless `hasOnlySubstanceUnits`, the chain rule through an assignment rule, 0 for a constant.
+///
+/// Unsupported constructs (algebraic rules, fast reactions, `delay`, packages) are refused by
+/// name, with their line, all at once (exit 65).
 public enum SBMLReader {
   public static func read(path: String) throws(PathwayError) -> Model {
     let data = try InputFile.readData(path)
@@ -84,7 +91,6 @@ private struct Importer {
       if !annotation {
         switch node.name {
         case "algebraicRule": refuse(node, "algebraicRule", "algebraic constraints need a DAE solver")
-        case "stoichiometryMath": refuse(node, "stoichiometryMath", "stoichiometries must be numbers")
         case "reaction" where node.attributes["fast"] == "true":
           refuse(node, "fast reaction '\(node.attributes["id"] ?? "")'", "fast reactions need an algebraic solver")
         case "csymbol":
@@ -93,35 +99,10 @@ private struct Importer {
           }
         default: break
         }
-        if node.attributes["conversionFactor"] != nil && (node.name == "model" || node.name == "species") {
-          refuse(node, "conversionFactor on <\(node.name)>", "conversion factors are not supported")
-        }
       }
       for child in node.children { walk(child, inMath: inMath || node.name == "math", inAnnotation: annotation) }
     }
     walk(root, inMath: false, inAnnotation: false)
-    // Species references whose stoichiometry can change (assigned by rules, events or initial assignments).
-    if let model = root.child("model") {
-      var referenceIDs: [String: XMLNode] = [:]
-      for reaction in model.list("listOfReactions", "reaction") {
-        for list in ["listOfReactants", "listOfProducts"] {
-          for reference in reaction.list(list, "speciesReference") {
-            if let id = reference.attributes["id"] { referenceIDs[id] = reference }
-          }
-        }
-      }
-      let targets =
-        model.list("listOfRules", "assignmentRule").compactMap { $0.attributes["variable"] }
-        + model.list("listOfRules", "rateRule").compactMap { $0.attributes["variable"] }
-        + model.list("listOfInitialAssignments", "initialAssignment").compactMap { $0.attributes["symbol"] }
-        + model.list("listOfEvents", "event").flatMap { $0.list("listOfEventAssignments", "eventAssignment") }
-        .compactMap { $0.attributes["variable"] }
-      for target in Set(targets) {
-        if let reference = referenceIDs[target] {
-          refuse(reference, "assigned stoichiometry of '\(target)'", "stoichiometries must be constant numbers")
-        }
-      }
-    }
     return found
   }
 
@@ -195,6 +176,8 @@ private struct Importer {
     var amountOnly: Bool
     var boundary: Bool
     var constant: Bool
+    /// The parameter whose value multiplies the reactions' change (the species' or the model's).
+    var conversionFactor: String?
     var node: XMLNode
   }
 
@@ -287,12 +270,32 @@ private struct Importer {
       species.append(
         SpeciesRecord(
           id: id, compartment: compartment, amountOnly: bool(s, "hasOnlySubstanceUnits", default: false),
-          boundary: bool(s, "boundaryCondition", default: false), constant: bool(s, "constant", default: false), node: s))
+          boundary: bool(s, "boundaryCondition", default: false), constant: bool(s, "constant", default: false),
+          conversionFactor: s.attributes["conversionFactor"] ?? model.attributes["conversionFactor"], node: s))
     }
-    var parameters: [(id: String, node: XMLNode, value: Double?, constant: Bool)] = []
+    var parameters: [(id: String, node: XMLNode, value: Double?, constant: Bool, description: String?)] = []
     for p in model.list("listOfParameters", "parameter") {
       guard let id = p.attributes["id"] else { bag.error(location(p), "a parameter needs an id"); continue }
-      parameters.append((id, p, double(p, "value"), bool(p, "constant", default: level == 2)))
+      parameters.append((id, p, double(p, "value"), bool(p, "constant", default: level == 2), nil))
+    }
+    for s in species {
+      guard let factor = s.conversionFactor else { continue }
+      if !parameters.contains(where: { $0.id == factor }) {
+        let owner = s.node.attributes["conversionFactor"] != nil ? s.node : model
+        bag.error(location(owner), "the conversion factor '\(factor)' of species '\(s.id)' is not a parameter of the model")
+      }
+    }
+    // A species reference's id names its stoichiometry: a symbol like a parameter (Level 3
+    // declares it constant or not; without a stoichiometry or anything assigning one it is 1).
+    for reaction in model.list("listOfReactions", "reaction") {
+      for list in ["listOfReactants", "listOfProducts"] {
+        for reference in reaction.list(list, "speciesReference") {
+          guard let id = reference.attributes["id"] else { continue }
+          parameters.append(
+            (id, reference, double(reference, "stoichiometry") ?? 1, bool(reference, "constant", default: level == 2),
+             "stoichiometry of \(reference.attributes["species"] ?? "?") in \(reaction.attributes["id"] ?? "?")"))
+        }
+      }
     }
     try bag.throwIfErrors()
 
@@ -333,7 +336,9 @@ private struct Importer {
       constant: { id in
         if let c = compartments[id] { return c.constant ? "compartment" : nil }
         if let sp = species.first(where: { $0.id == id }) { return sp.constant ? "species" : nil }
-        if let p = parameters.first(where: { $0.id == id }) { return p.constant ? "parameter" : nil }
+        if let p = parameters.first(where: { $0.id == id }) {
+          return p.constant ? (p.description == nil ? "parameter" : "species reference") : nil
+        }
         return nil
       })
     // Values that nothing gives: SBML Level 3 has no defaults.
@@ -395,7 +400,9 @@ private struct Importer {
 
     // Reactions: kinetic laws as assignments named by the reaction, stoichiometries per species.
     var reactionRates: [(id: String, expr: Expr, node: XMLNode)] = []
-    var change: [String: [(stoichiometry: Double, reaction: String)]] = [:]
+    var change: [String: [(stoichiometry: Expr, reaction: String)]] = [:]
+    // Stoichiometries a rule, an event or an initial assignment gives: the reactions use the symbol.
+    let assignedStoichiometries = assignedByRule.union(rateRules.keys).union(eventTargets).union(initiallyAssigned)
     for reaction in model.list("listOfReactions", "reaction") {
       guard let id = reaction.attributes["id"] else { bag.error(location(reaction), "a reaction needs an id"); continue }
       localNames = [:]
@@ -425,14 +432,20 @@ private struct Importer {
             bag.error(location(reference), "reaction '\(id)' refers to an unknown species '\(s)'")
             continue
           }
-          let stoichiometry = double(reference, "stoichiometry") ?? 1
-          change[s, default: []].append((sign * stoichiometry, id))
-          // A species reference's id names its (constant) stoichiometry in formulas.
-          if let referenceID = reference.attributes["id"] {
-            result.parameters.append(
-              Parameter(id: referenceID, value: stoichiometry, description: "stoichiometry of \(s) in \(id)",
-                        location: location(reference)))
+          let stoichiometry: Expr
+          if let stoichiometryMath = reference.child("stoichiometryMath") {
+            // Level 2: the stoichiometry at all times.
+            guard let e = try mathOf(stoichiometryMath, what: "stoichiometryMath") else {
+              bag.error(location(stoichiometryMath), "a stoichiometryMath needs <math>")
+              continue
+            }
+            stoichiometry = sign < 0 ? .unary(.negate, rewrite(e)) : rewrite(e)
+          } else if let referenceID = reference.attributes["id"], assignedStoichiometries.contains(referenceID) {
+            stoichiometry = sign < 0 ? .unary(.negate, .variable(referenceID)) : .variable(referenceID)
+          } else {
+            stoichiometry = .number(sign * (double(reference, "stoichiometry") ?? 1))
           }
+          change[s, default: []].append((stoichiometry, id))
         }
       }
       for modifier in reaction.list("listOfModifiers", "modifierSpeciesReference") {
@@ -509,9 +522,10 @@ private struct Importer {
         }
       } else if !s.boundary && !s.constant {
         for (stoichiometry, reaction) in change[s.id] ?? [] {
-          let term: Expr = stoichiometry == 1 ? .variable(reaction) : .binary(.multiply, .number(stoichiometry), .variable(reaction))
+          let term: Expr = stoichiometry == .one ? .variable(reaction) : .binary(.multiply, stoichiometry, .variable(reaction))
           rate = rate == .zero ? term : .binary(.add, rate, term)
         }
+        if let factor = s.conversionFactor, rate != .zero { rate = .binary(.multiply, .variable(factor), rate) }
       }
       nodes.append(
         Node(id: s.id, description: "species in \(s.compartment)", initial: initial, rate: parsed(rate, s.node), location: location(s.node)))
@@ -524,9 +538,10 @@ private struct Importer {
       if assignedByRule.contains(p.id) { continue }
       if rateRules[p.id] != nil || eventTargets.contains(p.id) || !p.constant {
         nodes.append(
-          Node(id: p.id, description: "parameter", initial: p.value ?? .nan, rate: parsed(rateOfSize(p.id), p.node), location: location(p.node)))
+          Node(id: p.id, description: p.description ?? "parameter", initial: p.value ?? .nan, rate: parsed(rateOfSize(p.id), p.node),
+               location: location(p.node)))
       } else {
-        result.parameters.append(Parameter(id: p.id, value: p.value ?? .nan, location: location(p.node)))
+        result.parameters.append(Parameter(id: p.id, value: p.value ?? .nan, description: p.description ?? "", location: location(p.node)))
       }
     }
     // Assignment rules (species in amounts), then reaction rates.
@@ -547,26 +562,7 @@ private struct Importer {
       let rules = Dictionary(assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
       let pending = Set(dilutedByAssignedSize.map { nodes[$0].id })
       func timeDerivative(_ e: Expr, _ visiting: Set<String>) -> Expr? {
-        var total: Expr = .zero
-        for v in Set(e.variables).sorted() {
-          let inner: Expr
-          if v == Expr.timeName {
-            inner = .one
-          } else if let rule = rules[v] {
-            guard !visiting.contains(v), let d = timeDerivative(rule, visiting.union([v])) else { return nil }
-            inner = d
-          } else if let rate = rates[v] {
-            // The rate of a species whose own rate waits for this derivative is not known yet.
-            if pending.contains(v) { return nil }
-            inner = rate
-          } else {
-            continue
-          }
-          if inner == .zero { continue }
-          guard let partial = e.derivative(withRespectTo: v) else { return nil }
-          total = Expr.add(total, Expr.multiply(partial, inner))
-        }
-        return total
+        Self.timeDerivative(e, rates: rates, rules: rules, unknown: pending, visiting: visiting)
       }
       for index in dilutedByAssignedSize {
         guard let s = species.first(where: { $0.id == nodes[index].id }), let rule = rateRules[s.id],
@@ -646,6 +642,76 @@ private struct Importer {
     }
 
     try bag.throwIfErrors()
+    // rateOf(x): every placeholder replaced by x's rate, now that all rates are known.
+    if hasRateOf(nodes: nodes, assignments: assignments, initialAssignments: initialAssignments, events: events) {
+      let rates = Dictionary(nodes.map { ($0.id, $0.rate?.expr ?? .zero) }, uniquingKeysWith: { a, _ in a })
+      let rules = Dictionary(assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
+      let concentrationSpecies = Dictionary(
+        species.filter { !$0.amountOnly }.map { ($0.id, $0.compartment) }, uniquingKeysWith: { a, _ in a })
+      let reactionIDs = Set(reactionRates.map(\.id))
+      var resolved: [String: Expr] = [:]
+      var failures: [String: String] = [:]
+      // d/dt of x as formulas see it (a concentration for a species unless hasOnlySubstanceUnits).
+      func rateOf(_ x: String, _ visiting: [String]) -> Expr? {
+        if let done = resolved[x] { return done }
+        if failures[x] != nil { return nil }
+        if visiting.contains(x) {
+          failures[x] = "rateOf(\(x)) depends on itself (\((visiting + [x]).joined(separator: " → ")))"
+          return nil
+        }
+        if reactionIDs.contains(x) {
+          failures[x] = "rateOf(\(x)): '\(x)' is a reaction; rateOf takes a species, compartment, parameter or species reference"
+          return nil
+        }
+        let value: Expr = concentrationSpecies[x].map { .binary(.divide, .variable(x), .variable($0)) } ?? .variable(x)
+        guard let derivative = Self.timeDerivative(value, rates: rates, rules: rules, unknown: [], visiting: []) else {
+          failures[x] = "rateOf(\(x)) needs the time derivative of the assignment rule of '\(x)', which cannot be taken symbolically"
+          return nil
+        }
+        var failed = false
+        let result = derivative.substituting { name in
+          guard let y = MathMLConverter.rateOfSymbol(name) else { return nil }
+          guard let r = rateOf(y, visiting + [x]) else { failed = true; return nil }
+          return r
+        }
+        if failed {
+          if failures[x] == nil { failures[x] = failures.values.sorted().first }
+          return nil
+        }
+        resolved[x] = result
+        return result
+      }
+      func resolve(_ p: ParsedExpression) -> ParsedExpression {
+        let names = p.expr.variables.compactMap(MathMLConverter.rateOfSymbol)
+        if names.isEmpty { return p }
+        var q = p
+        q.expr = p.expr.substituting { name in
+          guard let x = MathMLConverter.rateOfSymbol(name) else { return nil }
+          guard let r = rateOf(x, []) else {
+            bag.error(p.references.first { $0.name == name }?.location ?? p.origin, failures[x] ?? "rateOf(\(x)) cannot be resolved")
+            return nil
+          }
+          return r
+        }
+        // Names the rates brought in are located where their rateOf was.
+        let firstRateOf = p.references.first { MathMLConverter.rateOfSymbol($0.name) != nil }?.location ?? p.origin
+        q.references = q.expr.variables.map { name in
+          p.references.first { $0.name == name } ?? .init(name: name, location: firstRateOf)
+        }
+        q.text = q.expr.description
+        return q
+      }
+      for i in nodes.indices { nodes[i].rate = nodes[i].rate.map(resolve) }
+      for i in assignments.indices { assignments[i].expression = resolve(assignments[i].expression) }
+      for i in initialAssignments.indices { initialAssignments[i].expression = resolve(initialAssignments[i].expression) }
+      for i in events.indices {
+        events[i].trigger = resolve(events[i].trigger)
+        events[i].delay = events[i].delay.map(resolve)
+        events[i].priority = events[i].priority.map(resolve)
+        for j in events[i].assignments.indices { events[i].assignments[j].expression = resolve(events[i].assignments[j].expression) }
+      }
+      try bag.throwIfErrors()
+    }
     result.nodes = nodes
     result.assignments = assignments
     result.warnings = bag.warnings
@@ -696,5 +762,44 @@ private struct Importer {
     try bag.throwIfErrors()
     try result.validate()
     return result
+  }
+
+  func hasRateOf(nodes: [Node], assignments: [Assignment], initialAssignments: [InitialAssignment], events: [Event]) -> Bool {
+    func has(_ p: ParsedExpression?) -> Bool { p?.expr.variables.contains { MathMLConverter.rateOfSymbol($0) != nil } ?? false }
+    return nodes.contains { has($0.rate) } || assignments.contains { has($0.expression) }
+      || initialAssignments.contains { has($0.expression) }
+      || events.contains { e in has(e.trigger) || has(e.delay) || has(e.priority) || e.assignments.contains { has($0.expression) } }
+  }
+
+  /// d e/dt by the chain rule over e's symbols: time, states (their `rates`) and assignments
+  /// (their `rules`, recursively); constants contribute nothing. Nil when a partial derivative
+  /// cannot be taken, a rule is cyclic, or e depends on a state in `unknown` (whose rate is not
+  /// known yet) or on a `rateOf` placeholder.
+  static func timeDerivative(
+    _ e: Expr, rates: [String: Expr], rules: [String: Expr], unknown: Set<String>, visiting: Set<String>
+  ) -> Expr? {
+    var total: Expr = .zero
+    for v in Set(e.variables).sorted() {
+      let inner: Expr
+      if v == Expr.timeName {
+        inner = .one
+      } else if MathMLConverter.rateOfSymbol(v) != nil {
+        return nil
+      } else if let rule = rules[v] {
+        guard !visiting.contains(v),
+          let d = timeDerivative(rule, rates: rates, rules: rules, unknown: unknown, visiting: visiting.union([v]))
+        else { return nil }
+        inner = d
+      } else if let rate = rates[v] {
+        if unknown.contains(v) { return nil }
+        inner = rate
+      } else {
+        continue
+      }
+      if inner == .zero { continue }
+      guard let partial = e.derivative(withRespectTo: v) else { return nil }
+      total = Expr.add(total, Expr.multiply(partial, inner))
+    }
+    return total
   }
 }
