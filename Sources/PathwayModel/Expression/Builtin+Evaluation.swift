@@ -57,6 +57,7 @@ extension Builtin {
     case .min: return a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
     case .max: return a.isNaN || b.isNaN ? .nan : Swift.max(a, b)
     case .implies: return (a == 0 || b != 0) ? 1 : 0
+    case .delay: return a  // without a history: the value now (see `Builtin.delay`)
     default: return .nan
     }
   }

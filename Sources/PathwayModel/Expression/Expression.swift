@@ -64,6 +64,10 @@ public enum Builtin: String, Sendable, Hashable, CaseIterable {
   /// if(c, a, b): a when c holds, else b.
   case ifThenElse = "if"
   case implies
+  /// delay(x, d): x as it was d time units earlier (SBML's `delay` csymbol), before the start
+  /// its value at the start. An ODE run reads it from the run's history; where there is no
+  /// history (initial values, steady states) it is x now, which is what it equals there.
+  case delay
 
   /// Names the parser accepts for each builtin (the first is canonical).
   static let byName: [String: Builtin] = {
@@ -89,7 +93,7 @@ public enum Builtin: String, Sendable, Hashable, CaseIterable {
   public var arity: ClosedRange<Int> {
     switch self {
     case .min, .max: return 1...Int.max
-    case .pow, .logBase, .root, .rem, .quotient, .atan2, .implies: return 2...2
+    case .pow, .logBase, .root, .rem, .quotient, .atan2, .implies, .delay: return 2...2
     case .hill, .hillr, .ifThenElse: return 3...3
     case .piecewise: return 1...Int.max
     default: return 1...1

@@ -48,6 +48,10 @@ extension Model {
           bag.error(rule.origin ?? node.location, "the rule of '\(node.id)' uses time",
                     notes: ["logical rules are functions of nodes; use a stimulus in a scenario for time-dependent inputs"])
         }
+        if rule.expr.containsDelay {
+          bag.error(rule.origin ?? node.location, "the rule of '\(node.id)' uses delay",
+                    notes: ["logical rules are functions of the nodes' current values; use delay in a rate law"])
+        }
         let regulators = Set(rule.names)
         for edge in node.edges where !regulators.contains(edge.source) {
           bag.error(

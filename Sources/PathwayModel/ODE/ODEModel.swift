@@ -166,8 +166,12 @@ public final class ODEModel: @unchecked Sendable {
   }
 
   /// Compiles `model` for continuous simulation. Throws for rules beyond `TruthTable.maximumRegulators`.
-  public init(model: Model) throws(PathwayError) {
-    self.model = model
+  public init(model original: Model) throws(PathwayError) {
+    self.model = original
+    // The programs are compiled from a copy whose delay(x, d) calls are leaf variables, filled
+    // from the run's history before each evaluation (`DelayTerms`).
+    var delayTable = DelayTerms.Table()
+    let model = try delayTable.replacingCalls(in: original)
     var stateNodes: [Int] = [], inputNodes: [Int] = []
     var stateIndex = [Int](repeating: -1, count: model.nodes.count)
     var inputIndex = [Int](repeating: -1, count: model.nodes.count)
@@ -242,11 +246,13 @@ public final class ODEModel: @unchecked Sendable {
     for (p, parameter) in model.parameters.enumerated() { variables[parameter.id] = Int32(parameterSlotBase + p) }
     let timeSlot = parameterSlotBase + model.parameters.count
     variables[Expr.timeName] = Int32(timeSlot)
+    for k in delayTable.terms.indices { variables[DelayTerms.leaf(k)] = Int32(timeSlot + 1 + k) }
     self.inputSlotBase = inputSlotBase
     self.parameterSlotBase = parameterSlotBase
     self.timeSlot = timeSlot
+    let reservedSlots = timeSlot + 1 + delayTable.terms.count
 
-    var builder = ProgramBuilder(variables: variables, reservedSlots: timeSlot + 1)
+    var builder = ProgramBuilder(variables: variables, reservedSlots: reservedSlots)
     var inlined: [String: Expr] = [:]
     var assignmentSlots: [Int32] = []
     let ordered = model.assignmentsInDependencyOrder
@@ -454,7 +460,15 @@ public final class ODEModel: @unchecked Sendable {
     var slots = variables
     for (name, slot) in zip(ordered.map(\.id), assignmentSlots) { slots[name] = slot }
     self.variableSlots = slots
+    self.delays = try DelayTerms(
+      delayTable, variables: variables, reservedSlots: reservedSlots, assignments: ordered, firstSlot: timeSlot + 1,
+      parameterNames: Set(model.parameters.map(\.id)), initialAssignments: original.initialAssignments,
+      states: Dictionary(stateNodes.enumerated().map { (model.nodes[$0.element].id, $0.offset) }, uniquingKeysWith: { a, _ in a }))
   }
+
+  /// The model's delay(x, d) terms (empty for most models).
+  let delays: DelayTerms
+  public var hasDelays: Bool { !delays.isEmpty }
 
   /// Compiles output columns (`name`, expression over model names) into a program that runs after
   /// the rate-law program, over the same slots.

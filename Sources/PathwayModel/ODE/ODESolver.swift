@@ -295,6 +295,13 @@ public final class ODESolver {
     let n = ode.stateCount
     let state = initialState(parameters, initial)
     for i in 0..<n { y[i] = state[i] }
+    // delay(x, d): the history starts here; steps stay within the shortest lag (so x(t − d) is
+    // read from accepted steps), and the first multiples of constant lags, where the solution's
+    // derivatives jump, are breakpoints.
+    workspace.beginHistory(start, y)
+    defer { workspace.endHistory() }
+    let lags = workspace.delayLags(start, y)
+    let hMax = [options.hMax, lags.minimum].compactMap { $0 }.min()
     var trajectory = Trajectory(names: outputNames)
     trajectory.times.reserveCapacity(times.count)
     trajectory.values.reserveCapacity(times.count * trajectory.names.count)
@@ -317,6 +324,9 @@ public final class ODESolver {
     }
     // Discontinuities of the rate laws in time (a dose switched on at t = 40 inside a formula).
     for b in ode.switchTimes(parameters: parameters.parameters, from: start, to: end) { breakpoints.insert(b) }
+    for lag in lags.constant {
+      for m in 1...3 where start + Double(m) * lag < end { breakpoints.insert(start + Double(m) * lag) }
+    }
     let boundaries = [start] + breakpoints.sorted() + [end]
 
     // Events at the start: a trigger true at t₀ fires when its initial value is false.
@@ -324,6 +334,7 @@ public final class ODESolver {
       workspace.setSegment(at: start)
       triggerState = ode.events.map(\.initialValue)
       executeEvents(at: t, due: [])
+      workspace.recordHistory(t, y)
       failure = delayFailure()
     }
     while outputIndex < times.count && times[outputIndex] <= start {
@@ -342,7 +353,7 @@ public final class ODESolver {
       // in the last place of t: at t = 10⁶ a step of 10⁻¹² would not move t at all.
       let fraction = driver.stepper == .bsimp ? 1e-3 : 1e-6
       h = options.hInitial ?? min(segmentEnd - t, max(1e-12, (segmentEnd - t) * fraction, 16 * t.ulp))
-      if let hMax = options.hMax { h = min(h, hMax) }
+      if let hMax { h = min(h, hMax) }
     }
     func stepsTaken() -> Int { totalSteps + driver.counts.steps + driver.counts.failed }
     /// The next output time not yet written.
@@ -366,10 +377,10 @@ public final class ODESolver {
         if let next = pending.map(\.time).min() { stop = min(stop, max(next, t)) }
         while t < stop {
           if stepsTaken() >= options.maxSteps {
-            failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, options.hMax ?? h))
+            failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, hMax ?? h))
             break segments
           }
-          if let hMax = options.hMax, h > hMax { h = hMax }
+          if let hMax, h > hMax { h = hMax }
           let ta = t
           if hasEvents { for i in 0..<n { ya[i] = y[i] } }
           let status = driver.step(t: &t, t1: stop, h: &h, y: y)
@@ -377,6 +388,7 @@ public final class ODESolver {
             failure = diagnose(status, t: t, h: h)
             break segments
           }
+          workspace.recordHistory(t, y)
           if t < stop && t + h == t {
             failure = SolverFailure(reason: .stepSizeUnderflow, time: t, stepSize: h)
             break segments
@@ -397,6 +409,7 @@ public final class ODESolver {
               let stepEnd = t
               for i in 0..<n { y[i] = ya[i] }
               t = ta
+              workspace.truncateHistory(after: ta)
               var target = eventTime
               var delta = 4 * Double.ulpOfOne * max(1, abs(eventTime))
               var fired = false
@@ -404,7 +417,7 @@ public final class ODESolver {
                 resetDriver(until: target)
                 while t < target {
                   if stepsTaken() >= options.maxSteps {
-                    failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, options.hMax ?? h))
+                    failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, hMax ?? h))
                     break segments
                   }
                   let status = driver.step(t: &t, t1: target, h: &h, y: y)
@@ -412,9 +425,11 @@ public final class ODESolver {
                     failure = diagnose(status, t: t, h: h)
                     break segments
                   }
+                  workspace.recordHistory(t, y)
                 }
                 t = target
                 fired = executeEvents(at: t, due: [], rows: &trajectory, nextOutput: nextOutput)
+                if fired { workspace.recordHistory(t, y) }
                 if let bad = delayFailure() {
                   failure = bad
                   break segments
@@ -439,6 +454,7 @@ public final class ODESolver {
           if !due.isEmpty {
             pending.removeAll { $0.time <= t }
             executeEvents(at: t, due: due, rows: &trajectory, nextOutput: nextOutput)
+            workspace.recordHistory(t, y)
             if let bad = delayFailure() {
               failure = bad
               break segments

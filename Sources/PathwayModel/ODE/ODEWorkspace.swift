@@ -52,6 +52,12 @@ public final class ODEWorkspace {
   let perturbed: UnsafeMutablePointer<Double>
   let perturbedRates: UnsafeMutablePointer<Double>
   let baseRates: UnsafeMutablePointer<Double>
+  // delay(x, d): the number of terms, a scratch copy of the slots, the lags, and the run's history
+  // (empty outside a solve: then every term is x now).
+  let delayCount: Int
+  let delayScratch: UnsafeMutablePointer<Double>
+  let delayLags: UnsafeMutablePointer<Double>
+  let history: DelayHistory
 
   private var allocations: [UnsafeMutableRawPointer] = []
 
@@ -71,6 +77,8 @@ public final class ODEWorkspace {
     var segmentHigh = Double.infinity
     var cancelled = false
     var hasCancellation = false
+    /// Whether the time-dependent initial values of `DelayTerms` give the states before the start.
+    var preStartApplies = false
   }
   private let hot: UnsafeMutablePointer<Hot>
 
@@ -152,6 +160,93 @@ public final class ODEWorkspace {
     for u in 0..<ode.inputCount { slots[base + u] = inputA[u] + inputB[u] * t }
     let low = hot.pointee.segmentLow, high = hot.pointee.segmentHigh
     slots[ode.timeSlot] = t < low ? low : (t > high ? high : t)
+    if delayCount > 0 { loadDelays(slots[ode.timeSlot]) }
+  }
+
+  /// Fills the delay terms' leaves for the state and time in the slots: each lag d at (t, y),
+  /// then x at t − d from the history (x now when there is none).
+  private func loadDelays(_ t: Double) {
+    let d = ode.delays
+    delayScratch.update(from: slots, count: d.reservedSlots)
+    d.program.run(delayScratch)
+    for k in 0..<delayCount { delayLags[k] = delayScratch[Int(d.lagSlots[k])] }
+    if history.isEmpty {
+      for k in 0..<delayCount { slots[d.firstSlot + k] = delayScratch[Int(d.valueSlots[k])] }
+      return
+    }
+    let base = ode.inputSlotBase
+    for k in 0..<delayCount {
+      let lag = delayLags[k]
+      // A negative or NaN lag has no past to read: NaN, which fails the step naming the state.
+      guard lag >= 0 else {
+        slots[d.firstSlot + k] = .nan
+        continue
+      }
+      let tau = t - lag
+      history.state(at: tau, now: t, current: slots, into: delayScratch)
+      for u in 0..<ode.inputCount { delayScratch[base + u] = parameters.dose(u, at: tau) }
+      delayScratch[ode.timeSlot] = tau
+      if tau < history.start && hot.pointee.preStartApplies {
+        // Before the start: initial values that depend on time, at τ.
+        d.preStartProgram.run(delayScratch)
+        for (state, slot) in d.preStartStates { delayScratch[state] = delayScratch[Int(slot)] }
+      }
+      d.program.run(delayScratch)
+      slots[d.firstSlot + k] = delayScratch[Int(d.valueSlots[k])]
+    }
+  }
+
+  /// The delays' lags at (t, y): the positive ones' minimum (nil when there is none), and the
+  /// lags that stay constant during the run (which depend on parameters only).
+  public func delayLags(_ t: Double, _ y: UnsafePointer<Double>) -> (minimum: Double?, constant: [Double]) {
+    guard delayCount > 0 else { return (nil, []) }
+    loadSlots(t, y)
+    var minimum: Double? = nil
+    var constant: [Double] = []
+    for k in 0..<delayCount where delayLags[k] > 0 && delayLags[k].isFinite {
+      minimum = min(minimum ?? .infinity, delayLags[k])
+      if ode.delays.constantLag[k] { constant.append(delayLags[k]) }
+    }
+    return (minimum, constant)
+  }
+
+  /// Starts the history of a solve at (t, y).
+  public func beginHistory(_ t: Double, _ y: UnsafePointer<Double>) {
+    guard delayCount > 0 else { return }
+    history.reset()
+    // Time-dependent initial values stand for the past only when the run starts from them (a
+    // scenario's initial values replace them).
+    let d = ode.delays
+    var applies = !d.preStartStates.isEmpty
+    if applies {
+      loadSlots(t, y)
+      delayScratch.update(from: slots, count: d.reservedSlots)
+      d.preStartProgram.run(delayScratch)
+      for (state, slot) in d.preStartStates {
+        let v = delayScratch[Int(slot)]
+        if !(abs(v - y[state]) <= 1e-12 * max(abs(v), abs(y[state]))) { applies = false }
+      }
+    }
+    hot.pointee.preStartApplies = applies
+    recordHistory(t, y)
+  }
+
+  /// Adds an accepted step's end (or the state after events) to the history.
+  public func recordHistory(_ t: Double, _ y: UnsafePointer<Double>) {
+    guard delayCount > 0 else { return }
+    rhs(t, y, perturbedRates)
+    rhsEvaluations -= 1
+    history.append(t, y, perturbedRates)
+  }
+
+  /// Forgets the history after t (a step redone up to an event).
+  public func truncateHistory(after t: Double) {
+    if delayCount > 0 { history.truncate(after: t) }
+  }
+
+  /// Ends the history of a solve: later evaluations (steady states) read every delay as x now.
+  public func endHistory() {
+    if delayCount > 0 { history.reset() }
   }
 
   public init(_ ode: ODEModel, parameters: RunParameters? = nil, outputs: OutputPlan? = nil, kernel: NativeKernel? = nil) {
@@ -247,6 +342,12 @@ public final class ODEWorkspace {
     perturbed = buffer(n, 0.0)
     perturbedRates = buffer(n, 0.0)
     baseRates = buffer(n, 0.0)
+    delayCount = ode.delays.count
+    delayScratch = buffer(max(ode.delays.slotCount, ode.delays.reservedSlots), 0.0)
+    delayLags = buffer(delayCount, 0.0)
+    history = DelayHistory(n: n)
+    ode.delays.program.initialize(delayScratch)
+    ode.delays.preStartProgram.initialize(delayScratch)
     self.allocations = allocations
     self.parameters = parameters ?? RunParameters(ode)
     ode.rhsProgram.initialize(slots)
@@ -444,6 +545,28 @@ public final class ODEWorkspace {
       dfdy[row + state] -= invTau
     }
     if !ode.finiteDifferenceEntries.isEmpty { fillFiniteDifferences(t, y, dfdy) }
+    if delayCount > 0 && !history.isEmpty {
+      // A delay term changes with t as x(t − d) does, which the symbolic ∂f/∂t (a delay being a
+      // leaf) leaves out, and which Rosenbrock methods need for their order: ∂f/∂t by a forward
+      // difference in t (backward at the segment's end, where time is held).
+      guard rhs(t, y, baseRates) else { return false }
+      rhsEvaluations -= 1
+      var dt = 1.4901161193847656e-08 * max(1, abs(t))
+      if t + dt > hot.pointee.segmentHigh { dt = -dt }
+      rhs(t + dt, y, perturbedRates)
+      rhsEvaluations -= 1
+      for i in 0..<n { dfdt[i] = (perturbedRates[i] - baseRates[i]) / dt }
+    }
+    if delayCount > 0 && history.isEmpty {
+      // Without a history each delay is x now, which the symbolic entries (a delay being a
+      // leaf) leave out: every column by forward differences.
+      guard rhs(t, y, baseRates) else { return false }
+      rhsEvaluations -= 1
+      for column in 0..<n {
+        differenceColumn(t, y, column)
+        for row in 0..<n { dfdy[row * n + column] = perturbedRates[row] }
+      }
+    }
     for i in 0..<n where pinned[i] {
       for j in 0..<n { dfdy[i * n + j] = 0 }
       dfdt[i] = 0
@@ -510,6 +633,7 @@ public final class ODEWorkspace {
     let base = ode.inputSlotBase
     for u in 0..<ode.inputCount { slots[base + u] = parameters.dose(u, at: t) }
     slots[ode.timeSlot] = t
+    if delayCount > 0 { loadDelays(t) }
     if let nativeAssignments { nativeAssignments(slots) } else { ode.rhsProgram.run(slots) }
     outputs.program.run(slots)
     for slot in outputs.slots { out.append(slots[Int(slot)]) }

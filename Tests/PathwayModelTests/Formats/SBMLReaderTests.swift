@@ -150,10 +150,6 @@ struct SBMLReaderTests {
     #expect(messages.contains { $0.contains("fast reaction 'R'") })
     #expect(messages.contains { $0.contains("'comp' package") })
     #expect(error?.diagnostics.allSatisfy { $0.location?.line != nil } == true)
-    let delay = Self.decay.replacingOccurrences(
-      of: "<ci> k </ci>", with: "<apply><csymbol encoding=\"text\" definitionURL=\"http://www.sbml.org/sbml/symbols/delay\"> delay </csymbol><ci> S </ci><cn> 1 </cn></apply>")
-    let delayError = pathwayError { _ = try read(delay) }
-    #expect(delayError?.diagnostics.first?.message.contains("'delay' csymbol") == true)
   }
 
   @Test("what SBML forbids a rule or an event to assign is refused, with the line", arguments: [

@@ -3,7 +3,7 @@ import Foundation
 /// Content MathML (as SBML Level 3 Version 2 uses it) to `Expr`.
 ///
 /// Function definitions are inlined at the call site. Relational operators with more than two
-/// arguments chain (`a < b < c` is `a < b & b < c`). `delay` is refused by name; `avogadro` is
+/// arguments chain (`a < b < c` is `a < b & b < c`). `delay` is the builtin `delay`; `avogadro` is
 /// the constant SBML Level 3 gives it; `rateOf(x)` becomes the placeholder variable `rateOf(x)`
 /// (no SBML id holds parentheses), which the reader replaces by x's rate once all rates are known.
 struct MathMLConverter {
@@ -15,9 +15,7 @@ struct MathMLConverter {
   /// The value SBML Level 3 (Versions 1 and 2, section 3.4.6) gives the `avogadro` csymbol.
   static let avogadro = 6.02214179e23
   static let rateOfURL = "http://www.sbml.org/sbml/symbols/rateOf"
-  static let unsupportedSymbols = [
-    "http://www.sbml.org/sbml/symbols/delay": "delay"
-  ]
+  static let delayURL = "http://www.sbml.org/sbml/symbols/delay"
 
   /// The variable standing for `rateOf(symbol)` until the reader knows the symbol's rate.
   static func rateOfPlaceholder(_ symbol: String) -> String { "rateOf(\(symbol))" }
@@ -49,8 +47,8 @@ struct MathMLConverter {
       let url = node.attributes["definitionURL"] ?? ""
       if url == Self.timeURL { return .time }
       if url == Self.avogadroURL { return .number(Self.avogadro) }
-      if let name = Self.unsupportedSymbols[url] {
-        throw error(node, "unsupported SBML construct: the '\(name)' csymbol")
+      if url == Self.delayURL || url == Self.rateOfURL {
+        throw error(node, "the '\(url == Self.delayURL ? "delay" : "rateOf")' csymbol is a function: it must be the first child of an <apply>")
       }
       throw error(node, "unknown csymbol '\(url)'")
     case "true": return .one
@@ -214,8 +212,9 @@ struct MathMLConverter {
         }
         return .variable(Self.rateOfPlaceholder(symbol))
       }
-      if let name = Self.unsupportedSymbols[url] {
-        throw error(head, "unsupported SBML construct: the '\(name)' csymbol")
+      if url == Self.delayURL {
+        try arity(2...2)
+        return .call(.delay, args)
       }
       throw error(head, "unknown csymbol function '\(url)'")
     default:

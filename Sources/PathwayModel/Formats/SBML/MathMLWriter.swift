@@ -208,6 +208,9 @@ struct MathMLWriter {
       return piecewise([(number(args[1]), boolean(args[0]))], otherwise: number(args[2]))
     case .implies:
       return number(.call(.implies, args))
+    case .delay:
+      let head = Element("csymbol", [("encoding", "text"), ("definitionURL", MathMLConverter.delayURL)], text: " delay ")
+      return Element("apply", children: [head] + args.map(number))
     default:
       // Every builtin is handled above; a new one must be added here.
       return apply(f.rawValue, args.map(number))

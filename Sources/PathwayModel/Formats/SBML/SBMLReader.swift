@@ -23,8 +23,10 @@ import Foundation
 /// - `rateOf(x)` is the rate of x as formulas see it: the derivative of a species' concentration
 ///   unless `hasOnlySubstanceUnits`, the chain rule through an assignment rule, 0 for a constant.
 ///
-/// Unsupported constructs (algebraic rules, fast reactions, `delay`, packages) are refused by
-/// name, with their line, all at once (exit 65).
+/// - `delay(x, d)` is the builtin `delay`: runs read it from their history.
+///
+/// Unsupported constructs (algebraic rules, fast reactions, packages) are refused by name, with
+/// their line, all at once (exit 65).
 public enum SBMLReader {
   public static func read(path: String) throws(PathwayError) -> Model {
     let data = try InputFile.readData(path)
@@ -93,10 +95,6 @@ private struct Importer {
         case "algebraicRule": refuse(node, "algebraicRule", "algebraic constraints need a DAE solver")
         case "reaction" where node.attributes["fast"] == "true":
           refuse(node, "fast reaction '\(node.attributes["id"] ?? "")'", "fast reactions need an algebraic solver")
-        case "csymbol":
-          if let name = MathMLConverter.unsupportedSymbols[node.attributes["definitionURL"] ?? ""] {
-            refuse(node, "the '\(name)' csymbol", "not supported")
-          }
         default: break
         }
       }

@@ -101,7 +101,7 @@ public enum NativeKernelBuilder {
       }
     }
     let exported = Set(ode.assignmentSlots.map(Int.init)).union(rates).union(jacobianNeeded).union(eventNeeded)
-    let reserved = ode.timeSlot + 1
+    let reserved = ode.timeSlot + 1 + ode.delays.count  // states, inputs, parameters, time, delay leaves
     func isLocal(_ slot: Int) -> Bool { slot >= reserved && !exported.contains(slot) && constants[slot] == nil }
     /// The statements of `programs` that contribute to `needed` (dead code removed: a right-hand
     /// side call does not compute assignments only outputs read), locals declared first.
