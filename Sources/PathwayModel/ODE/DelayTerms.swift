@@ -91,6 +91,10 @@ struct DelayTerms {
   let slotCount: Int
   /// Per term: whether d depends on parameters only (constant during a run).
   let constantLag: [Bool]
+  /// Whether a lag reads other terms (delay(x, z) with z = delay(…)): the terms are then filled
+  /// one at a time in `order`, each lag evaluated after the terms it reads.
+  let lagsReadTerms: Bool
+  let order: [Int]
   /// The states whose initial assignment depends on time, and the slot of `preStartProgram`
   /// holding the value at the time loaded.
   let preStartStates: [(state: Int, slot: Int32)]
@@ -107,25 +111,46 @@ struct DelayTerms {
     var builder = ProgramBuilder(variables: variables, reservedSlots: reservedSlots)
     var valueSlots: [Int32] = [], lagSlots: [Int32] = []
     var constantLag: [Bool] = []
+    var orderFound = Array(0..<count), lagsReadTermsFound = false
     if count > 0 {
       let expressions = Dictionary(assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
-      // x and d are read at other times than the leaves were filled for: neither may depend on
-      // a delay, directly or through assignments.
-      func dependsOnDelay(_ e: Expr, _ seen: inout Set<String>) -> Bool {
+      // The terms an expression reads, directly or through assignments.
+      func terms(_ e: Expr, _ seen: inout Set<String>) -> Set<Int> {
+        var found = Set<Int>()
         for name in e.variables {
-          if name.hasPrefix("delay#") { return true }
-          if let inner = expressions[name], seen.insert(name).inserted, dependsOnDelay(inner, &seen) { return true }
+          if name.hasPrefix("delay#"), let k = Int(name.dropFirst(6)) { found.insert(k) }
+          if let inner = expressions[name], seen.insert(name).inserted { found.formUnion(terms(inner, &seen)) }
         }
-        return false
+        return found
       }
+      // x is read at t − d, where no term has been filled: it may not read one. d is read now:
+      // it may read terms filled before it.
+      var lagTerms: [Set<Int>] = []
       for (value, lag) in table.terms {
         var seen = Set<String>()
-        if dependsOnDelay(value, &seen) || dependsOnDelay(lag, &seen) {
+        if !terms(value, &seen).isEmpty {
           throw PathwayError(
             .invalidInput,
-            "delay(\(value.description), \(lag.description)) depends on another delay through an assignment; nested delays are not supported")
+            "delay(\(value.description), \(lag.description)): its delayed expression depends on another delay; nested delays are not supported")
         }
+        seen = []
+        lagTerms.append(terms(lag, &seen))
       }
+      var order: [Int] = [], state = [Int](repeating: 0, count: count)  // 0 new, 1 visiting, 2 done
+      func visit(_ k: Int) throws(PathwayError) {
+        if state[k] == 2 { return }
+        if state[k] == 1 {
+          throw PathwayError(
+            .invalidInput, "the lag of delay(\(table.terms[k].value.description), \(table.terms[k].lag.description)) depends on itself")
+        }
+        state[k] = 1
+        for j in lagTerms[k].sorted() { try visit(j) }
+        state[k] = 2
+        order.append(k)
+      }
+      for k in 0..<count { try visit(k) }
+      orderFound = order
+      lagsReadTermsFound = lagTerms.contains { !$0.isEmpty }
       do {
         for assignment in assignments {
           builder.alias(assignment.id, to: try builder.emit(assignment.expression.expr))
@@ -183,6 +208,8 @@ struct DelayTerms {
     self.valueSlots = valueSlots
     self.lagSlots = lagSlots
     self.constantLag = constantLag
+    self.order = orderFound
+    self.lagsReadTerms = lagsReadTermsFound
     self.slotCount = Int(builder.slotCount)
   }
 }

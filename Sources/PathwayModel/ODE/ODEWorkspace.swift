@@ -174,26 +174,41 @@ public final class ODEWorkspace {
       for k in 0..<delayCount { slots[d.firstSlot + k] = delayScratch[Int(d.valueSlots[k])] }
       return
     }
-    let base = ode.inputSlotBase
-    for k in 0..<delayCount {
-      let lag = delayLags[k]
-      // A negative or NaN lag has no past to read: NaN, which fails the step naming the state.
-      guard lag >= 0 else {
-        slots[d.firstSlot + k] = .nan
-        continue
-      }
-      let tau = t - lag
-      history.state(at: tau, now: t, current: slots, into: delayScratch)
-      for u in 0..<ode.inputCount { delayScratch[base + u] = parameters.dose(u, at: tau) }
-      delayScratch[ode.timeSlot] = tau
-      if tau < history.start && hot.pointee.preStartApplies {
-        // Before the start: initial values that depend on time, at τ.
-        d.preStartProgram.run(delayScratch)
-        for (state, slot) in d.preStartStates { delayScratch[state] = delayScratch[Int(slot)] }
-      }
-      d.program.run(delayScratch)
-      slots[d.firstSlot + k] = delayScratch[Int(d.valueSlots[k])]
+    if !d.lagsReadTerms {
+      for k in 0..<delayCount { fillDelay(k, t) }
+      return
     }
+    // A lag that reads other terms is evaluated once those are filled.
+    for k in d.order {
+      delayScratch.update(from: slots, count: d.reservedSlots)
+      d.program.run(delayScratch)
+      delayLags[k] = delayScratch[Int(d.lagSlots[k])]
+      fillDelay(k, t)
+    }
+  }
+
+  /// Term k's leaf: x at t − lag (`delayLags[k]`), in the scratch slots.
+  @inline(__always)
+  private func fillDelay(_ k: Int, _ t: Double) {
+    let d = ode.delays
+    let lag = delayLags[k]
+    // A negative or NaN lag has no past to read: NaN, which fails the step naming the state.
+    guard lag >= 0 else {
+      slots[d.firstSlot + k] = .nan
+      return
+    }
+    let tau = t - lag
+    history.state(at: tau, now: t, current: slots, into: delayScratch)
+    let base = ode.inputSlotBase
+    for u in 0..<ode.inputCount { delayScratch[base + u] = parameters.dose(u, at: tau) }
+    delayScratch[ode.timeSlot] = tau
+    if tau < history.start && hot.pointee.preStartApplies {
+      // Before the start: initial values that depend on time, at τ.
+      d.preStartProgram.run(delayScratch)
+      for (state, slot) in d.preStartStates { delayScratch[state] = delayScratch[Int(slot)] }
+    }
+    d.program.run(delayScratch)
+    slots[d.firstSlot + k] = delayScratch[Int(d.valueSlots[k])]
   }
 
   /// The delays' lags at (t, y): the positive ones' minimum (nil when there is none), and the

@@ -100,6 +100,28 @@ struct DelayTests {
     }
   }
 
+  @Test("a lag that is itself a delay is read after that delay is filled")
+  func lagReadsDelay() throws {
+    // x = t; z = delay(x, 1) = max(t − 1, 0); y = delay(x, z) = x(t − z) = min(t, 1).
+    let m = try model("""
+      assignments:
+        z: "delay(x, 1)"
+        y: "delay(x, z)"
+      nodes:
+        x: {initial: 0, rate: 1}
+      """)
+    let times = [0.0, 0.5, 1, 1.5, 3]
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: .rodas5p, rtol: 1e-10, atol: 1e-12))
+    let s = solver.solve(RunParameters(ode), initial: [0], start: 0, end: 3, times: times)
+    #expect(s.failure == nil)
+    let z = try #require(s.trajectory.column("z")), y = try #require(s.trajectory.column("y"))
+    for (i, t) in times.enumerated() {
+      expectClose(z[i], max(t - 1, 0), absolute: 1e-9, "z(\(t))")
+      expectClose(y[i], min(t, 1), absolute: 1e-9, "y(\(t))")
+    }
+  }
+
   @Test("a steady state reads delay(x, d) as x, with a Jacobian that sees it")
   func steadyState() throws {
     // x' = 2 − 0.5·delay(x, 3): the steady state is 4.
@@ -113,21 +135,20 @@ struct DelayTests {
     expectClose(result.eigenvalues.first?.re ?? 0, -0.5, absolute: 1e-6, "the eigenvalue ∂f/∂x")
   }
 
-  @Test("a delay inside a delay, and a delay in a logical rule, are refused")
-  func refused() {
-    let nested = pathwayError {
-      _ = try ODEModel(model: try model("nodes:\n  x: {initial: 1, rate: \"-delay(delay(x, 1), 1)\"}\n"))
-    }
-    #expect(nested?.diagnostics.first?.message.contains("a delay inside a delay is not supported") == true)
-    let throughAssignment = pathwayError {
-      _ = try ODEModel(model: try model("""
-        assignments:
-          a: "delay(x, 1)"
-        nodes:
-          x: {initial: 1, rate: "-delay(a, 1)"}
-        """))
-    }
-    #expect(throughAssignment?.diagnostics.first?.message.contains("nested delays are not supported") == true)
+  @Test("a delay inside a delay, a delayed expression reading a delay, and a cycle through a lag are refused", arguments: [
+    ("nodes:\n  x: {initial: 1, rate: \"-delay(delay(x, 1), 1)\"}\n", "a delay inside a delay is not supported"),
+    ("assignments:\n  a: \"delay(x, 1)\"\nnodes:\n  x: {initial: 1, rate: \"-delay(a, 1)\"}\n",
+     "its delayed expression depends on another delay"),
+    ("assignments:\n  z: \"delay(x, z)\"\nnodes:\n  x: {initial: 1, rate: \"-z\"}\n", "assignments form a cycle"),
+  ])
+  func refused(yaml: String, message: String) {
+    let error = pathwayError { _ = try ODEModel(model: try model(yaml)) }
+    #expect(error?.exitCode == 65)
+    #expect(error?.diagnostics.first?.message.contains(message) == true, "\(error?.diagnostics.first?.message ?? "no error")")
+  }
+
+  @Test("a delay in a logical rule is refused with the rule's location")
+  func refusedInRule() {
     let logic = pathwayError {
       _ = try model("""
         nodes:
