@@ -156,7 +156,9 @@ struct DelayTests {
           b: {rule: "delay(a, 1)"}
         """)
     }
-    #expect(logic?.diagnostics.contains { $0.message == "the rule of 'b' uses delay" } == true)
+    let d = logic?.diagnostics.first { $0.message == "the rule of 'b' uses delay" }
+    #expect(d?.location?.line == 3)
+    #expect(logic?.exitCode == 65)
   }
 
   @Test("SBML export writes the delay csymbol, and the model reads back to the same run")
