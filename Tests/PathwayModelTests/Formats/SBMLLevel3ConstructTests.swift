@@ -223,4 +223,43 @@ struct SBMLLevel3ConstructTests {
     #expect(error?.diagnostics.first?.message.hasPrefix(message) == true, "\(error?.diagnostics.first?.message ?? "no error")")
     #expect(error?.diagnostics.first?.location?.line != nil)
   }
+  @Test("rateOf of a name a local parameter shadows is the local parameter's: 0")
+  func rateOfShadowedByLocal() throws {
+    // The global kk grows at 1; inside R's kinetic law kk is R's constant local parameter, so
+    // R = S·rateOf(kk) = 0 and S stays at 1.
+    let text = Self.l3("""
+        <listOfCompartments><compartment id="C" spatialDimensions="3" size="1" constant="true"/></listOfCompartments>
+        <listOfSpecies><species id="S" compartment="C" initialAmount="1" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/></listOfSpecies>
+        <listOfParameters><parameter id="kk" value="0.5" constant="false"/></listOfParameters>
+        <listOfRules><rateRule variable="kk"><math \(Self.m)><cn>1</cn></math></rateRule></listOfRules>
+        <listOfReactions>
+          <reaction id="R" reversible="false">
+            <listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/></listOfReactants>
+            <kineticLaw>
+              <math \(Self.m)><apply><times/><ci>S</ci>\(Self.rateOf("kk"))</apply></math>
+              <listOfLocalParameters><localParameter id="kk" value="3"/></listOfLocalParameters>
+            </kineticLaw>
+          </reaction>
+        </listOfReactions>
+      """)
+    let c = try Self.simulate(text, end: 2, times: [0, 2], select: ["S", "kk"], amount: ["S"])
+    #expect(c["S"] == [1, 1])
+    #expect(Self.close(c["kk"]![1], 2.5))
+  }
+
+  @Test("an initial assignment reads a species an assignment rule gives at the rule's value, not its initialConcentration")
+  func initialAssignmentReadsAssignedSpecies() throws {
+    let text = Self.l3("""
+        <listOfCompartments><compartment id="C" spatialDimensions="3" size="2" constant="true"/></listOfCompartments>
+        <listOfSpecies>
+          <species id="A" compartment="C" initialConcentration="1" hasOnlySubstanceUnits="false" boundaryCondition="true" constant="false"/>
+        </listOfSpecies>
+        <listOfParameters><parameter id="p" value="0" constant="true"/></listOfParameters>
+        <listOfInitialAssignments><initialAssignment symbol="p"><math \(Self.m)><ci>A</ci></math></initialAssignment></listOfInitialAssignments>
+        <listOfRules><assignmentRule variable="A"><math \(Self.m)><cn>5</cn></math></assignmentRule></listOfRules>
+      """)
+    let c = try Self.simulate(text, end: 1, times: [0, 1], select: ["A", "p"], concentration: ["A"])
+    #expect(c["A"] == [5, 5])
+    #expect(c["p"] == [5, 5])
+  }
 }

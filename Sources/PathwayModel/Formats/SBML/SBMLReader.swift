@@ -368,6 +368,8 @@ private struct Importer {
     func rewrite(_ e: Expr) -> Expr {
       e.substituting { name in
         if let local = localNames[name] { return .variable(local) }
+        // A local parameter shadows a global one, and is constant.
+        if let symbol = MathMLConverter.rateOfSymbol(name), localNames[symbol] != nil { return .zero }
         return concentrationOf[name]
       }
     }
@@ -484,12 +486,15 @@ private struct Importer {
       if let amount = double(s.node, "initialAmount") {
         initial = amount
       } else if let concentration = double(s.node, "initialConcentration") {
-        // amount = concentration × size, evaluated when the run starts (the size may be assigned).
+        // amount = concentration × size, evaluated when the run starts (the size may be assigned);
+        // a species an assignment rule gives has the rule's value from the start instead.
         initial = concentration * (c.size ?? 1)
-        initialAssignments.append(
+        if !assignedByRule.contains(s.id) {
+          initialAssignments.append(
           InitialAssignment(
             target: s.id, expression: parsed(.binary(.multiply, .number(concentration), .variable(s.compartment)), s.node),
             location: location(s.node)))
+        }
       }
       if let rule = ruleOf[s.id], !s.boundary, let reaction = change[s.id]?.first?.1 {
         bag.error(
