@@ -208,10 +208,11 @@ struct SBMLLevel3ConstructTests {
     }
   }
 
-  @Test("rateOf that depends on itself, or names a reaction, is an error with the line", arguments: [
+  @Test("rateOf that depends on itself, names a reaction or an unknown id, is an error with the line", arguments: [
     ("<rateRule variable=\"q\"><math \(m)>\(rateOf("q"))</math></rateRule><assignmentRule variable=\"rk\"><math \(m)><cn>0</cn></math></assignmentRule>",
      "rateOf(q) depends on itself"),
     ("<assignmentRule variable=\"rk\"><math \(m)>\(rateOf("R"))</math></assignmentRule>", "rateOf(R): 'R' is a reaction"),
+    ("<assignmentRule variable=\"rk\"><math \(m)>\(rateOf("nosuch"))</math></assignmentRule>", "rateOf(nosuch): unknown identifier 'nosuch'"),
   ])
   func rateOfErrors(rule: String, message: String) {
     var text = Self.rates.replacingOccurrences(

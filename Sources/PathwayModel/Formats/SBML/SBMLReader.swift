@@ -279,8 +279,11 @@ private struct Importer {
     for s in species {
       guard let factor = s.conversionFactor else { continue }
       if !parameters.contains(where: { $0.id == factor }) {
-        let owner = s.node.attributes["conversionFactor"] != nil ? s.node : model
-        bag.error(location(owner), "the conversion factor '\(factor)' of species '\(s.id)' is not a parameter of the model")
+        if s.node.attributes["conversionFactor"] != nil {
+          bag.error(location(s.node), "the conversion factor '\(factor)' of species '\(s.id)' is not a parameter of the model")
+        } else if s.id == species.first(where: { $0.node.attributes["conversionFactor"] == nil })?.id {
+          bag.error(location(model), "the model's conversion factor '\(factor)' is not a parameter of the model")
+        }
       }
     }
     // A species reference's id names its stoichiometry: a symbol like a parameter (Level 3
@@ -652,6 +655,7 @@ private struct Importer {
       let concentrationSpecies = Dictionary(
         species.filter { !$0.amountOnly }.map { ($0.id, $0.compartment) }, uniquingKeysWith: { a, _ in a })
       let reactionIDs = Set(reactionRates.map(\.id))
+      let rateSymbols = Set(compartmentOrder + species.map(\.id) + parameters.map(\.id))
       var resolved: [String: Expr] = [:]
       var failures: [String: String] = [:]
       // d/dt of x as formulas see it (a concentration for a species unless hasOnlySubstanceUnits).
@@ -664,6 +668,11 @@ private struct Importer {
         }
         if reactionIDs.contains(x) {
           failures[x] = "rateOf(\(x)): '\(x)' is a reaction; rateOf takes a species, compartment, parameter or species reference"
+          return nil
+        }
+        if !rateSymbols.contains(x) {
+          failures[x] = "rateOf(\(x)): unknown identifier '\(x)'; rateOf takes a species, compartment, parameter or species reference"
+            + (didYouMean(x, among: rateSymbols.sorted()).map { " (\($0))" } ?? "")
           return nil
         }
         let value: Expr = concentrationSpecies[x].map { .binary(.divide, .variable(x), .variable($0)) } ?? .variable(x)
