@@ -109,115 +109,112 @@ struct DelayTerms {
     self.firstSlot = firstSlot
     self.reservedSlots = reservedSlots
     var builder = ProgramBuilder(variables: variables, reservedSlots: reservedSlots)
+    guard count > 0 else {
+      (program, preStartProgram, slotCount) = (builder.build(), builder.build(), reservedSlots)
+      (valueSlots, lagSlots, constantLag, order, lagsReadTerms, preStartStates) = ([], [], [], [], false, [])
+      return
+    }
+    let rules = Dictionary(assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
+    // The terms an expression reads, directly or through assignments.
+    func terms(_ e: Expr, _ seen: inout Set<String>) -> Set<Int> {
+      var found = Set<Int>()
+      for name in e.variables {
+        if name.hasPrefix("delay#"), let k = Int(name.dropFirst(6)) { found.insert(k) }
+        if let inner = rules[name], seen.insert(name).inserted { found.formUnion(terms(inner, &seen)) }
+      }
+      return found
+    }
+    // x is read at t − d, where no term has been filled: it may not read one. d is read now:
+    // it may read terms filled before it.
+    var lagTerms: [Set<Int>] = []
+    for (value, lag) in table.terms {
+      var seen = Set<String>()
+      if !terms(value, &seen).isEmpty {
+        throw PathwayError(
+          .invalidInput,
+          "delay(\(value.description), \(lag.description)): its delayed expression depends on another delay; nested delays are not supported")
+      }
+      seen = []
+      lagTerms.append(terms(lag, &seen))
+    }
+    var order: [Int] = [], state = [Int](repeating: 0, count: count)  // 0 new, 1 visiting, 2 done
+    func visit(_ k: Int) throws(PathwayError) {
+      if state[k] == 2 { return }
+      if state[k] == 1 {
+        throw PathwayError(
+          .invalidInput, "the lag of delay(\(table.terms[k].value.description), \(table.terms[k].lag.description)) depends on itself")
+      }
+      state[k] = 1
+      for j in lagTerms[k].sorted() { try visit(j) }
+      state[k] = 2
+      order.append(k)
+    }
+    for k in 0..<count { try visit(k) }
+    self.order = order
+    lagsReadTerms = lagTerms.contains { !$0.isEmpty }
+    // Whether an expression depends on parameters only (through assignments too).
+    func onlyParameters(_ e: Expr, _ seen: inout Set<String>) -> Bool {
+      e.variables.allSatisfy { name in
+        if parameterNames.contains(name) { return true }
+        guard let inner = rules[name], seen.insert(name).inserted else { return false }
+        return onlyParameters(inner, &seen)
+      }
+    }
     var valueSlots: [Int32] = [], lagSlots: [Int32] = []
-    var constantLag: [Bool] = []
-    var orderFound = Array(0..<count), lagsReadTermsFound = false
-    if count > 0 {
-      let expressions = Dictionary(assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
-      // The terms an expression reads, directly or through assignments.
-      func terms(_ e: Expr, _ seen: inout Set<String>) -> Set<Int> {
-        var found = Set<Int>()
-        for name in e.variables {
-          if name.hasPrefix("delay#"), let k = Int(name.dropFirst(6)) { found.insert(k) }
-          if let inner = expressions[name], seen.insert(name).inserted { found.formUnion(terms(inner, &seen)) }
-        }
-        return found
+    do {
+      for assignment in assignments {
+        builder.alias(assignment.id, to: try builder.emit(assignment.expression.expr))
       }
-      // x is read at t − d, where no term has been filled: it may not read one. d is read now:
-      // it may read terms filled before it.
-      var lagTerms: [Set<Int>] = []
       for (value, lag) in table.terms {
-        var seen = Set<String>()
-        if !terms(value, &seen).isEmpty {
-          throw PathwayError(
-            .invalidInput,
-            "delay(\(value.description), \(lag.description)): its delayed expression depends on another delay; nested delays are not supported")
-        }
-        seen = []
-        lagTerms.append(terms(lag, &seen))
+        valueSlots.append(try builder.emit(value))
+        lagSlots.append(try builder.emit(lag))
       }
-      var order: [Int] = [], state = [Int](repeating: 0, count: count)  // 0 new, 1 visiting, 2 done
-      func visit(_ k: Int) throws(PathwayError) {
-        if state[k] == 2 { return }
-        if state[k] == 1 {
-          throw PathwayError(
-            .invalidInput, "the lag of delay(\(table.terms[k].value.description), \(table.terms[k].lag.description)) depends on itself")
-        }
-        state[k] = 1
-        for j in lagTerms[k].sorted() { try visit(j) }
-        state[k] = 2
-        order.append(k)
-      }
-      for k in 0..<count { try visit(k) }
-      orderFound = order
-      lagsReadTermsFound = lagTerms.contains { !$0.isEmpty }
-      do {
-        for assignment in assignments {
-          builder.alias(assignment.id, to: try builder.emit(assignment.expression.expr))
-        }
-        for (value, lag) in table.terms {
-          valueSlots.append(try builder.emit(value))
-          lagSlots.append(try builder.emit(lag))
-          var seen = Set<String>()
-          func onlyParameters(_ e: Expr) -> Bool {
-            e.variables.allSatisfy { name in
-              if parameterNames.contains(name) { return true }
-              guard let inner = expressions[name], seen.insert(name).inserted else { return false }
-              return onlyParameters(inner)
-            }
-          }
-          constantLag.append(onlyParameters(lag))
-        }
-      } catch {
-        throw PathwayError(.invalidInput, "unknown identifier '\(error.name)' in a delay")
-      }
+    } catch {
+      throw PathwayError(.invalidInput, "unknown identifier '\(error.name)' in a delay")
     }
-    // Initial values as functions of time: each state's initial assignment with the rules and the
-    // other states' initial assignments inlined, kept when it depends on time.
-    // (In the same builder, so that the two programs' constants and temporaries never share a
-    // slot of the one scratch buffer; a part of its own, reusing no temporary of the first.)
-    let programEnd = builder.mark
-    builder.invalidateSharing()
-    var preStartStates: [(state: Int, slot: Int32)] = []
-    if count > 0 {
-      let rules = Dictionary(assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
-      let initial = Dictionary(
-        initialAssignments.map { ($0.target, $0.expression.expr) }, uniquingKeysWith: { _, b in b })
-      func inlined(_ e: Expr, _ visiting: Set<String>) -> Expr? {
-        var failed = false
-        let result = e.substituting { name in
-          guard let inner = initial[name] ?? rules[name] else { return nil }
-          guard !visiting.contains(name), let r = inlined(inner, visiting.union([name])) else {
-            failed = true
-            return nil
-          }
-          return r
-        }
-        return failed ? nil : result
-      }
-      for (target, expr) in initial.sorted(by: { $0.key < $1.key }) {
-        guard let state = states[target], let full = inlined(expr, [target]), full.variables.contains(Expr.timeName),
-          let slot = try? builder.emit(full)
-        else { continue }
-        preStartStates.append((state, slot))
-      }
-    }
-    self.preStartStates = preStartStates
-    self.preStartProgram = builder.build(programEnd..<builder.mark)
-    self.program = builder.build(0..<programEnd)
     self.valueSlots = valueSlots
     self.lagSlots = lagSlots
-    self.constantLag = constantLag
-    self.order = orderFound
-    self.lagsReadTerms = lagsReadTermsFound
-    self.slotCount = Int(builder.slotCount)
+    constantLag = table.terms.map { term in
+      var seen = Set<String>()
+      return onlyParameters(term.lag, &seen)
+    }
+    // Initial values as functions of time: each state's initial assignment with the rules and the
+    // other states' initial assignments inlined, kept when it depends on time. (In the same
+    // builder, so that the two programs' constants and temporaries never share a slot of the one
+    // scratch buffer; a part of its own, reusing no temporary of the first.)
+    let programEnd = builder.mark
+    builder.invalidateSharing()
+    let initial = Dictionary(initialAssignments.map { ($0.target, $0.expression.expr) }, uniquingKeysWith: { _, b in b })
+    func inlined(_ e: Expr, _ visiting: Set<String>) -> Expr? {
+      var failed = false
+      let result = e.substituting { name in
+        guard let inner = initial[name] ?? rules[name] else { return nil }
+        guard !visiting.contains(name), let r = inlined(inner, visiting.union([name])) else {
+          failed = true
+          return nil
+        }
+        return r
+      }
+      return failed ? nil : result
+    }
+    var preStartStates: [(state: Int, slot: Int32)] = []
+    for (target, expr) in initial.sorted(by: { $0.key < $1.key }) {
+      guard let state = states[target], let full = inlined(expr, [target]), full.variables.contains(Expr.timeName),
+        let slot = try? builder.emit(full)
+      else { continue }
+      preStartStates.append((state, slot))
+    }
+    self.preStartStates = preStartStates
+    preStartProgram = builder.build(programEnd..<builder.mark)
+    program = builder.build(0..<programEnd)
+    slotCount = Int(builder.slotCount)
   }
 }
 
 /// The states of one run at its accepted steps (and after each event), for `delay`.
 final class DelayHistory {
   let n: Int
-  private(set) var times: [Double] = []
+  private var times: [Double] = []
   private var states: [Double] = []
   private var rates: [Double] = []
 

@@ -468,7 +468,6 @@ public final class ODEModel: @unchecked Sendable {
 
   /// The model's delay(x, d) terms (empty for most models).
   let delays: DelayTerms
-  public var hasDelays: Bool { !delays.isEmpty }
 
   /// Compiles output columns (`name`, expression over model names) into a program that runs after
   /// the rate-law program, over the same slots.

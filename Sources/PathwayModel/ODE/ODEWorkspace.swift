@@ -560,26 +560,24 @@ public final class ODEWorkspace {
       dfdy[row + state] -= invTau
     }
     if !ode.finiteDifferenceEntries.isEmpty { fillFiniteDifferences(t, y, dfdy) }
-    if delayCount > 0 && !history.isEmpty {
-      // A delay term changes with t as x(t − d) does, which the symbolic ∂f/∂t (a delay being a
-      // leaf) leaves out, and which Rosenbrock methods need for their order: ∂f/∂t by a forward
-      // difference in t (backward at the segment's end, where time is held).
+    if delayCount > 0 {
+      // The symbolic entries take a delay term for a leaf.
       guard rhs(t, y, baseRates) else { return false }
       rhsEvaluations -= 1
-      var dt = 1.4901161193847656e-08 * max(1, abs(t))
-      if t + dt > hot.pointee.segmentHigh { dt = -dt }
-      rhs(t + dt, y, perturbedRates)
-      rhsEvaluations -= 1
-      for i in 0..<n { dfdt[i] = (perturbedRates[i] - baseRates[i]) / dt }
-    }
-    if delayCount > 0 && history.isEmpty {
-      // Without a history each delay is x now, which the symbolic entries (a delay being a
-      // leaf) leave out: every column by forward differences.
-      guard rhs(t, y, baseRates) else { return false }
-      rhsEvaluations -= 1
-      for column in 0..<n {
-        differenceColumn(t, y, column)
-        for row in 0..<n { dfdy[row * n + column] = perturbedRates[row] }
+      if history.isEmpty {
+        // Each delay is x now: every column by forward differences.
+        for column in 0..<n {
+          differenceColumn(t, y, column)
+          for row in 0..<n { dfdy[row * n + column] = perturbedRates[row] }
+        }
+      } else {
+        // A term changes with t as x(t − d) does, which Rosenbrock methods need in ∂f/∂t for
+        // their order: a forward difference in t (backward at the segment's end, where time is held).
+        var dt = 1.4901161193847656e-08 * max(1, abs(t))
+        if t + dt > hot.pointee.segmentHigh { dt = -dt }
+        rhs(t + dt, y, perturbedRates)
+        rhsEvaluations -= 1
+        for i in 0..<n { dfdt[i] = (perturbedRates[i] - baseRates[i]) / dt }
       }
     }
     for i in 0..<n where pinned[i] {
