@@ -276,14 +276,13 @@ private struct Importer {
       guard let id = p.attributes["id"] else { bag.error(location(p), "a parameter needs an id"); continue }
       parameters.append((id, p, double(p, "value"), bool(p, "constant", default: level == 2), nil))
     }
+    let parameterIDs = Set(parameters.map(\.id))
+    if let factor = model.attributes["conversionFactor"], !parameterIDs.contains(factor) {
+      bag.error(location(model), "the model's conversion factor '\(factor)' is not a parameter of the model")
+    }
     for s in species {
-      guard let factor = s.conversionFactor else { continue }
-      if !parameters.contains(where: { $0.id == factor }) {
-        if s.node.attributes["conversionFactor"] != nil {
-          bag.error(location(s.node), "the conversion factor '\(factor)' of species '\(s.id)' is not a parameter of the model")
-        } else if s.id == species.first(where: { $0.node.attributes["conversionFactor"] == nil })?.id {
-          bag.error(location(model), "the model's conversion factor '\(factor)' is not a parameter of the model")
-        }
+      if let factor = s.node.attributes["conversionFactor"], !parameterIDs.contains(factor) {
+        bag.error(location(s.node), "the conversion factor '\(factor)' of species '\(s.id)' is not a parameter of the model")
       }
     }
     // A species reference's id names its stoichiometry: a symbol like a parameter (Level 3
@@ -649,7 +648,7 @@ private struct Importer {
 
     try bag.throwIfErrors()
     // rateOf(x): every placeholder replaced by x's rate, now that all rates are known.
-    if hasRateOf(nodes: nodes, assignments: assignments, initialAssignments: initialAssignments, events: events) {
+    do {
       let rates = Dictionary(nodes.map { ($0.id, $0.rate?.expr ?? .zero) }, uniquingKeysWith: { a, _ in a })
       let rules = Dictionary(assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
       let concentrationSpecies = Dictionary(
@@ -680,14 +679,17 @@ private struct Importer {
           failures[x] = "rateOf(\(x)) needs the time derivative of the assignment rule of '\(x)', which cannot be taken symbolically"
           return nil
         }
-        var failed = false
+        var failedOn: String? = nil
         let result = derivative.substituting { name in
           guard let y = MathMLConverter.rateOfSymbol(name) else { return nil }
-          guard let r = rateOf(y, visiting + [x]) else { failed = true; return nil }
+          guard let r = rateOf(y, visiting + [x]) else {
+            failedOn = failedOn ?? y
+            return nil
+          }
           return r
         }
-        if failed {
-          if failures[x] == nil { failures[x] = failures.values.sorted().first }
+        if let y = failedOn {
+          failures[x] = failures[x] ?? failures[y]
           return nil
         }
         resolved[x] = result
@@ -774,13 +776,6 @@ private struct Importer {
     try bag.throwIfErrors()
     try result.validate()
     return result
-  }
-
-  func hasRateOf(nodes: [Node], assignments: [Assignment], initialAssignments: [InitialAssignment], events: [Event]) -> Bool {
-    func has(_ p: ParsedExpression?) -> Bool { p?.expr.variables.contains { MathMLConverter.rateOfSymbol($0) != nil } ?? false }
-    return nodes.contains { has($0.rate) } || assignments.contains { has($0.expression) }
-      || initialAssignments.contains { has($0.expression) }
-      || events.contains { e in has(e.trigger) || has(e.delay) || has(e.priority) || e.assignments.contains { has($0.expression) } }
   }
 
   /// d e/dt by the chain rule over e's symbols: time, states (their `rates`) and assignments
