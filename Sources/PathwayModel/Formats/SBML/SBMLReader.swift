@@ -25,8 +25,11 @@ import Foundation
 ///
 /// - `delay(x, d)` is the builtin `delay`: runs read it from their history.
 ///
-/// Unsupported constructs (algebraic rules, fast reactions, packages) are refused by name, with
-/// their line, all at once (exit 65).
+/// - An algebraic rule 0 = f becomes an assignment rule for the symbol it determines, solved from
+///   f when f is affine in it (`solveAlgebraicRules`); other algebraic rules are refused.
+///
+/// Unsupported constructs (fast reactions, packages) are refused by name, with their line, all at
+/// once (exit 65).
 public enum SBMLReader {
   public static func read(path: String) throws(PathwayError) -> Model {
     let data = try InputFile.readData(path)
@@ -92,7 +95,6 @@ private struct Importer {
       }
       if !annotation {
         switch node.name {
-        case "algebraicRule": refuse(node, "algebraicRule", "algebraic constraints need a DAE solver")
         case "reaction" where node.attributes["fast"] == "true":
           refuse(node, "fast reaction '\(node.attributes["id"] ?? "")'", "fast reactions need an algebraic solver")
         default: break
@@ -181,7 +183,103 @@ private struct Importer {
 
   /// `assignmentRule` → "assignment rule", `rateRule` → "rate rule".
   static func ruleName(_ element: String) -> String {
-    element == "rateRule" ? "rate rule" : element == "assignmentRule" ? "assignment rule" : element
+    switch element {
+    case "rateRule": return "rate rule"
+    case "assignmentRule": return "assignment rule"
+    case "algebraicRule": return "algebraic rule"
+    default: return element
+    }
+  }
+
+  /// "an assignment rule" or "an algebraic rule" (the kind of rule that gives a symbol at all times).
+  static func article(_ element: String?) -> String {
+    element == "algebraicRule" ? "an algebraic rule" : "an assignment rule"
+  }
+
+  /// The symbol each algebraic rule 0 = f determines, and its value solved from f: an assignment
+  /// rule from then on. SBML's matching (Level 3 Version 2 §4.11.5) pairs every algebraic rule
+  /// with a distinct symbol of its math that nothing else determines: not constant, no rule of its
+  /// own, and for a species not changed by a reaction (unless a boundary species). Only symbols f
+  /// is affine in (a·x + b, a not identically 0) are paired, so that x = −b/a; the matching
+  /// (augmenting paths, rules and symbols in document order) is deterministic. Refused, with the
+  /// rule's line: a rule nothing is left for, one only non-linear in its free symbols, a symbol
+  /// an event or an initial assignment also sets, and rules that determine their symbols only
+  /// together (a cycle among the solved assignments).
+  mutating func solveAlgebraicRules(
+    _ rules: [(expr: Expr, node: XMLNode)], free: (String) -> Bool, eventTargets: Set<String>
+  ) -> [(variable: String, expr: Expr, node: XMLNode)] {
+    // Each rule's candidates, in order of first appearance.
+    var candidates: [[String]] = []
+    var nonlinear: [[String]] = []
+    for (expr, node) in rules {
+      let symbols = expr.variables.filter(free)
+      let solvable = symbols.filter { x in
+        expr.solvedForZero(x) != nil && !expr.variables.contains(MathMLConverter.rateOfPlaceholder(x))
+      }
+      candidates.append(solvable)
+      nonlinear.append(symbols.filter { !solvable.contains($0) })
+      if solvable.isEmpty {
+        if let x = symbols.first {
+          bag.error(
+            location(node), "the algebraic rule is not linear in '\(x)'\(symbols.count > 1 ? " or the other symbols it could determine (\(symbols.dropFirst().joined(separator: ", ")))" : "")",
+            notes: ["only algebraic rules of the form a·x + b = 0, with a and b free of x, are solved; write the solution as an assignment rule"])
+        } else {
+          bag.error(
+            location(node), "the algebraic rule determines nothing: every symbol in it is constant or determined by a rule or a reaction",
+            notes: ["SBML requires each algebraic rule to determine one non-constant symbol that nothing else determines"])
+        }
+      }
+    }
+    // Maximum bipartite matching by augmenting paths.
+    var ruleOfSymbol: [String: Int] = [:]
+    func augment(_ rule: Int, _ visited: inout Set<String>) -> Bool {
+      for x in candidates[rule] where visited.insert(x).inserted {
+        if let other = ruleOfSymbol[x], !augment(other, &visited) { continue }
+        ruleOfSymbol[x] = rule
+        return true
+      }
+      return false
+    }
+    for rule in rules.indices where !candidates[rule].isEmpty {
+      var visited = Set<String>()
+      if !augment(rule, &visited) {
+        bag.error(
+          location(rules[rule].node),
+          "the algebraic rule has no symbol left to determine: \(candidates[rule].map { "'\($0)'" }.joined(separator: ", ")) \(candidates[rule].count == 1 ? "is" : "are") determined by other algebraic rules",
+          notes: nonlinear[rule].isEmpty
+            ? ["the model is overdetermined"]
+            : ["it is not linear in \(nonlinear[rule].map { "'\($0)'" }.joined(separator: ", ")), which it might determine; only a·x + b = 0 is solved"])
+      }
+    }
+    var solved: [(variable: String, expr: Expr, node: XMLNode)] = []
+    for (x, rule) in ruleOfSymbol.sorted(by: { $0.value < $1.value }) {
+      let node = rules[rule].node
+      if eventTargets.contains(x) {
+        bag.error(location(node), "the algebraic rule determines '\(x)', which an event also assigns")
+      }
+      solved.append((x, rules[rule].expr.solvedForZero(x)!, node))
+    }
+    // Rules that can only be solved together: a cycle among the solutions.
+    let solvedSymbols = Set(solved.map(\.variable))
+    let reads = Dictionary(uniqueKeysWithValues: solved.map { ($0.variable, $0.expr.variables.filter(solvedSymbols.contains)) })
+    var done = Set<String>()
+    var path: [String] = []
+    func cycle(from x: String) -> [String]? {
+      if let i = path.firstIndex(of: x) { return Array(path[i...]) }
+      if done.contains(x) { return nil }
+      path.append(x)
+      defer { path.removeLast(); done.insert(x) }
+      for y in reads[x, default: []] { if let c = cycle(from: y) { return c } }
+      return nil
+    }
+    for rule in solved {
+      guard let symbols = cycle(from: rule.variable) else { continue }
+      bag.error(
+        location(rule.node), "the algebraic rules determining \(symbols.map { "'\($0)'" }.joined(separator: ", ")) must be solved simultaneously",
+        notes: ["only algebraic rules that can be solved one after another are supported; write the solution as assignment rules"])
+      break
+    }
+    return solved
   }
 
   /// SBML's rules about what a rule or an event may assign: never a constant symbol, no initial
@@ -206,12 +304,12 @@ private struct Importer {
           location(a), "an event assigns to \(kind) '\(variable)', which is declared constant=\"true\"",
           notes: ["declare it constant=\"false\""])
       } else if assignedByRule.contains(variable) {
-        bag.error(location(a), "an event assigns to '\(variable)', which an assignment rule defines at all times")
+        bag.error(location(a), "an event assigns to '\(variable)', which \(Self.article(rules[variable]?.name)) defines at all times")
       }
     }
     for ia in initialAssignments {
       guard let symbol = ia.attributes["symbol"], assignedByRule.contains(symbol) else { continue }
-      bag.error(location(ia), "an initial assignment to '\(symbol)', which an assignment rule defines at all times")
+      bag.error(location(ia), "an initial assignment to '\(symbol)', which \(Self.article(rules[symbol]?.name)) defines at all times")
     }
   }
 
@@ -303,7 +401,12 @@ private struct Importer {
     var assignmentRules: [(variable: String, expr: Expr, node: XMLNode)] = []
     var rateRules: [String: (expr: Expr, node: XMLNode)] = [:]
     var ruleOf: [String: XMLNode] = [:]
+    var algebraicRules: [(expr: Expr, node: XMLNode)] = []
     for rule in model.child("listOfRules")?.children ?? [] {
+      if rule.name == "algebraicRule" {
+        if let expr = try mathOf(rule, what: rule.name) { algebraicRules.append((expr, rule)) }
+        continue
+      }
       guard let variable = rule.attributes["variable"] else { continue }
       if let first = ruleOf[variable] {
         bag.error(
@@ -318,7 +421,6 @@ private struct Importer {
       if rule.name == "assignmentRule" { assignmentRules.append((variable, expr, rule)) }
       if rule.name == "rateRule" { rateRules[variable] = (expr, rule) }
     }
-    let assignedByRule = Set(assignmentRules.map(\.variable))
     var eventTargets = Set<String>()
     var eventAssignmentNodes: [XMLNode] = []
     for event in model.list("listOfEvents", "event") {
@@ -329,6 +431,26 @@ private struct Importer {
         }
       }
     }
+    if !algebraicRules.isEmpty {
+      var reacting = Set<String>()
+      for reaction in model.list("listOfReactions", "reaction") {
+        for list in ["listOfReactants", "listOfProducts"] {
+          reacting.formUnion(reaction.list(list, "speciesReference").compactMap { $0.attributes["species"] })
+        }
+      }
+      let free = { (id: String) -> Bool in
+        if ruleOf[id] != nil { return false }
+        if let c = compartments[id] { return !c.constant }
+        if let sp = species.first(where: { $0.id == id }) { return !sp.constant && (sp.boundary || !reacting.contains(id)) }
+        if let p = parameters.first(where: { $0.id == id }) { return !p.constant }
+        return false
+      }
+      for rule in solveAlgebraicRules(algebraicRules, free: free, eventTargets: eventTargets) {
+        assignmentRules.append(rule)
+        ruleOf[rule.variable] = rule.node
+      }
+    }
+    let assignedByRule = Set(assignmentRules.map(\.variable))
     let initialAssignmentNodes = model.list("listOfInitialAssignments", "initialAssignment")
     validateTargets(
       rules: ruleOf, eventAssignments: eventAssignmentNodes, assignedByRule: assignedByRule,
