@@ -135,6 +135,13 @@ struct SweepCommandTests {
     #expect(other.status == 0)
     let mixed = try simulate(["merge", "shard0", "other1", "shard2", "shard3", "-o", "mixed"], in: folder.path)
     #expect(mixed.status == 65 && mixed.stderr.contains("different sweep"), "\(mixed.stderr)")
+    // Merging again replaces this sweep's merge; a folder holding another sweep's results is kept.
+    let again = try simulate(["merge", "shard0", "shard1", "shard2", "shard3", "-o", "merged"], in: folder.path)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(try folder.text("merged/runs.csv") == got)
+    let onto = try simulate(["merge", "shard0", "shard1", "shard2", "shard3", "-o", "other1"], in: folder.path)
+    #expect(onto.status == 73 && onto.stderr.contains("holds another sweep's results"), "\(onto.stderr)")
+    #expect(try folder.text("other1/runs.csv").split(separator: "\n").count == 151)
   }
 
   @Test("Runs whose derivative is NaN are recorded as failed with the reason; the others finish; exit 1")

@@ -62,6 +62,14 @@ public enum SweepMerge {
         .invalidInput, "shard(s) \(missingShards.map(String.init).joined(separator: ", ")) of \(shardCount) are missing",
         notes: ["give every shard's folder"])
     }
+    // A folder that already holds results: only an earlier merge of this sweep is replaced.
+    if FileManager.default.fileExists(atPath: output + "/runs.csv"),
+      SweepSession.manifestEntry(in: output)?["sweep_fingerprint"] != fingerprint
+    {
+      throw PathwayError(
+        .cannotCreateOutput, "\(output)/runs.csv already exists and holds another sweep's results",
+        notes: ["write the merge to another folder (merging again into a folder holding this sweep's merge replaces it)"])
+    }
     guard let spec = entries[0]["sweep"].flatMap(SweepSpec.init(record:)) else {
       throw PathwayError(.invalidInput, "\(directories[0])/manifest.json: the sweep record cannot be read")
     }
