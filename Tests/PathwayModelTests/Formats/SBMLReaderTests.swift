@@ -265,4 +265,42 @@ struct SBMLReaderWarningTests {
     let model = try SBMLReader.read(data: Data(text.utf8), file: "e.xml")
     #expect(model.warnings.map(\.message) == ["event 'E' has no trigger; it never fires"])
   }
+
+  @Test("elements without math (Level 3 Version 2) are ignored, each with a warning")
+  func missingMath() throws {
+    let m = "xmlns=\"http://www.w3.org/1998/Math/MathML\""
+    let text = SBMLReaderTests.document("""
+        <listOfCompartments><compartment id="C" size="1" constant="true"/></listOfCompartments>
+        <listOfSpecies><species id="S" compartment="C" initialAmount="2" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/></listOfSpecies>
+        <listOfParameters>
+          <parameter id="p" value="3" constant="false"/><parameter id="q" value="4" constant="false"/>
+          <parameter id="r" value="5" constant="false"/>
+        </listOfParameters>
+        <listOfInitialAssignments><initialAssignment symbol="r"/></listOfInitialAssignments>
+        <listOfRules><rateRule variable="p"/><assignmentRule variable="q"/><algebraicRule/></listOfRules>
+        <listOfReactions>
+          <reaction id="R" reversible="false"><listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/></listOfReactants><kineticLaw/></reaction>
+        </listOfReactions>
+        <listOfEvents>
+          <event id="E" useValuesFromTriggerTime="true">
+            <trigger initialValue="false" persistent="true"><math \(m)><apply><gt/>\(Self.time)<cn>1</cn></apply></math></trigger>
+            <delay/><priority/>
+            <listOfEventAssignments>
+              <eventAssignment variable="q"/><eventAssignment variable="r"><math \(m)><cn>7</cn></math></eventAssignment>
+            </listOfEventAssignments>
+          </event>
+        </listOfEvents>
+      """)
+    let model = try SBMLReader.read(data: Data(text.utf8), file: "nomath.xml")
+    #expect(
+      model.warnings.map(\.message) == [
+        "the rate rule for 'p' has no math; it is ignored", "the assignment rule for 'q' has no math; it is ignored",
+        "an algebraic rule has no math; it is ignored", "the kinetic law of 'R' has no math; it is ignored",
+        "the initial assignment to 'r' has no math; it is ignored", "the delay of event 'E' has no math; it is ignored",
+        "the priority of event 'E' has no math; it is ignored", "the assignment to 'q' of event 'E' has no math; it is ignored",
+      ])
+    #expect(model.warnings.allSatisfy { $0.location?.line != nil })
+    let v = try SBMLPublishedModelTests.simulate(text, end: 2, times: [0, 2], select: ["S", "p", "q", "r"], amount: ["S"])
+    #expect(v["S"] == [2, 2] && v["p"] == [3, 3] && v["q"] == [4, 4] && v["r"] == [5, 7])
+  }
 }

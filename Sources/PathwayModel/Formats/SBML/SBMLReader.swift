@@ -170,6 +170,15 @@ private struct Importer {
     return try math.convertMath(m)
   }
 
+  /// An element's math, or nil with a warning that the element is ignored: Level 3 Version 2
+  /// makes math optional and gives an element without it no meaning (the SBML Test Suite's
+  /// NoMathML cases expect it ignored); in other levels it is invalid, ignored the same way.
+  mutating func mathOrIgnored(_ node: XMLNode, _ what: String) throws(PathwayError) -> Expr? {
+    if let e = try mathOf(node, what: what) { return e }
+    bag.warning(location(node), "\(what) has no math; it is ignored")
+    return nil
+  }
+
   private struct SpeciesRecord {
     var id: String
     var compartment: String
@@ -404,10 +413,14 @@ private struct Importer {
     var algebraicRules: [(expr: Expr, node: XMLNode)] = []
     for rule in model.child("listOfRules")?.children ?? [] {
       if rule.name == "algebraicRule" {
-        if let expr = try mathOf(rule, what: rule.name) { algebraicRules.append((expr, rule)) }
+        if let expr = try mathOrIgnored(rule, "an algebraic rule") { algebraicRules.append((expr, rule)) }
         continue
       }
       guard let variable = rule.attributes["variable"] else { continue }
+      guard rule.child("math") != nil else {
+        _ = try mathOrIgnored(rule, "the \(Self.ruleName(rule.name)) for '\(variable)'")
+        continue
+      }
       if let first = ruleOf[variable] {
         bag.error(
           location(rule), "'\(variable)' has a second rule (\(rule.name == "assignmentRule" ? "an" : "a") \(Self.ruleName(rule.name)) after the \(Self.ruleName(first.name)) on line \(first.line)); SBML allows one rule per symbol")
@@ -451,7 +464,7 @@ private struct Importer {
       }
     }
     let assignedByRule = Set(assignmentRules.map(\.variable))
-    let initialAssignmentNodes = model.list("listOfInitialAssignments", "initialAssignment")
+    let initialAssignmentNodes = model.list("listOfInitialAssignments", "initialAssignment").filter { $0.child("math") != nil }
     validateTargets(
       rules: ruleOf, eventAssignments: eventAssignmentNodes, assignedByRule: assignedByRule,
       initialAssignments: initialAssignmentNodes,
@@ -540,11 +553,8 @@ private struct Importer {
             Parameter(id: qualified, value: double(local, "value") ?? .nan, unit: units.label(local.attributes["units"]),
                       description: "local parameter of \(id)", location: location(local)))
         }
-        if let expr = try mathOf(law, what: "kineticLaw") {
-          reactionRates.append((id, rewrite(expr), law))
-        } else {
-          bag.error(location(law), "the kinetic law of '\(id)' has no math")
-        }
+        // Without math the reaction has no rate: 0, as without a kinetic law.
+        reactionRates.append((id, try mathOrIgnored(law, "the kinetic law of '\(id)'").map(rewrite) ?? .zero, law))
       } else {
         reactionRates.append((id, .zero, reaction))
       }
@@ -712,10 +722,11 @@ private struct Importer {
 
     // Initial assignments (species in amounts).
     for ia in model.list("listOfInitialAssignments", "initialAssignment") {
-      guard let symbol = ia.attributes["symbol"], let e = try mathOf(ia, what: "initialAssignment") else {
-        bag.error(location(ia), "an initial assignment needs a symbol and math")
+      guard let symbol = ia.attributes["symbol"] else {
+        bag.error(location(ia), "an initial assignment needs a symbol")
         continue
       }
+      guard let e = try mathOrIgnored(ia, "the initial assignment to '\(symbol)'") else { continue }
       var expr = rewrite(e)
       if let s = species.first(where: { $0.id == symbol }) { expr = asAmount(expr, species: s) }
       initialAssignments.removeAll { $0.target == symbol }
@@ -739,15 +750,17 @@ private struct Importer {
         persistent: bool(triggerNode, "persistent", default: true),
         useValuesFromTriggerTime: bool(event, "useValuesFromTriggerTime", default: true),
         assignments: [], location: location(event))
-      if let delayNode = event.child("delay"), let delay = try mathOf(delayNode, what: "delay") {
+      if let delayNode = event.child("delay"), let delay = try mathOrIgnored(delayNode, "the delay of event '\(id)'") {
         e.delay = parsed(rewrite(delay), delayNode)
       }
-      if let priorityNode = event.child("priority"), let priority = try mathOf(priorityNode, what: "priority") {
+      if let priorityNode = event.child("priority"),
+        let priority = try mathOrIgnored(priorityNode, "the priority of event '\(id)'")
+      {
         e.priority = parsed(rewrite(priority), priorityNode)
       }
       for a in event.list("listOfEventAssignments", "eventAssignment") {
         guard let variable = a.attributes["variable"] else { continue }
-        guard let value = try mathOf(a, what: "eventAssignment") else { continue }
+        guard let value = try mathOrIgnored(a, "the assignment to '\(variable)' of event '\(id)'") else { continue }
         // A concentration becomes an amount with the compartment size at execution time.
         let s = species.first(where: { $0.id == variable })
         let multiplier = s.flatMap { $0.amountOnly ? nil : $0.compartment }
