@@ -219,4 +219,50 @@ struct BooleanCLITests {
       ["run", "m.yaml", "--scenario", "s.yaml", "--boolean", "sync", "--steps", "3", "--select", "v,B", "--set", "v=0", "-o", "-"], in: dir)
     #expect(set.stdout == "step,v,B\n0,0,0\n1,0,0\n2,0,0\n3,0,0\n", "\(set.stderr)")
   }
+
+  @Test("run --boolean continuous --runs N: shares of runs ON over model time, reproducible per seed, with the scenario's doses and pins")
+  func continuousEnsemble() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("nodes:\n  u: {kind: input}\n  B: {rule: u, tau: 2}\n  C: {rule: B}\n  R: {rule: R}\n", to: dir + "/m.yaml")
+    try write("inputs:\n  u: {dose: 1, pulse: [1, 3]}\n", to: dir + "/pulse.yaml")
+    let args = ["run", "m.yaml", "--scenario", "pulse.yaml", "--boolean", "continuous", "--t-end", "5", "--steps", "10", "--runs", "4000"]
+    let first = try simulate(args + ["--seed", "9", "-o", "a.csv"], in: dir)
+    #expect(first.status == 0, "\(first.stderr)")
+    let text = try String(contentsOfFile: dir + "/a.csv", encoding: .utf8)
+    let rows = text.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    #expect(rows.first == ["time", "u", "B", "C", "R"])
+    #expect(rows.count == 12)
+    // u follows the pulse exactly; B rises with rate 1/2 on [1, 3) and decays after.
+    #expect(rows.dropFirst().map { $0[1] } == ["0", "0", "1", "1", "1", "1", "0", "0", "0", "0", "0"])
+    let b3 = Double(rows[7][2])!, exact = 1 - exp(-1.0)
+    #expect(abs(b3 - exact) <= 5 * (exact * (1 - exact) / 4000).squareRoot(), "B at t = 3: \(b3), exact \(exact)")
+    let manifest = try json(dir + "/manifest.json")
+    let entry = try #require((manifest["outputs"] as? [String: Any])?["a.csv"] as? [String: Any])
+    #expect(entry["update"] as? String == "continuous" && entry["runs"] as? Int == 4000)
+    // The same seed gives the same bytes; a knockout pins B, and C with it.
+    let again = try simulate(args + ["--seed", "9", "-o", "-"], in: dir)
+    #expect(again.stdout == text)
+    let knocked = try simulate(args + ["--knockout", "B", "--select", "B,C", "-o", "-"], in: dir)
+    #expect(knocked.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix(",0,0") }, "\(knocked.stdout)")
+    // Random initial states per run: R keeps its own, about half of the runs ON.
+    let random = try simulate(args + ["--initial", "random", "--select", "R", "-o", "-"], in: dir)
+    let shares = random.stdout.split(separator: "\n").dropFirst().map { Double($0.split(separator: ",")[1])! }
+    #expect(Set(shares).count == 1 && abs(shares[0] - 0.5) < 5 * (0.25 / 4000).squareRoot(), "\(random.stdout)")
+  }
+
+  @Test("Boolean runs refuse flags of the other modes")
+  func booleanFlagMismatch() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("nodes:\n  u: {kind: input}\n  B: {rule: u}\n", to: dir + "/m.yaml")
+    let sync = try simulate(["run", "m.yaml", "--boolean", "sync", "--steps", "3", "--t-end", "3", "-o", "-"], in: dir)
+    #expect(sync.status == 64 && sync.stderr.contains("--t-end applies to ODE runs and --boolean continuous"), "\(sync.stderr)")
+    let ode = try simulate(["run", "m.yaml", "--t-end", "3", "--runs", "5", "-o", "-"], in: dir)
+    #expect(ode.status == 64 && ode.stderr.contains("--runs applies to Boolean runs"), "\(ode.stderr)")
+    let zero = try simulate(["run", "m.yaml", "--boolean", "async", "--steps", "3", "--runs", "0", "-o", "-"], in: dir)
+    #expect(zero.status == 64 && zero.stderr.contains("--runs must be at least 1"), "\(zero.stderr)")
+    let method = try simulate(["run", "m.yaml", "--boolean", "continuous", "--t-end", "3", "--method", "rk4", "-o", "-"], in: dir)
+    #expect(method.status == 64 && method.stderr.contains("--method applies to ODE runs"), "\(method.stderr)")
+  }
 }

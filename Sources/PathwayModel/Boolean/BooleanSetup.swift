@@ -112,9 +112,13 @@ public enum BooleanSetup {
   /// was written: the `boolean: inputs:` entries override the ODE ones, and a setting
   /// (`--set u=0`) replaces both by a constant, as in ODE runs. Names that are not inputs are
   /// left to the readers that report them.
-  public static func inputStimuli(model: Model, scenario: Scenario) -> [Int: (stimulus: Stimulus, location: SourceLocation?)] {
+  /// `continuousTime` leaves the `boolean: inputs:` entries (timed in steps) out: a
+  /// continuous-time run follows the ODE doses, in model time.
+  public static func inputStimuli(
+    model: Model, scenario: Scenario, continuousTime: Bool = false
+  ) -> [Int: (stimulus: Stimulus, location: SourceLocation?)] {
     var stimuli: [Int: (stimulus: Stimulus, location: SourceLocation?)] = [:]
-    for entry in scenario.inputs + (scenario.boolean?.inputs ?? []) {
+    for entry in scenario.inputs + (continuousTime ? [] : scenario.boolean?.inputs ?? []) {
       if let i = model.nodeIndex(entry.input), model.nodes[i].isInput { stimuli[i] = (entry.stimulus, entry.location) }
     }
     for setting in scenario.settings {

@@ -115,3 +115,24 @@ public enum BooleanTrajectoryCSV {
     }
   }
 }
+
+/// The CSV of a `BooleanEnsemble`: `time` (or `step`), then per node the share of runs with it
+/// ON at that row (0 or 1 for a single run).
+public enum BooleanEnsembleCSV {
+  public static func write(
+    _ ensemble: BooleanEnsemble, columns: [Int]? = nil, rowHeader: String, to file: OutputFile, separator: Character = ","
+  ) throws(PathwayError) {
+    let columns = columns ?? Array(ensemble.names.indices)
+    let sep = String(separator)
+    try file.write(([rowHeader] + columns.map { CSVWriter.field(ensemble.names[$0], separator: separator) }).joined(separator: sep) + "\n")
+    for row in ensemble.times.indices {
+      var line = formatNumber(ensemble.times[row])
+      for node in columns {
+        line += sep
+        line += formatNumber(ensemble.fraction(row: row, node: node))
+      }
+      line += "\n"
+      try file.write(line)
+    }
+  }
+}

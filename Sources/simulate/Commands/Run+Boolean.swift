@@ -2,14 +2,37 @@ import ArgumentParser
 import Foundation
 import PathwayModel
 
+/// How `simulate run --boolean` updates the network.
+enum BooleanRunScheme: String, ExpressibleByArgument, CaseIterable {
+  /// Every node at once, step by step.
+  case sync
+  /// One uniformly random node per step.
+  case async
+  /// Continuous-time asynchronous updates at rate 1/τ per node (MaBoSS's), in model time.
+  case continuous
+
+  var updateScheme: UpdateScheme? {
+    switch self {
+    case .sync: return .synchronous
+    case .async: return .asynchronous
+    case .continuous: return nil
+    }
+  }
+}
+
 /// The flags of `simulate run --boolean`: the model's Boolean network instead of its ODEs.
 struct BooleanRunOptions: ParsableArguments {
   @Option(
     name: .customLong("boolean"),
     help: ArgumentHelp(
-      "Run the Boolean network instead of the ODEs: --steps N updates, written as a 0/1 CSV (step,<nodes>).",
-      valueName: "sync|async"))
-  var scheme: UpdateScheme?
+      "Run the Boolean network instead of the ODEs. sync, async: --steps N updates, a 0/1 CSV (step,<nodes>). continuous: a node that disagrees with its rule flips at rate 1/τ (MaBoSS's continuous-time asynchronous update), on the --t-end and --steps/--dt grid (time,<nodes>).",
+      valueName: "sync|async|continuous"))
+  var scheme: BooleanRunScheme?
+
+  @Option(
+    name: .customLong("runs"),
+    help: "With --boolean: N seeded runs (run 0 is the single run of --seed); each row then holds the share of runs with each node ON (default 1).")
+  var runs: Int?
 
   @Option(name: .customLong("seed"), help: "With --boolean: seed of the asynchronous node choices and of --initial random (default 1).")
   var seed: UInt64?
@@ -28,22 +51,28 @@ extension Run {
   /// Pins come from the scenario's perturbations (a knockout holds 0, an over-expression 1, from
   /// step 0 on); inputs follow the scenario's stimuli with time counted in steps (its
   /// `boolean: inputs:` entries override the ODE doses and timings). The ODE flags have no meaning here and are refused.
-  func runBoolean(_ scheme: UpdateScheme) throws {
+  func runBoolean(_ mode: BooleanRunScheme) throws {
     try reportingErrors { () throws(PathwayError) in
-      let odeOnly: [(String, Bool)] = [
-        ("--t-start", solver.tStart != nil), ("--t-end", solver.tEnd != nil), ("--dt", solver.dt != nil),
-        ("--times", solver.timesFile != nil), ("--method", solver.method != nil), ("--kernel", solver.kernel != nil),
-        ("--rtol", solver.rtol != nil),
+      let continuous = mode == .continuous
+      let solverOnly: [(String, Bool)] = [
+        ("--method", solver.method != nil), ("--kernel", solver.kernel != nil), ("--rtol", solver.rtol != nil),
         ("--atol", solver.atol != nil), ("--max-steps", solver.maxSteps != nil), ("--h-max", solver.hMax != nil),
-        ("--h-init", solver.hInit != nil), ("--layout", out.layout != nil),
-        ("--points", solver.points != nil), ("--include-event-rows", includeEventRows),
+        ("--h-init", solver.hInit != nil), ("--layout", out.layout != nil), ("--include-event-rows", includeEventRows),
       ]
-      if let flag = odeOnly.first(where: { $0.1 })?.0 {
-        throw PathwayError(.usage, "\(flag) applies to ODE runs; a Boolean run takes --steps, --seed and --initial")
+      let gridOnly: [(String, Bool)] = [
+        ("--t-start", solver.tStart != nil), ("--t-end", solver.tEnd != nil), ("--dt", solver.dt != nil),
+        ("--times", solver.timesFile != nil), ("--points", solver.points != nil),
+      ]
+      if let flag = (solverOnly + (continuous ? [] : gridOnly)).first(where: { $0.1 })?.0 {
+        throw PathwayError(
+          .usage, "\(flag) applies to ODE runs\(continuous ? "" : " and --boolean continuous"); a Boolean run takes \(continuous ? "the time grid, " : "--steps, ")--seed, --runs and --initial")
       }
-      guard let steps = solver.steps else {
+      let runs = booleanMode.runs ?? 1
+      guard runs >= 1 else { throw PathwayError(.usage, "--runs must be at least 1") }
+      guard continuous || solver.steps != nil else {
         throw PathwayError(.usage, "--boolean needs --steps N: the number of updates (N + 1 rows)")
       }
+      let steps = solver.steps ?? 0
       let seed = booleanMode.seed ?? 1
       let loaded = try model.load()
       let scenario = try model.scenario()
@@ -52,6 +81,7 @@ extension Run {
       let network = try BooleanNetwork(model: loaded).pinned(pins)
 
       var start: BooleanState
+      var randomInitial: (@Sendable (UInt64) -> BooleanState)? = nil
       switch booleanMode.initial {
       case nil:
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario)
@@ -65,6 +95,15 @@ extension Run {
         var generator = Xoshiro256StarStar(seed: seed, stream: 1)
         let random = BooleanState.random(count: network.count, using: &generator)
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: random)
+        // Each run draws its own: the bits the scenario sets are those it sets on any base.
+        let on = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState(count: network.count))
+        let off = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState([Bool](repeating: true, count: network.count)))
+        randomInitial = { runSeed in
+          var generator = Xoshiro256StarStar(seed: runSeed, stream: 1)
+          var state = BooleanState.random(count: network.count, using: &generator)
+          for i in 0..<network.count where on[i] == off[i] { state[i] = on[i] }
+          return network.applyingPins(to: state)
+        }
       case let path?:
         let fromFile = try BooleanSetup.initialState(file: path, names: network.names, base: network.initialState)
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: fromFile)
@@ -89,28 +128,68 @@ extension Run {
         }
       }
       let started = Date()
-      let inputs = BooleanSetup.inputProtocol(model: loaded, scenario: scenario, pins: pins)
-      let trajectory = BooleanSimulator.run(network, scheme: scheme, steps: steps, from: start, seed: seed, inputs: inputs)
       let file = try OutputFile(path: out.output)
-      try BooleanTrajectoryCSV.write(trajectory, columns: columns, to: file, separator: CSVWriter.separator(forPath: out.output))
+      let separator = CSVWriter.separator(forPath: out.output)
+      var record: [String: JSONValue] = [:]
+      let rows: Int
+      if continuous {
+        // The ODE run's grid, τ and doses (in model time), with the Boolean pins.
+        var layer = try solver.layer()
+        out.apply(to: &layer)
+        let ode = try ODEModel(model: loaded)
+        let resolved = try model.scenario(extra: layer).resolve(for: ode)
+        let rates = loaded.nodes.indices.map { i in ode.stateIndex[i] >= 0 ? 1 / resolved.parameters.tau[ode.stateIndex[i]] : 1 }
+        if let bad = rates.indices.first(where: { !(rates[$0] > 0 && rates[$0].isFinite) }) {
+          throw PathwayError(.usage, "τ of '\(network.names[bad])' is \(formatNumber(1 / rates[bad])); a continuous-time run needs τ > 0")
+        }
+        let dosed = BooleanSetup.inputStimuli(model: loaded, scenario: scenario, continuousTime: true)
+        let inputs = dosed.keys.sorted().filter { pins[$0] == nil }.map { (node: $0, stimulus: dosed[$0]!.stimulus) }
+        let first = start
+        let ensemble = ContinuousTimeBoolean.ensemble(
+          network, rates: rates, start: resolved.start, times: resolved.times, runs: runs, seed: seed,
+          initial: randomInitial ?? { _ in first }, inputs: inputs)
+        try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "time", to: file, separator: separator)
+        rows = ensemble.times.count
+        record["t_start"] = .number(resolved.start)
+        record["t_end"] = .number(resolved.end)
+        record["rates"] = .string("1/tau per node")
+        if let unit = loaded.timeUnit { record["time_unit"] = .string(unit) }
+      } else {
+        let scheme = mode.updateScheme!
+        let inputs = BooleanSetup.inputProtocol(model: loaded, scenario: scenario, pins: pins)
+        if runs == 1 {
+          let trajectory = BooleanSimulator.run(network, scheme: scheme, steps: steps, from: start, seed: seed, inputs: inputs)
+          try BooleanTrajectoryCSV.write(trajectory, columns: columns, to: file, separator: separator)
+          rows = trajectory.rowCount
+        } else {
+          let first = start
+          let ensemble = BooleanSimulator.ensemble(
+            network, scheme: scheme, steps: steps, runs: runs, seed: seed, initial: randomInitial ?? { _ in first }, inputs: inputs)
+          try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "step", to: file, separator: separator)
+          rows = ensemble.times.count
+        }
+        record["steps"] = .number(Double(steps))
+      }
       try file.commit()
       if out.output != "-" {
-        let entry: [String: JSONValue] = [
+        var entry: [String: JSONValue] = [
           "command": .string("run"),
           "mode": .string("boolean"),
           "model": RunManifest.modelRecord(path: model.model, undeclaredInputs: model.undeclaredInputs),
-          "update": .string(scheme.rawValue),
-          "steps": .number(Double(steps)),
+          "update": .string(mode.rawValue),
+          "runs": .number(Double(runs)),
+          "values": .string(runs == 1 ? "0/1 per node" : "share of runs with the node ON"),
           "seed": .number(Double(seed)),
           "initial": .string(booleanMode.initial ?? "model"),
-          "initial_state": .string(start.description),
+          "initial_state": .string(randomInitial == nil ? start.description : "random per run"),
           "knockout": .array(pins.filter { !$0.value }.keys.sorted().map { .string(network.names[$0]) }),
           "overexpress": .array(pins.filter { $0.value }.keys.sorted().map { .string(network.names[$0]) }),
           "scenarios": .array(model.scenarios.map(JSONValue.string)),
-          "rows": .number(Double(trajectory.rowCount)),
+          "rows": .number(Double(rows)),
           "wall_seconds": .number(Date().timeIntervalSince(started)),
           "status": .string("ok"),
         ]
+        entry.merge(record) { _, new in new }
         try RunManifest.record(entry, for: Paths.lastComponent(of: out.output), in: Paths.directory(of: out.output))
       }
     }

@@ -34,10 +34,13 @@ struct Run: ParsableCommand {
     }
     if booleanMode.scheme == nil {
       if booleanMode.initial != nil {
-        throw ValidationError("--initial applies to Boolean runs (--boolean sync|async); an ODE run takes initial values from the scenario ('initial:') or --set X=value")
+        throw ValidationError("--initial applies to Boolean runs (--boolean sync|async|continuous); an ODE run takes initial values from the scenario ('initial:') or --set X=value")
       }
       if booleanMode.seed != nil {
-        throw ValidationError("--seed applies to Boolean runs (--boolean sync|async); an ODE run has no random choice")
+        throw ValidationError("--seed applies to Boolean runs (--boolean sync|async|continuous); an ODE run has no random choice")
+      }
+      if booleanMode.runs != nil {
+        throw ValidationError("--runs applies to Boolean runs (--boolean sync|async|continuous); an ODE run is deterministic (sweep parameters with simulate sweep)")
       }
     }
   }

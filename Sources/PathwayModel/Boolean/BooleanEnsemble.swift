@@ -1,0 +1,199 @@
+import Foundation
+
+/// Many seeded Boolean runs summarised as the fraction of runs with each node ON at each output
+/// row (MaBoSS's node probability trajectories), and the continuous-time asynchronous update
+/// that MaBoSS simulates.
+///
+/// Run r draws its node choices from `Xoshiro256StarStar(seed: runSeed(seed, r))` and, for a
+/// random initial state, its state from stream 1 of that seed; run 0 is therefore exactly the
+/// single run of the same seed. Counts are integers summed over runs, so the result is the
+/// same for any number of threads.
+public struct BooleanEnsemble: Sendable {
+  public let names: [String]
+  /// The output rows' times (continuous time) or steps.
+  public let times: [Double]
+  public let runs: Int
+  /// Row-major, rows × nodes: the number of runs with the node ON at that row.
+  public let counts: [Int]
+
+  /// The share of runs with `node` ON at `row`.
+  public func fraction(row: Int, node: Int) -> Double {
+    Double(counts[row * names.count + node]) / Double(runs)
+  }
+
+  /// The seed of run `run` of the family `seed`: `seed` itself for run 0.
+  public static func runSeed(_ seed: UInt64, _ run: Int) -> UInt64 {
+    run == 0 ? seed : SeededRandom.derivedSeed(SeededRandom.derivedSeed(seed, 2), UInt64(run))
+  }
+
+  /// Sums `runs` runs on all cores: `body(run, counts)` adds run `run`'s ON bits to `counts`
+  /// (rows × nodes). Runs are split into contiguous chunks, each with its own counts.
+  static func accumulate(
+    names: [String], times: [Double], runs: Int, _ body: @Sendable (Int, UnsafeMutablePointer<Int>) -> Void
+  ) -> BooleanEnsemble {
+    let size = times.count * names.count
+    let chunks = max(1, min(runs, 2 * ProcessInfo.processInfo.activeProcessorCount))
+    let partial: [[Int]] = parallelMap(chunks) { c in
+      var counts = [Int](repeating: 0, count: size)
+      counts.withUnsafeMutableBufferPointer { buffer in
+        for run in (runs * c / chunks)..<(runs * (c + 1) / chunks) { body(run, buffer.baseAddress!) }
+      }
+      return counts
+    }
+    var total = [Int](repeating: 0, count: size)
+    for counts in partial { for k in 0..<size { total[k] += counts[k] } }
+    return BooleanEnsemble(names: names, times: times, runs: runs, counts: total)
+  }
+
+  /// Adds the ON bits of the packed state `x` to row `row` of `counts`.
+  @inline(__always)
+  static func add(_ x: UnsafePointer<UInt64>, row: Int, nodes: Int, to counts: UnsafeMutablePointer<Int>) {
+    let base = row * nodes
+    for i in 0..<nodes { counts[base + i] += Int(truncatingIfNeeded: x[i >> 6] >> UInt64(i & 63) & 1) }
+  }
+}
+
+extension BooleanSimulator {
+  /// `runs` synchronous or asynchronous runs of `steps` updates; `initial(seed)` gives each
+  /// run's first state from its run seed (the same state for every run unless it is random).
+  public static func ensemble(
+    _ network: BooleanNetwork, scheme: UpdateScheme, steps: Int, runs: Int, seed: UInt64,
+    initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: BooleanInputProtocol? = nil
+  ) -> BooleanEnsemble {
+    let n = network.count
+    return BooleanEnsemble.accumulate(names: network.names, times: (0...steps).map(Double.init), runs: runs) { run, counts in
+      let runSeed = BooleanEnsemble.runSeed(seed, run)
+      var row = 0
+      advance(network, scheme: scheme, steps: steps, from: initial(runSeed), seed: runSeed, inputs: inputs) { x in
+        BooleanEnsemble.add(x, row: row, nodes: n, to: counts)
+        row += 1
+      }
+    }
+  }
+}
+
+/// Continuous-time asynchronous Boolean dynamics, as MaBoSS simulates them: a node whose
+/// function disagrees with its value flips after an exponential waiting time of rate 1/τ (its
+/// τ, or the model's default), independently of the others; a node that comes to agree before
+/// it flips no longer flips. Simulated exactly (Gillespie's direct method): the next flip comes
+/// after Exp(λ), λ the sum of the rates of the nodes that disagree, and is node i with
+/// probability rateᵢ/λ. Inputs follow their stimuli in model time (ON while the dose is ≥ 0.5):
+/// the run stops at each change, sets the input and draws afresh, which the exponential
+/// distribution's lack of memory makes exact.
+public enum ContinuousTimeBoolean {
+  /// The flip rate of each node: 1/τ.
+  public static func rates(of model: Model) -> [Double] {
+    model.nodes.map { 1 / ($0.tau ?? model.defaults.tau) }
+  }
+
+  /// When each input's ON/OFF value changes in (`start`, `end`]: at its stimulus's breakpoints
+  /// and where a ramp crosses 0.5; sorted by time, then by node. The value at `start` comes first.
+  static func inputChanges(
+    _ inputs: [(node: Int, stimulus: Stimulus)], start: Double, end: Double
+  ) -> [(time: Double, node: Int, on: Bool)] {
+    var changes: [(time: Double, node: Int, on: Bool)] = []
+    for (node, stimulus) in inputs {
+      var on = stimulus.value(at: start) >= 0.5
+      changes.append((start, node, on))
+      // Pieces [s, e) on which the dose is a + b·t; a change at `end` itself still shows.
+      let starts = [start] + stimulus.breakpoints(from: start, to: end.nextUp)
+      for (k, s) in starts.enumerated() {
+        let e = k + 1 < starts.count ? starts[k + 1] : end
+        if k > 0 {
+          let now = stimulus.value(at: s) >= 0.5
+          if now != on {
+            on = now
+            changes.append((s, node, on))
+          }
+        }
+        let (a, b) = stimulus.coefficients(at: s)
+        if b != 0 {
+          // Rising, ON from the crossing on; falling, OFF just after it (the dose there is 0.5).
+          let crossing = b > 0 ? (0.5 - a) / b : ((0.5 - a) / b).nextUp
+          if crossing > s && crossing < e && (b > 0) != on {
+            on = b > 0
+            changes.append((crossing, node, on))
+          }
+        }
+      }
+    }
+    return changes.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+  }
+
+  /// `runs` runs from `start`, recorded at `times` (ascending, ≥ `start`): each row holds the
+  /// state after every flip and input change at or before its time.
+  ///
+  /// - Parameters:
+  ///   - rates: each node's flip rate (positive; pinned nodes never disagree with their function).
+  ///   - inputs: inputs that follow stimuli (pinned inputs left out by the caller).
+  public static func ensemble(
+    _ network: BooleanNetwork, rates: [Double], start: Double = 0, times: [Double], runs: Int, seed: UInt64,
+    initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: [(node: Int, stimulus: Stimulus)] = []
+  ) -> BooleanEnsemble {
+    precondition(rates.count == network.count && rates.allSatisfy { $0 > 0 && $0.isFinite }, "one positive rate per node")
+    let n = network.count
+    let kernel = network.kernel
+    let end = times.last ?? 0
+    let changes = inputChanges(inputs, start: start, end: end)
+    // The nodes whose function reads node j.
+    var readers = [[Int]](repeating: [], count: n)
+    for (i, f) in network.functions.enumerated() { for j in Set(f.regulators) { readers[j].append(i) } }
+    let dependents = readers
+    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs) { run, counts in
+      let runSeed = BooleanEnsemble.runSeed(seed, run)
+      var generator = Xoshiro256StarStar(seed: runSeed)
+      var state = initial(runSeed).words
+      var propensity = [Double](repeating: 0, count: n)
+      state.withUnsafeMutableBufferPointer { buffer in
+        let x = buffer.baseAddress!
+        func flip(_ i: Int) { x[i >> 6] ^= 1 << UInt64(i & 63) }
+        func value(_ i: Int) -> Bool { x[i >> 6] >> UInt64(i & 63) & 1 == 1 }
+        func refresh(_ i: Int) { propensity[i] = kernel.evaluate(i, x) != value(i) ? rates[i] : 0 }
+        var next = 0  // the next input change
+        func applyChanges(upTo t: Double) {
+          while next < changes.count && changes[next].time <= t {
+            let change = changes[next]
+            if value(change.node) != change.on {
+              flip(change.node)
+              for k in dependents[change.node] { refresh(k) }
+            }
+            next += 1
+          }
+        }
+        applyChanges(upTo: start)
+        for i in 0..<n { refresh(i) }
+        var t = start
+        var row = 0
+        while row < times.count {
+          var lambda = 0.0
+          for i in 0..<n { lambda += propensity[i] }
+          // 1 − U lies in (0, 1]: the logarithm is finite.
+          let wait = lambda > 0 ? -Foundation.log(1 - generator.nextUnitDouble()) / lambda : .infinity
+          let inputTime = next < changes.count ? changes[next].time : .infinity
+          let stop = min(t + wait, inputTime)
+          while row < times.count && times[row] < stop {
+            BooleanEnsemble.add(x, row: row, nodes: n, to: counts)
+            row += 1
+          }
+          if row == times.count { break }
+          if inputTime <= t + wait {
+            t = inputTime
+            applyChanges(upTo: t)
+            continue
+          }
+          t += wait
+          var target = generator.nextUnitDouble() * lambda
+          var chosen = -1
+          for i in 0..<n where propensity[i] > 0 {
+            chosen = i
+            target -= propensity[i]
+            if target < 0 { break }
+          }
+          flip(chosen)
+          refresh(chosen)
+          for k in dependents[chosen] { refresh(k) }
+        }
+      }
+    }
+  }
+}
