@@ -67,6 +67,21 @@ struct SBMLAlgebraicRuleTests {
     }
   }
 
+  @Test("a rule that could determine either of two free symbols says which it determines; the other keeps its value")
+  func ambiguous() throws {
+    #expect(try SBMLReader.read(data: Data(Self.model.utf8), file: "m.xml").warnings.isEmpty)
+    let text = Self.l3("""
+        <listOfParameters><parameter id="x" value="1" constant="false"/><parameter id="y" value="3" constant="false"/></listOfParameters>
+        <listOfRules>\(Self.rule(Self.apply("minus", Self.ci("x"), Self.ci("y"))))</listOfRules>
+      """)
+    let model = try SBMLReader.read(data: Data(text.utf8), file: "m.xml")
+    #expect(model.warnings.map(\.message) == [
+      "the algebraic rule could determine 'x' or 'y'; it determines 'x', the first it names, and the others keep their values"
+    ])
+    let v = try SBMLPublishedModelTests.simulate(text, end: 1, times: [0, 1], select: ["x", "y"])
+    #expect(v["x"] == [3, 3] && v["y"] == [3, 3])
+  }
+
   @Test("an algebraic rule that cannot be solved one symbol at a time is refused with its line", arguments: [
     (rule(apply("minus", apply("times", ci("x"), ci("x")), cn(2))), "the algebraic rule is not linear in 'x'"),
     (rule(apply("minus", ci("k"), cn(1))), "the algebraic rule determines nothing"),

@@ -263,6 +263,14 @@ private struct Importer {
     var solved: [(variable: String, expr: Expr, node: XMLNode)] = []
     for (x, rule) in ruleOfSymbol.sorted(by: { $0.value < $1.value }) {
       let node = rules[rule].node
+      // Another free symbol of the rule that no rule determines would do as well: say which.
+      let others = candidates[rule].filter { ruleOfSymbol[$0] == nil }
+      if !others.isEmpty {
+        bag.warning(
+          location(node),
+          "the algebraic rule could determine '\(x)' or \(others.map { "'\($0)'" }.joined(separator: ", ")); it determines '\(x)', the first it names, and the others keep their values",
+          notes: ["declare the symbols that do not change constant=\"true\", or write the rule as an assignment rule"])
+      }
       if eventTargets.contains(x) {
         bag.error(location(node), "the algebraic rule determines '\(x)', which an event also assigns")
       }
