@@ -72,18 +72,23 @@ extension BooleanSimulator {
   }
 }
 
-/// Continuous-time asynchronous Boolean dynamics, as MaBoSS simulates them: a node whose
-/// function disagrees with its value flips after an exponential waiting time of rate 1/τ (its
-/// τ, or the model's default), independently of the others; a node that comes to agree before
-/// it flips no longer flips. Simulated exactly (Gillespie's direct method): the next flip comes
-/// after Exp(λ), λ the sum of the rates of the nodes that disagree, and is node i with
-/// probability rateᵢ/λ. Inputs follow their stimuli in model time (ON while the dose is ≥ 0.5):
+/// Continuous-time asynchronous Boolean dynamics, as MaBoSS simulates them: a node OFF whose
+/// function says ON turns ON after an exponential waiting time of rate `rate_up`, a node ON whose
+/// function says OFF turns OFF at rate `rate_down` (both 1/τ unless the model gives them),
+/// independently of the others; a node that comes to agree before it flips no longer flips.
+/// Simulated exactly (Gillespie's direct method): the next flip comes after Exp(λ), λ the sum of
+/// the rates of the nodes that disagree, and is node i with probability rateᵢ/λ. Inputs follow their stimuli in model time (ON while the dose is ≥ 0.5):
 /// the run stops at each change, sets the input and draws afresh, which the exponential
 /// distribution's lack of memory makes exact.
 public enum ContinuousTimeBoolean {
-  /// The flip rate of each node: 1/τ.
-  public static func rates(of model: Model) -> [Double] {
-    model.nodes.map { 1 / ($0.tau ?? model.defaults.tau) }
+  /// The rates at which each node turns ON and OFF: its `rate_up` and `rate_down`, else 1/τ
+  /// (`tau[i]`, default: the node's τ or the model's).
+  public static func rates(of model: Model, tau: [Double]? = nil) -> (up: [Double], down: [Double]) {
+    let tau = tau ?? model.nodes.map { $0.tau ?? model.defaults.tau }
+    return (
+      model.nodes.indices.map { model.nodes[$0].rateUp ?? 1 / tau[$0] },
+      model.nodes.indices.map { model.nodes[$0].rateDown ?? 1 / tau[$0] }
+    )
   }
 
   /// When each input's ON/OFF value changes in (`start`, `end`]: at its stimulus's breakpoints
@@ -124,13 +129,18 @@ public enum ContinuousTimeBoolean {
   /// state after every flip and input change at or before its time.
   ///
   /// - Parameters:
-  ///   - rates: each node's flip rate (positive; pinned nodes never disagree with their function).
+  ///   - rates: each node's rates of turning ON and OFF (finite, ≥ 0; pinned nodes never
+  ///     disagree with their function).
   ///   - inputs: inputs that follow stimuli (pinned inputs left out by the caller).
   public static func ensemble(
-    _ network: BooleanNetwork, rates: [Double], start: Double = 0, times: [Double], runs: Int, seed: UInt64,
+    _ network: BooleanNetwork, rates: (up: [Double], down: [Double]), start: Double = 0, times: [Double], runs: Int,
+    seed: UInt64,
     initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: [(node: Int, stimulus: Stimulus)] = []
   ) -> BooleanEnsemble {
-    precondition(rates.count == network.count && rates.allSatisfy { $0 > 0 && $0.isFinite }, "one positive rate per node")
+    precondition(
+      rates.up.count == network.count && rates.down.count == network.count
+        && (rates.up + rates.down).allSatisfy { $0 >= 0 && $0.isFinite }, "two finite rates ≥ 0 per node")
+    let up = rates.up, down = rates.down
     let n = network.count
     let kernel = network.kernel
     let end = times.last ?? 0
@@ -148,7 +158,10 @@ public enum ContinuousTimeBoolean {
         let x = buffer.baseAddress!
         func flip(_ i: Int) { x[i >> 6] ^= 1 << UInt64(i & 63) }
         func value(_ i: Int) -> Bool { x[i >> 6] >> UInt64(i & 63) & 1 == 1 }
-        func refresh(_ i: Int) { propensity[i] = kernel.evaluate(i, x) != value(i) ? rates[i] : 0 }
+        func refresh(_ i: Int) {
+          let on = value(i)
+          propensity[i] = kernel.evaluate(i, x) == on ? 0 : on ? down[i] : up[i]
+        }
         var next = 0  // the next input change
         func applyChanges(upTo t: Double) {
           while next < changes.count && changes[next].time <= t {

@@ -134,6 +134,10 @@ public struct Node: Sendable, Hashable {
   public var rate: ParsedExpression?
   /// Time constant τ of the logic-derived ODE; nil means the model default.
   public var tau: Double?
+  /// Continuous-time Boolean runs (MaBoSS's `rate_up`, `rate_down`): the rate at which the node
+  /// turns ON when its rule says ON, and OFF when it says OFF; nil means 1/τ.
+  public var rateUp: Double?
+  public var rateDown: Double?
   /// Hill n and k for every incoming edge that does not set its own; nil means the model default.
   public var hillN: Double?
   public var hillK: Double?

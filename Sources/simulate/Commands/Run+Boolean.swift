@@ -138,9 +138,10 @@ extension Run {
         out.apply(to: &layer)
         let ode = try ODEModel(model: loaded)
         let resolved = try model.scenario(extra: layer).resolve(for: ode)
-        let rates = loaded.nodes.indices.map { i in ode.stateIndex[i] >= 0 ? 1 / resolved.parameters.tau[ode.stateIndex[i]] : 1 }
-        if let bad = rates.indices.first(where: { !(rates[$0] > 0 && rates[$0].isFinite) }) {
-          throw PathwayError(.usage, "τ of '\(network.names[bad])' is \(formatNumber(1 / rates[bad])); a continuous-time run needs τ > 0")
+        let tau = loaded.nodes.indices.map { i in ode.stateIndex[i] >= 0 ? resolved.parameters.tau[ode.stateIndex[i]] : 1 }
+        let rates = ContinuousTimeBoolean.rates(of: loaded, tau: tau)
+        if let bad = network.names.indices.first(where: { !(rates.up[$0] >= 0 && rates.up[$0].isFinite && rates.down[$0] >= 0 && rates.down[$0].isFinite) }) {
+          throw PathwayError(.usage, "τ of '\(network.names[bad])' is \(formatNumber(tau[bad])); a continuous-time run needs τ > 0 or rate_up and rate_down")
         }
         let dosed = BooleanSetup.inputStimuli(model: loaded, scenario: scenario, continuousTime: true)
         let inputs = dosed.keys.sorted().filter { pins[$0] == nil }.map { (node: $0, stimulus: dosed[$0]!.stimulus) }
@@ -152,7 +153,7 @@ extension Run {
         rows = ensemble.times.count
         record["t_start"] = .number(resolved.start)
         record["t_end"] = .number(resolved.end)
-        record["rates"] = .string("1/tau per node")
+        record["rates"] = .string("rate_up and rate_down per node, else 1/tau")
         if let unit = loaded.timeUnit { record["time_unit"] = .string(unit) }
       } else {
         let scheme = mode.updateScheme!

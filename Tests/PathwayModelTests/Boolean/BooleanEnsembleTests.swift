@@ -50,6 +50,25 @@ struct BooleanEnsembleTests {
     #expect(try Self.continuous(times: times, runs: runs, seed: 11).counts == ensemble.counts)
   }
 
+  @Test("rate_up and rate_down: a self-inhibitor turning ON at a and OFF at b is ON with probability a/(a+b)·(1 − e^(−(a+b)t))")
+  func asymmetricRates() throws {
+    let text = "nodes:\n  X: {rule: \"!X\", initial: 0, rate_up: 1, rate_down: 3}\n"
+    let model = try Self.model(text)
+    #expect(model.nodes[0].rateUp == 1 && model.nodes[0].rateDown == 3)
+    #expect(try Self.model(NativeModelWriter.text(model)).nodes[0].rateDown == 3, "the writer keeps the rates")
+    let network = try BooleanNetwork(model: model)
+    let runs = 20_000
+    let times = (0...6).map { Double($0) * 0.25 }
+    let start = network.initialState
+    let ensemble = ContinuousTimeBoolean.ensemble(
+      network, rates: ContinuousTimeBoolean.rates(of: model), times: times, runs: runs, seed: 8, initial: { _ in start })
+    for (row, t) in times.enumerated() {
+      #expect(Self.within(ensemble.fraction(row: row, node: 0), 0.25 * (1 - exp(-4 * t)), runs: runs), "X at \(t)")
+    }
+    let error = pathwayError { _ = try Self.model("nodes:\n  X: {rule: \"!X\", rate_up: -1}\n") }
+    #expect(error?.diagnostics.first?.message == "rate_up of 'X' must be a finite rate ≥ 0, found -1")
+  }
+
   @Test("an input pulse on [1, 3) switches B on and off with its waiting times; a rising ramp switches at 0.5")
   func inputsInContinuousTime() throws {
     let runs = 20_000

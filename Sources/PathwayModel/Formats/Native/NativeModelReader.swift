@@ -93,6 +93,16 @@ public enum NativeModelReader {
     return x
   }
 
+  /// A flip rate: finite and ≥ 0 (0: the node never flips that way).
+  static func rate(_ value: YAMLValue, _ what: String, _ bag: inout DiagnosticBag) -> Double? {
+    guard let x = value.number(&bag, what: what) else { return nil }
+    guard x >= 0 && x.isFinite else {
+      bag.error(value.location, "\(what) must be a finite rate ≥ 0, found \(formatNumber(x))")
+      return nil
+    }
+    return x
+  }
+
   private static func readParameters(_ value: YAMLValue, _ bag: inout DiagnosticBag) -> [Parameter] {
     guard let entries = value.mapping(&bag, what: "parameters") else { return [] }
     var out: [Parameter] = []
@@ -128,7 +138,7 @@ public enum NativeModelReader {
       }
       guard let fields = entry.mapping(&bag, what: "node '\(id)'") else { continue }
       fields.checkKeys(
-        ["kind", "description", "role", "initial", "rule", "rate", "tau", "n", "k", "edges", "modulators",
+        ["kind", "description", "role", "initial", "rule", "rate", "tau", "rate_up", "rate_down", "n", "k", "edges", "modulators",
          "reference", "references", "unit", "notes"],
         in: "node '\(id)'", &bag)
       if let kind = fields["kind"], let text = kind.string(&bag, what: "kind") {
@@ -148,6 +158,8 @@ public enum NativeModelReader {
       if let v = fields["rule"] { node.rule = v.expression(&bag, what: "the rule of '\(id)'") }
       if let v = fields["rate"] { node.rate = v.expression(&bag, what: "the rate law of '\(id)'") }
       if let v = fields["tau"] { node.tau = positive(v, "tau of '\(id)'", &bag) }
+      if let v = fields["rate_up"] { node.rateUp = rate(v, "rate_up of '\(id)'", &bag) }
+      if let v = fields["rate_down"] { node.rateDown = rate(v, "rate_down of '\(id)'", &bag) }
       if let v = fields["n"] { node.hillN = positive(v, "n of '\(id)'", &bag) }
       if let v = fields["k"] { node.hillK = positive(v, "k of '\(id)'", &bag) }
       node.references = readReferences(fields, &bag)
