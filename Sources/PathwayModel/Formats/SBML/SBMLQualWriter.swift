@@ -221,6 +221,8 @@ public enum LogicalFormat {
     let hill = model.nodes.filter { $0.tau != nil || $0.hillN != nil || $0.hillK != nil }.count
       + model.nodes.flatMap(\.edges).filter { $0.hillN != nil || $0.hillK != nil }.count
     if hill > 0 { dropped.append("τ, n and k (\(hill) settings)") }
+    let rates = model.nodes.filter { $0.rateUp != nil || $0.rateDown != nil }.count
+    if rates > 0 { dropped.append("rate_up and rate_down (\(rates) node(s))") }
     if !model.parameters.isEmpty { dropped.append("\(model.parameters.count) parameter(s)") }
     let evidence = model.nodes.flatMap(\.edges).filter { !$0.references.isEmpty || !$0.mechanism.isEmpty }.count
     if evidence > 0 { dropped.append("the evidence of \(evidence) edge(s)") }

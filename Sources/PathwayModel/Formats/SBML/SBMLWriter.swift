@@ -103,6 +103,10 @@ public enum SBMLWriter {
     writer.initialAssignments = initialAssignments
     let text = try writer.document()
     notes += writer.notes
+    let rates = model.nodes.filter { $0.rateUp != nil || $0.rateDown != nil }.count
+    if rates > 0 {
+      notes.append("rate_up and rate_down of \(rates) node(s) not written (they concern continuous-time Boolean runs only)")
+    }
     if !model.perturbations.isEmpty {
       notes.append(
         "\(model.perturbations.count) named perturbation(s) not written as such (SBML core has none); "
