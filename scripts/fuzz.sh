@@ -6,7 +6,7 @@
 #   FUZZ_JOBS=2 scripts/fuzz.sh 60 sbml                   parallel libFuzzer workers (-fork)
 #   scripts/fuzz.sh --build-only
 #
-# Targets: expression native scenario sweep sbml qual bnet csv (see Fuzz/Sources/pathway-fuzz).
+# Targets: expression native scenario sweep sbml qual bnet maboss csv (see Fuzz/Sources/pathway-fuzz).
 # Corpora grow in Fuzz/corpus/TARGET (kept between runs, not committed); seeds are regenerated
 # from models/, Tests/BadInputs/files, /work/shared/reference (or $REFERENCE) and Fuzz/seeds.
 # A crash, a sanitizer report or a hang (> 10 s per input) leaves the input in
@@ -20,7 +20,7 @@ ROOT=$(pwd)
 FUZZ="$ROOT/Fuzz"
 REFERENCE=${REFERENCE:-$ROOT/../shared/reference}
 [ -d "$REFERENCE" ] || REFERENCE=/work/shared/reference
-ALL_TARGETS=(expression native scenario sweep sbml qual bnet csv)
+ALL_TARGETS=(expression native scenario sweep sbml qual bnet maboss csv)
 
 BUILD_ONLY=0
 if [ "${1:-}" = "--build-only" ]; then BUILD_ONLY=1; shift; fi
@@ -70,7 +70,7 @@ done
 max_length() {
   case "$1" in
     expression) echo 4096 ;;
-    bnet | csv) echo 16384 ;;
+    bnet | maboss | csv) echo 16384 ;;
     *) echo 65536 ;;
   esac
 }
@@ -81,6 +81,7 @@ dictionary() {
     native | scenario | sweep) echo "$FUZZ/dictionaries/yaml.dict" ;;
     sbml | qual) echo "$FUZZ/dictionaries/xml.dict" ;;
     bnet) echo "$FUZZ/dictionaries/bnet.dict" ;;
+    maboss) echo "$FUZZ/dictionaries/maboss.dict" ;;
     *) echo "" ;;
   esac
 }

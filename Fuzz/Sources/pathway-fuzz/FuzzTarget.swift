@@ -7,7 +7,7 @@ import PathwayModel
 /// a trap or a hang anywhere behind a reader is found too. Errors thrown (`PathwayError`) are the
 /// expected outcome for bad input; only crashes, sanitizer reports and timeouts are findings.
 enum FuzzTarget: String, CaseIterable {
-  case expression, native, scenario, sweep, sbml, qual, bnet, csv
+  case expression, native, scenario, sweep, sbml, qual, bnet, maboss, csv
 
   static let selected: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? ""
@@ -50,6 +50,13 @@ enum FuzzTarget: String, CaseIterable {
       // Both ways of reading undeclared regulators (errors, or BoolNet's inputs), by the input's length.
       guard let model = try? BNetReader.read(text: text, file: "fuzz.bnet", undeclaredInputs: data.count % 2 == 1)
       else { return }
+      exercise(model)
+    case .maboss:
+      // A .bnd, and after a NUL byte the .cfg beside it.
+      let parts = data.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
+      let bnd = String(decoding: parts[0], as: UTF8.self)
+      let cfg = parts.count > 1 ? String(decoding: parts[1], as: UTF8.self) : nil
+      guard let model = try? MaBoSSReader.read(bnd: bnd, file: "fuzz.bnd", cfg: cfg, cfgFile: "fuzz.cfg") else { return }
       exercise(model)
     case .csv:
       // Commas, or tabs (as a .tsv), by the input's length.

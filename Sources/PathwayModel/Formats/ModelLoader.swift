@@ -4,6 +4,8 @@ public enum ModelLoader {
   public static let nativeExtensions = ["yaml", "yml"]
   /// PyBoolNet / MaBoSS / AEON Boolean networks.
   public static let bnetExtensions = ["bnet"]
+  /// MaBoSS networks (with the `.cfg` of the same name beside them).
+  public static let mabossExtensions = ["bnd"]
 
   /// Reads the model in `path`: native YAML (`.yaml`, `.yml`), SBML or SBML-qual (`.xml`, `.sbml`), `.bnet`, or BoolNet text (a `.txt`
   /// whose first line that is not blank or a comment is `targets, factors`).
@@ -20,6 +22,9 @@ public enum ModelLoader {
       let data = try InputFile.readData(path)
       if SBMLQualReader.declaresQual(data) { return try SBMLQualReader.read(data: data, file: path) }
       return try SBMLReader.read(data: data, file: path)
+    }
+    if mabossExtensions.contains(ext) {
+      return try MaBoSSReader.read(path: path)
     }
     if bnetExtensions.contains(ext) {
       return try BNetReader.read(path: path, undeclaredInputs: undeclaredInputs)
@@ -38,6 +43,6 @@ public enum ModelLoader {
     throw PathwayError(
       .invalidInput, at: SourceLocation(file: path, line: 1, column: 1),
       "unsupported model format '.\(ext)'",
-      notes: ["this build reads native models (.yaml, .yml), SBML (.xml, .sbml), .bnet and BoolNet text (.txt)"])
+      notes: ["this build reads native models (.yaml, .yml), SBML (.xml, .sbml), .bnet, BoolNet text (.txt) and MaBoSS (.bnd with its .cfg)"])
   }
 }

@@ -138,6 +138,9 @@ public struct Node: Sendable, Hashable {
   /// turns ON when its rule says ON, and OFF when it says OFF; nil means 1/τ.
   public var rateUp: Double?
   public var rateDown: Double?
+  /// Boolean runs from the model's initial state: the probability that the node starts ON,
+  /// drawn per run (MaBoSS's probabilistic `istate`); nil means `initial ≥ 0.5`, always.
+  public var initialProbability: Double?
   /// Hill n and k for every incoming edge that does not set its own; nil means the model default.
   public var hillN: Double?
   public var hillK: Double?

@@ -54,6 +54,11 @@ struct Info: ParsableCommand {
         } else if node.rule != nil && !node.isInput {
           out += "  ODE: HillCube, tau \(formatNumber(node.tau ?? loaded.defaults.tau))\n"
         }
+        if node.rateUp != nil || node.rateDown != nil {
+          let tau = node.tau ?? loaded.defaults.tau
+          out += "  continuous-time Boolean: rate_up \(formatNumber(node.rateUp ?? 1 / tau)), rate_down \(formatNumber(node.rateDown ?? 1 / tau))\n"
+        }
+        if let p = node.initialProbability { out += "  Boolean runs start it ON with probability \(formatNumber(p))\n" }
         if !node.references.isEmpty { out += "  references: " + node.references.joined(separator: "; ") + "\n" }
         if let table = ode.truthTables[i] {
           for (j, regulator) in table.regulators.enumerated() {

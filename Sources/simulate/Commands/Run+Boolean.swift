@@ -82,9 +82,34 @@ extension Run {
 
       var start: BooleanState
       var randomInitial: (@Sendable (UInt64) -> BooleanState)? = nil
+      /// Each run draws its initial state (stream 1 of its seed): every node at 1/2 (`random`),
+      /// or the nodes the model gives an `initial_probability`; then the bits the scenario sets
+      /// (those it sets on any base) and the pins.
+      func drawing(all: Bool) throws(PathwayError) -> @Sendable (UInt64) -> BooleanState {
+        let on = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState(count: network.count))
+        let off = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState([Bool](repeating: true, count: network.count)))
+        let probabilities = loaded.nodes.map(\.initialProbability)
+        let base = network.initialState
+        return { runSeed in
+          var generator = Xoshiro256StarStar(seed: runSeed, stream: 1)
+          var state: BooleanState
+          if all {
+            state = BooleanState.random(count: network.count, using: &generator)
+          } else {
+            state = base
+            for (i, p) in probabilities.enumerated() { if let p { state[i] = generator.nextUnitDouble() < p } }
+          }
+          for i in 0..<network.count where on[i] == off[i] { state[i] = on[i] }
+          return network.applyingPins(to: state)
+        }
+      }
       switch booleanMode.initial {
       case nil:
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario)
+        if loaded.nodes.contains(where: { $0.initialProbability != nil }) {
+          randomInitial = try drawing(all: false)
+          start = randomInitial!(seed)
+        }
       case "reference":
         let unpinned = try BooleanNetwork(model: loaded)
         let reference = try BooleanScenarioRun.referenceAttractor(of: unpinned)
@@ -92,18 +117,8 @@ extension Run {
       case "all-zero":
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState(count: network.count))
       case "random":
-        var generator = Xoshiro256StarStar(seed: seed, stream: 1)
-        let random = BooleanState.random(count: network.count, using: &generator)
-        start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: random)
-        // Each run draws its own: the bits the scenario sets are those it sets on any base.
-        let on = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState(count: network.count))
-        let off = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState([Bool](repeating: true, count: network.count)))
-        randomInitial = { runSeed in
-          var generator = Xoshiro256StarStar(seed: runSeed, stream: 1)
-          var state = BooleanState.random(count: network.count, using: &generator)
-          for i in 0..<network.count where on[i] == off[i] { state[i] = on[i] }
-          return network.applyingPins(to: state)
-        }
+        randomInitial = try drawing(all: true)
+        start = randomInitial!(seed)
       case let path?:
         let fromFile = try BooleanSetup.initialState(file: path, names: network.names, base: network.initialState)
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: fromFile)
@@ -182,7 +197,7 @@ extension Run {
           "values": .string(runs == 1 ? "0/1 per node" : "share of runs with the node ON"),
           "seed": .number(Double(seed)),
           "initial": .string(booleanMode.initial ?? "model"),
-          "initial_state": .string(randomInitial == nil ? start.description : "random per run"),
+          "initial_state": .string(randomInitial == nil ? start.description : "drawn per run"),
           "knockout": .array(pins.filter { !$0.value }.keys.sorted().map { .string(network.names[$0]) }),
           "overexpress": .array(pins.filter { $0.value }.keys.sorted().map { .string(network.names[$0]) }),
           "scenarios": .array(model.scenarios.map(JSONValue.string)),

@@ -138,7 +138,7 @@ public enum NativeModelReader {
       }
       guard let fields = entry.mapping(&bag, what: "node '\(id)'") else { continue }
       fields.checkKeys(
-        ["kind", "description", "role", "initial", "rule", "rate", "tau", "rate_up", "rate_down", "n", "k", "edges", "modulators",
+        ["kind", "description", "role", "initial", "rule", "rate", "tau", "rate_up", "rate_down", "initial_probability", "n", "k", "edges", "modulators",
          "reference", "references", "unit", "notes"],
         in: "node '\(id)'", &bag)
       if let kind = fields["kind"], let text = kind.string(&bag, what: "kind") {
@@ -160,6 +160,13 @@ public enum NativeModelReader {
       if let v = fields["tau"] { node.tau = positive(v, "tau of '\(id)'", &bag) }
       if let v = fields["rate_up"] { node.rateUp = rate(v, "rate_up of '\(id)'", &bag) }
       if let v = fields["rate_down"] { node.rateDown = rate(v, "rate_down of '\(id)'", &bag) }
+      if let v = fields["initial_probability"], let p = v.number(&bag, what: "initial_probability of '\(id)'") {
+        if p >= 0 && p <= 1 {
+          node.initialProbability = p
+        } else {
+          bag.error(v.location, "initial_probability of '\(id)' must lie in [0, 1], found \(formatNumber(p))")
+        }
+      }
       if let v = fields["n"] { node.hillN = positive(v, "n of '\(id)'", &bag) }
       if let v = fields["k"] { node.hillK = positive(v, "k of '\(id)'", &bag) }
       node.references = readReferences(fields, &bag)

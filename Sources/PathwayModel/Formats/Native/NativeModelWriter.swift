@@ -154,6 +154,7 @@ public enum NativeModelWriter {
     if let tau = node.tau { out += "    tau: \(number(tau))\n" }
     if let rate = node.rateUp { out += "    rate_up: \(number(rate))\n" }
     if let rate = node.rateDown { out += "    rate_down: \(number(rate))\n" }
+    if let p = node.initialProbability { out += "    initial_probability: \(number(p))\n" }
     if let n = node.hillN { out += "    n: \(number(n))\n" }
     if let k = node.hillK { out += "    k: \(number(k))\n" }
     if let unit = node.unit { out += "    unit: \(quote(unit))\n" }
