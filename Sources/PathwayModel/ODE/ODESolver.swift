@@ -490,35 +490,28 @@ public final class ODESolver {
   /// After a step from (ta, ya) to (t, y): the first time in (ta, t] where a trigger that was
   /// false turns true (by the step's interpolant), or nil when none did. Also cancels
   /// non-persistent delayed events whose trigger turned false.
+  ///
+  /// Crossings are taken in time order: one that starts nothing (a trigger turning false, a root
+  /// function crossing without its trigger rising) moves the starting point of the search to it,
+  /// with the triggers' values there, and the search goes on in the rest of the step. So a
+  /// trigger rising after another falls in the same step, or one falling and rising again, is
+  /// found rather than absorbed into the step.
   private func locateEvents(from ta: Double, to tb: Double) -> Double? {
     risingFound = false
     workspace.evaluateEvents(tb, y)
-
-    var rising: [Int] = []
-    for (e, event) in ode.events.enumerated() {
-      let now = workspace.eventValue(event.trigger) != 0
-      if now && !triggerState[e] { rising.append(e) }
-    }
-    // A root function that changed sign inside the step: the trigger may have turned true and
-    // back (a narrow window), so the crossing is located too.
-    var crossing = false
-    var r = 0
-    for event in ode.events {
-      for root in event.roots {
-        if crossed(workspace.eventValue(root), rootsBefore[r]) { crossing = true }
-        r += 1
+    var lo = ta
+    var haveRHS = false
+    var rounds = 0
+    while changed() && rounds < 100_000 {
+      rounds += 1
+      if !haveRHS {
+        // fb = f(tb, y); fa = f(ta, ya) is kept from the previous step.
+        _ = workspace.rhs(tb, y, fb)
+        workspace.rhsEvaluations -= 1
+        haveRHS = true
       }
-    }
-    for root in ode.switchRoots {
-      if crossed(workspace.eventValue(root), rootsBefore[r]) { crossing = true }
-      r += 1
-    }
-    if !rising.isEmpty || crossing {
-      // fb = f(tb, y); fa = f(ta, ya) is kept from the previous step.
-      _ = workspace.rhs(tb, y, fb)
-      workspace.rhsEvaluations -= 1
-      // The first time in (ta, tb] where a trigger rises or a root function leaves its sign.
-      var lo = ta, hi = tb
+      // The first time in (lo, tb] where a trigger rises or a root function leaves its sign.
+      var hi = tb
       bisect(&lo, &hi, from: ta, to: tb, changed)
       interpolate(at: hi, from: ta, to: tb)
       workspace.evaluateEvents(hi, yi)
@@ -526,21 +519,29 @@ public final class ODESolver {
         risingFound = true
         return hi
       }
-      // Only a root function crossed there. A discontinuity of the rate laws: stop there,
-      // unless it sits at the very start of the step (a root resting at zero, crossing on noise).
+      // A root function of the rate laws crossed there. A discontinuity: stop there, unless it
+      // sits at the very start of the step (a root resting at zero, crossing on noise).
       let minimumProgress = 1e-9 * max(1, abs(ta)) + 1e-6 * (tb - ta)
       if switchCrossed() && hi - ta > minimumProgress { return hi }
-      // Otherwise no trigger changed: take the step as it is.
+      // Nothing starts at hi: it becomes the start of the search, with the values there.
+      updateTriggers()
+      if hi >= tb { return nil }
+      lo = hi
       workspace.evaluateEvents(tb, y)
     }
-    // No rising trigger: remember the values; cancel non-persistent events that lost theirs.
+    updateTriggers()
+    return nil
+  }
+
+  /// Takes the triggers and root functions at the last evaluation as the current ones, and
+  /// cancels the non-persistent delayed events whose trigger turned false.
+  private func updateTriggers() {
     for (e, event) in ode.events.enumerated() {
       let now = workspace.eventValue(event.trigger) != 0
       if !now && triggerState[e] && !event.persistent { pending.removeAll { $0.event == e } }
       triggerState[e] = now
     }
     recordRoots()
-    return nil
   }
 
   /// Narrows [lo, hi] (lo: `predicate` false, hi: true) by bisection on the step's interpolant.

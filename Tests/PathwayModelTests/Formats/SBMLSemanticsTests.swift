@@ -158,6 +158,41 @@ struct SBMLSemanticsTests {
     }
   }
 
+  @Test("crossings inside one step are taken in order: a trigger rising after another falls, or falling and rising again, fires")
+  func crossingsInOneStep() throws {
+    // x decays slowly, so the steps are long. F falls at t = 0.575 (time < 0.575), then G rises
+    // at 0.59 (time > 0.59) and sets p; H = (time < 0.7 or time > 0.71) is true at the start,
+    // false on [0.7, 0.71] and rises again at 0.71, counting in q. Found by differential tests
+    // against libRoadRunner: G's and H's rises were absorbed into the step.
+    func trigger(_ math: String, _ assignments: String, id: String) -> String {
+      """
+      <event id="\(id)" useValuesFromTriggerTime="true">
+        <trigger initialValue="true" persistent="true"><math \(Self.mathNS)>\(math)</math></trigger>
+        <listOfEventAssignments>\(assignments)</listOfEventAssignments>
+      </event>
+      """
+    }
+    let body = """
+          <listOfParameters>
+            <parameter id="x" value="1" constant="false"/><parameter id="p" value="0" constant="false"/>
+            <parameter id="q" value="0" constant="false"/>
+          </listOfParameters>
+          <listOfRules><rateRule variable="x"><math \(Self.mathNS)><apply><times/><cn>-0.5</cn><ci>x</ci></apply></math></rateRule></listOfRules>
+          <listOfEvents>
+            \(trigger("<apply><lt/>\(Self.time)<cn>0.575</cn></apply>", "", id: "F"))
+            \(trigger("<apply><gt/>\(Self.time)<cn>0.59</cn></apply>", "<eventAssignment variable=\"p\"><math \(Self.mathNS)>\(Self.time)</math></eventAssignment>", id: "G"))
+            \(trigger(
+              "<apply><or/><apply><lt/>\(Self.time)<cn>0.7</cn></apply><apply><gt/>\(Self.time)<cn>0.71</cn></apply></apply>",
+              "<eventAssignment variable=\"q\"><math \(Self.mathNS)><apply><plus/><ci>q</ci><cn>1</cn></apply></math></eventAssignment>", id: "H"))
+          </listOfEvents>
+      """
+    let v = try Self.simulate(body, end: 2, times: [0, 0.5, 1, 2], select: ["p", "q", "x"])
+    #expect(v["p"]?[0...1] == [0, 0])
+    expectClose(try #require(v["p"]?[2]), 0.59, relative: 1e-9, "G fired at its crossing")
+    #expect(v["q"] == [0, 0, 1, 1], "H fired once, when it rose again at 0.71")
+    expectClose(try #require(v["x"]?[3]), exp(-1), relative: 1e-7, "the stops did not disturb x")
+  }
+
   @Test("an event whose delay is negative when triggered fails the run at that time, keeping the rows before")
   func negativeDelay() throws {
     let model = try SBMLReader.read(
