@@ -142,17 +142,21 @@ public struct DiagnosticBag: Sendable {
 }
 
 extension Array where Element == String {
-  /// The known names closest to `name` (edit distance at most a third of its length, at least 2), best first.
+  /// The known names closest to `name` (edit distance, ignoring case, at most a third of its
+  /// length and at least 2), best first: ties go to the name closer with its case, then closer
+  /// in length (`k_1` suggests `k1` before `K_16`).
   public func nearest(to name: String, limit: Int = 3) -> [String] {
     let budget = Swift.max(2, name.count / 3)
     let lowered = name.lowercased()
-    var scored: [(Int, String)] = []
+    var scored: [(distance: Int, cased: Int, length: Int, name: String)] = []
     for candidate in self {
       let distance = editDistance(lowered, candidate.lowercased())
-      if distance <= budget { scored.append((distance, candidate)) }
+      if distance <= budget {
+        scored.append((distance, editDistance(name, candidate), abs(candidate.count - name.count), candidate))
+      }
     }
-    scored.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-    return Array(scored.prefix(limit).map(\.1))
+    scored.sort { ($0.distance, $0.cased, $0.length, $0.name) < ($1.distance, $1.cased, $1.length, $1.name) }
+    return Array(scored.prefix(limit).map(\.name))
   }
 }
 
@@ -175,7 +179,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// "did you mean …?" text for an unknown name, or nil when nothing is close.
-func didYouMean(_ name: String, among candidates: [String]) -> String? {
+public func didYouMean(_ name: String, among candidates: [String]) -> String? {
   let near = candidates.nearest(to: name)
   guard !near.isEmpty else { return nil }
   return "did you mean " + near.map { "'\($0)'" }.joined(separator: ", ") + "?"

@@ -256,9 +256,11 @@ extension Scenario {
     for name in amounts.intersection(concentrations) {
       usage.error(nil, "'\(name)' is asked for both as an amount and as a concentration")
     }
+    // A name that is no species (the SBML Test Suite lists compartments among the amounts) is
+    // written as its value, as the contract says; an unknown one is an error.
     for name in amounts.union(concentrations).sorted() where !selectableSet.contains(name) {
       usage.error(nil, "unknown identifier '\(name)' in --amount/--concentration",
-                  notes: didYouMean(name, among: selectable).map { [$0] } ?? [])
+                  notes: didYouMean(name, among: model.species.isEmpty ? selectable : model.species.map(\.id)).map { [$0] } ?? [])
     }
     var columns: [(name: String, expr: Expr)] = []
     // What each column holds, for the manifest: the kind of quantity, amount or concentration, unit.
@@ -274,6 +276,9 @@ extension Scenario {
     }
     var selection = output.select
     if let requested = output.select {
+      if requested.isEmpty {
+        report(output.selectLocation, "the selection is empty", notes: ["name the columns to write, or leave the selection out to write every node"])
+      }
       let (names, unmatched) = Scenario.expandSelection(requested, among: selectable)
       for pattern in unmatched {
         report(output.selectLocation, "no node, assignment or parameter matches '\(pattern)' in the selection")
@@ -284,7 +289,7 @@ extension Scenario {
       guard selectableSet.contains(name) else {
         report(output.selectLocation, "unknown identifier '\(name)' in the selection",
                notes: (didYouMean(name, among: selectable).map { [$0] } ?? [])
-                 + ["selectable: nodes, assignments and parameters"])
+                 + ["selectable: nodes, assignments (an SBML reaction's rate among them) and parameters"])
         continue
       }
       if let info = species[name] {

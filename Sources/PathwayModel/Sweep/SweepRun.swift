@@ -74,8 +74,8 @@ public final class SweepSetup: SweepSource {
           switch target.baseValue(in: base0, ode: ode) {
           case .success(let value): base = value
           case .failure(let problem):
-            let why = dimension.isRelative ? "fold: multiplies" : "one-at-a-time sampling varies it around"
-            report(dimension.location, "\(dimension.target) has no single value in the scenario for \(why): \(problem.message)",
+            let why = dimension.isRelative ? "for fold: to multiply" : "for one-at-a-time sampling to vary it around"
+            report(dimension.location, "\(dimension.target) has no single value in the scenario \(why) (\(problem.message))",
                    notes: ["give its values with lin:, log: or list:, or set it with --set \(dimension.target)=VALUE"])
           }
         }

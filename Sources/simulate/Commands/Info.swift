@@ -34,9 +34,12 @@ struct Info: ParsableCommand {
       out += "nodes: \(loaded.nodes.count) (\(inputs.count) inputs, "
         + "\(loaded.nodes.filter { $0.kind == .internal }.count) internal, "
         + "\(loaded.nodes.filter { $0.kind == .output }.count) outputs)\n"
-      out += "defaults: tau \(formatNumber(loaded.defaults.tau)), n \(formatNumber(loaded.defaults.hillN)), "
-        + "k \(formatNumber(loaded.defaults.hillK))"
-        + (loaded.defaults.equilibrate.map { ", equilibrate \(formatNumber($0))" } ?? "") + "\n"
+      // τ, n and k concern logical rules only (an SBML model of rate laws has none).
+      if loaded.nodes.contains(where: { $0.rule != nil }) || loaded.defaults.equilibrate != nil {
+        out += "defaults: tau \(formatNumber(loaded.defaults.tau)), n \(formatNumber(loaded.defaults.hillN)), "
+          + "k \(formatNumber(loaded.defaults.hillK))"
+          + (loaded.defaults.equilibrate.map { ", equilibrate \(formatNumber($0))" } ?? "") + "\n"
+      }
       if !loaded.references.isEmpty { out += "references: " + loaded.references.joined(separator: "; ") + "\n" }
       out += "\nNODES\n"
       for (i, node) in loaded.nodes.enumerated() {

@@ -10,7 +10,7 @@ struct Merge: ParsableCommand {
       from the same sweep and be all N of them; every run id must be in exactly one shard, or \
       nothing is written (exit 65). OUT gets runs.csv sorted by run_id, manifest.json with the \
       counts by status, trajectories.csv when every shard saved trajectories, and \
-      sensitivity.csv for morris and saltelli sweeps. Exit 0 when every run is ok, 1 when some \
+      sensitivity.csv for morris, saltelli and oat sweeps. Exit 0 when every run is ok, 1 when some \
       failed or did not run.
       """)
 

@@ -65,7 +65,7 @@ extension Run {
       ]
       if let flag = (solverOnly + (continuous ? [] : gridOnly)).first(where: { $0.1 })?.0 {
         throw PathwayError(
-          .usage, "\(flag) applies to ODE runs\(continuous ? "" : " and --boolean continuous"); a Boolean run takes \(continuous ? "the time grid, " : "--steps, ")--seed, --runs and --initial")
+          .usage, "\(flag) applies to ODE runs\(continuous ? "" : " and --boolean continuous"); a Boolean run takes \(continuous ? "the time grid, " : "--steps, ")--seed, --runs, --initial, --select and the scenario options")
       }
       let runs = booleanMode.runs ?? 1
       guard runs >= 1 else { throw PathwayError(.usage, "--runs must be at least 1") }
@@ -120,6 +120,11 @@ extension Run {
         randomInitial = try drawing(all: true)
         start = randomInitial!(seed)
       case let path?:
+        let keywords = ["reference", "all-zero", "random"]
+        if !FileManager.default.fileExists(atPath: path), let near = didYouMean(path, among: keywords) {
+          throw PathwayError(
+            .usage, "--initial \(path): no such file, and not one of \(keywords.joined(separator: ", "))", notes: [near])
+        }
         let fromFile = try BooleanSetup.initialState(file: path, names: network.names, base: network.initialState)
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: fromFile)
       }

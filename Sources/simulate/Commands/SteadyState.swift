@@ -189,7 +189,10 @@ struct SteadyStateCommand: ParsableCommand {
           .simulationFailed,
           "\(model.model): no steady state found; the largest rate is \(rate) after integrating \(formatNumber(result.integratedTime)) time units",
           notes: ["the model may oscillate or grow without bound, or the integrator's noise may keep the rates above the tolerance; "
-            + "`simulate run` shows its time course, and a looser --rtol/--atol or a stiff integrator (solver: {method: rodas5p}) may settle it"])
+            + "`simulate run` shows its time course, and a looser --rtol/--atol"
+            + (run.options.method.isImplicit
+              ? " may settle it (the integration used \(run.options.method.rawValue), a stiff method already)"
+              : " or a stiff integrator (--integrator rodas5p; it used \(run.options.method.rawValue)) may settle it")])
       }
     }
   }

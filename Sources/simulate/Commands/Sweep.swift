@@ -40,7 +40,7 @@ struct Sweep: ParsableCommand {
 
   @Option(
     name: .customLong("param"),
-    help: ArgumentHelp("A swept quantity; repeat for several.", valueName: "id=lin:a:b:n|id=log:a:b:n|id=list:v1,v2"))
+    help: ArgumentHelp("A swept quantity; repeat for several.", valueName: "id=lin:a:b:n|id=log:a:b:n|id=list:v1,v2|id=fold:f1,f2"))
   var parameters: [String] = []
 
   @Option(help: ArgumentHelp("Knockout sweep: nodes to knock out, comma-separated, or all (every node but the inputs).", valueName: "nodes"))
@@ -132,9 +132,6 @@ struct Sweep: ParsableCommand {
     if !isKnockoutSweep && (sizes != nil || update != nil) {
       throw ValidationError("--sizes and --update go with --knockouts or --overexpressions")
     }
-    if sweepFile == nil && parameters.isEmpty && !isKnockoutSweep {
-      throw ValidationError("nothing to sweep: give --param id=range (repeatable), --sweep FILE, or --knockouts NODES")
-    }
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
     if slurm && shard != nil { throw ValidationError("--slurm writes the shards itself; drop --shard") }
@@ -148,6 +145,10 @@ struct Sweep: ParsableCommand {
   func run() throws {
     var exitCode: Int32 = 0
     try reportingErrors { () throws(PathwayError) in
+      // Here rather than in validate(), so that a mistyped option (--parm) is reported as such first.
+      if sweepFile == nil && parameters.isEmpty && !isKnockoutSweep {
+        throw PathwayError(.usage, "nothing to sweep: give --param id=range (repeatable), --sweep FILE, or --knockouts NODES")
+      }
       exitCode = try execute()
     }
     if exitCode != 0 { throw ExitCode(exitCode) }
