@@ -87,6 +87,7 @@ struct MaBoSSReaderTests {
     ("Node A { logic = !A }", "expected ';' after the value of 'logic', found '}'"),
     ("Node A { logic = !A; }\nNode A { logic = A; }", "node 'A' is defined twice"),
     ("A { logic = A; }", "expected 'Node NAME { … }' or '$parameter = value;', found 'A'"),
+    ("Node time { logic = !time; }", "'time' is not a valid node name: it means the simulation time"),
   ])
   func refused(bnd: String, message: String) {
     let error = pathwayError { _ = try Self.read(bnd, nil) }

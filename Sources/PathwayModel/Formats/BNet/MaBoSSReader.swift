@@ -606,6 +606,11 @@ extension MaBoSSReader {
       let parameters = parameterValues()
       var seen: [String: SourceLocation] = [:]
       for block in network.nodes {
+        if Model.reservedNames.contains(block.name) {
+          bag.error(
+            block.location, "'\(block.name)' is not a valid node name: it means the simulation time in rules",
+            notes: ["rename the node (for example \(block.name)_)"])
+        }
         if let first = seen[block.name] {
           bag.error(block.location, "node '\(block.name)' is defined twice", notes: ["first at \(first)"])
         }
