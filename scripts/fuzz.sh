@@ -110,6 +110,12 @@ for t in "${TARGETS[@]}"; do
   set -e
   runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | tail -1 || true)
   speed=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -1 || true)
+  # With -fork (FUZZ_JOBS) libFuzzer prints no stat:: lines: take the last progress line.
+  if [ -z "$runs" ]; then
+    runs=$(sed -nE 's/^#([0-9]+): cov:.*/\1/p' "$log" | tail -1 || true)
+    seconds=$(sed -nE 's/^#[0-9]+: cov:.* time: ([0-9]+)s.*/\1/p' "$log" | tail -1 || true)
+    if [ -n "$runs" ] && [ -n "$seconds" ] && [ "$seconds" -gt 0 ]; then speed=$((runs / seconds)); fi
+  fi
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 || true)
   files=$(ls "$FUZZ/corpus/$t" | wc -l)
   line="$(date -u +%FT%TZ) $t: ${SECONDS_PER_TARGET}s, rc $rc, ${runs:-?} executions, ${speed:-?}/s, $cov, corpus $files files ($(du -sh "$FUZZ/corpus/$t" | cut -f1))"
