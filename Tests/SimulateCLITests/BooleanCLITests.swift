@@ -251,6 +251,19 @@ struct BooleanCLITests {
     #expect(Set(shares).count == 1 && abs(shares[0] - 0.5) < 5 * (0.25 / 4000).squareRoot(), "\(random.stdout)")
   }
 
+  @Test("Boolean runs write the long layout too: step or time, variable, value")
+  func booleanLongLayout() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("nodes:\n  u: {kind: input, initial: 1}\n  B: {rule: u}\n", to: dir + "/m.yaml")
+    let sync = try simulate(["run", "m.yaml", "--boolean", "sync", "--steps", "1", "--layout", "long", "-o", "-"], in: dir)
+    #expect(sync.stdout == "step,variable,value\n0,u,1\n0,B,0\n1,u,1\n1,B,1\n", "\(sync.stderr)")
+    let shares = try simulate(
+      ["run", "m.yaml", "--boolean", "continuous", "--t-end", "1e-300", "--steps", "1", "--runs", "3", "--layout", "long", "--select", "u,B", "-o", "-"],
+      in: dir)
+    #expect(shares.stdout == "time,variable,value\n0,u,1\n0,B,0\n1e-300,u,1\n1e-300,B,0\n", "\(shares.stderr)")
+  }
+
   @Test("Boolean runs refuse flags of the other modes")
   func booleanFlagMismatch() throws {
     let dir = try temporaryDirectory()

@@ -93,12 +93,24 @@ public enum AttractorReport {
 
 /// Writes a Boolean time course as CSV: `step,<node>,<node>,…`, one row per step, 0/1 values.
 public enum BooleanTrajectoryCSV {
-  /// Writes the nodes `columns` (indices in network order; all when nil) of `trajectory`.
+  /// Writes the nodes `columns` (indices in network order; all when nil) of `trajectory`: wide
+  /// (`step,<nodes>`) or long (`step,variable,value`, one row per step and node).
   public static func write(
-    _ trajectory: BooleanTrajectory, columns: [Int]? = nil, to file: OutputFile, separator: Character = ","
+    _ trajectory: BooleanTrajectory, columns: [Int]? = nil, layout: OutputLayout = .wide, to file: OutputFile,
+    separator: Character = ","
   ) throws(PathwayError) {
     let columns = columns ?? Array(trajectory.names.indices)
     let sep = String(separator)
+    if layout == .long {
+      try file.write(["step", "variable", "value"].joined(separator: sep) + "\n")
+      let names = columns.map { CSVWriter.field(trajectory.names[$0], separator: separator) }
+      for row in 0..<trajectory.rowCount {
+        for (name, node) in zip(names, columns) {
+          try file.write("\(row)\(sep)\(name)\(sep)\(trajectory.value(row: row, node: node) ? 1 : 0)\n")
+        }
+      }
+      return
+    }
     try file.write("step" + sep + columns.map { CSVWriter.field(trajectory.names[$0], separator: separator) }.joined(separator: sep) + "\n")
     let separatorByte = UInt8(ascii: separator.unicodeScalars.first!)
     var line = [UInt8]()
@@ -120,10 +132,22 @@ public enum BooleanTrajectoryCSV {
 /// ON at that row (0 or 1 for a single run).
 public enum BooleanEnsembleCSV {
   public static func write(
-    _ ensemble: BooleanEnsemble, columns: [Int]? = nil, rowHeader: String, to file: OutputFile, separator: Character = ","
+    _ ensemble: BooleanEnsemble, columns: [Int]? = nil, rowHeader: String, layout: OutputLayout = .wide, to file: OutputFile,
+    separator: Character = ","
   ) throws(PathwayError) {
     let columns = columns ?? Array(ensemble.names.indices)
     let sep = String(separator)
+    if layout == .long {
+      try file.write([rowHeader, "variable", "value"].joined(separator: sep) + "\n")
+      let names = columns.map { CSVWriter.field(ensemble.names[$0], separator: separator) }
+      for row in ensemble.times.indices {
+        let t = formatNumber(ensemble.times[row])
+        for (name, node) in zip(names, columns) {
+          try file.write(t + sep + name + sep + formatNumber(ensemble.fraction(row: row, node: node)) + "\n")
+        }
+      }
+      return
+    }
     try file.write(([rowHeader] + columns.map { CSVWriter.field(ensemble.names[$0], separator: separator) }).joined(separator: sep) + "\n")
     for row in ensemble.times.indices {
       var line = formatNumber(ensemble.times[row])

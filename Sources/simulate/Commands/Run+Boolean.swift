@@ -57,7 +57,7 @@ extension Run {
       let solverOnly: [(String, Bool)] = [
         ("--method", solver.method != nil), ("--kernel", solver.kernel != nil), ("--rtol", solver.rtol != nil),
         ("--atol", solver.atol != nil), ("--max-steps", solver.maxSteps != nil), ("--h-max", solver.hMax != nil),
-        ("--h-init", solver.hInit != nil), ("--layout", out.layout != nil), ("--include-event-rows", includeEventRows),
+        ("--h-init", solver.hInit != nil), ("--include-event-rows", includeEventRows),
       ]
       let gridOnly: [(String, Bool)] = [
         ("--t-start", solver.tStart != nil), ("--t-end", solver.tEnd != nil), ("--dt", solver.dt != nil),
@@ -150,6 +150,7 @@ extension Run {
       let started = Date()
       let file = try OutputFile(path: out.output)
       let separator = CSVWriter.separator(forPath: out.output)
+      let layout = out.layout ?? .wide
       var record: [String: JSONValue] = [:]
       let rows: Int
       if continuous {
@@ -169,7 +170,7 @@ extension Run {
         let ensemble = ContinuousTimeBoolean.ensemble(
           network, rates: rates, start: resolved.start, times: resolved.times, runs: runs, seed: seed,
           initial: randomInitial ?? { _ in first }, inputs: inputs)
-        try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "time", to: file, separator: separator)
+        try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "time", layout: layout, to: file, separator: separator)
         rows = ensemble.times.count
         record["t_start"] = .number(resolved.start)
         record["t_end"] = .number(resolved.end)
@@ -180,13 +181,13 @@ extension Run {
         let inputs = BooleanSetup.inputProtocol(model: loaded, scenario: scenario, pins: pins)
         if runs == 1 {
           let trajectory = BooleanSimulator.run(network, scheme: scheme, steps: steps, from: start, seed: seed, inputs: inputs)
-          try BooleanTrajectoryCSV.write(trajectory, columns: columns, to: file, separator: separator)
+          try BooleanTrajectoryCSV.write(trajectory, columns: columns, layout: layout, to: file, separator: separator)
           rows = trajectory.rowCount
         } else {
           let first = start
           let ensemble = BooleanSimulator.ensemble(
             network, scheme: scheme, steps: steps, runs: runs, seed: seed, initial: randomInitial ?? { _ in first }, inputs: inputs)
-          try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "step", to: file, separator: separator)
+          try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "step", layout: layout, to: file, separator: separator)
           rows = ensemble.times.count
         }
         record["steps"] = .number(Double(steps))
