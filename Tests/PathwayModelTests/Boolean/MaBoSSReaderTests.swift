@@ -96,12 +96,31 @@ struct MaBoSSReaderTests {
     #expect(error?.diagnostics.first?.location?.line != nil)
   }
 
+  @Test("deep nesting and long chains are errors at their place, not a stack overflow")
+  func deepNesting() {
+    // Found reading the change: without a bound the parser's recursion overflowed the stack.
+    let deeper = "the expression nests deeper than 500 levels"
+    for (bnd, message) in [
+      ("Node A { logic = " + String(repeating: "(", count: 100_000) + "A" + String(repeating: ")", count: 100_000) + "; }", deeper),
+      ("Node A { logic = " + String(repeating: "!", count: 100_000) + "A; }", deeper),
+      ("Node A { logic = " + String(repeating: "A ? A : ", count: 100_000) + "A; }", deeper),
+      // A long chain is a deep tree too: bounded as the expression parser bounds it.
+      ("Node A { logic = " + String(repeating: "A & ", count: 100_000) + "A; }", "the expression has more than 20000 operators"),
+    ] {
+      let error = pathwayError { _ = try Self.read(bnd, nil) }
+      #expect(error?.exitCode == 65)
+      #expect(error?.diagnostics.first?.message == message)
+      #expect(error?.diagnostics.first?.location?.line == 1)
+    }
+  }
+
   @Test("configuration errors: a joint istate, an istate of an unknown node, a probability above 1")
   func configurationErrors() {
     for (cfg, message) in [
       ("[A, B].istate = 0.5 [0, 1], 0.5 [1, 0];", "a joint initial state of several nodes ([A, B].istate) is not supported"),
       ("Q.istate = 1;", "istate of unknown node 'Q'"),
       ("A.istate = 2;", "istate of 'A' is 2"),
+      ("A.istate = $p;", "expected a number (an expression of numbers) here"),
     ] {
       let error = pathwayError { _ = try Self.read("Node A { logic = B; }\nNode B { logic = A; }", cfg) }
       #expect(error?.diagnostics.first?.message.hasPrefix(message) == true, "\(error?.diagnostics.first?.message ?? "no error")")

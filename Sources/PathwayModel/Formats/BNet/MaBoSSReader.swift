@@ -183,12 +183,15 @@ extension MaBoSSReader {
   struct Parser {
     var lexer: Lexer
     var token: Token
-    let file: String
     var scratch = DiagnosticBag()
+    /// Nesting of parentheses, `?:` and prefix operators, bounded against hostile input (as the
+    /// expression parser bounds it): deeper, the recursion would overflow the stack.
+    var depth = 0
+    /// Binary operators in the value being read, bounded likewise (a long chain is a deep tree).
+    var operators = 0
 
     init(text: String, file: String) {
       lexer = Lexer(text: text, file: file)
-      self.file = file
       var bag = DiagnosticBag()
       token = lexer.next(&bag)
       scratch = bag
@@ -225,8 +228,16 @@ extension MaBoSSReader {
       if token.kind != .end { advance(&bag) }
     }
 
+    /// One value (an attribute's, a parameter's, a setting's): an expression, within the bounds.
+    mutating func value(_ bag: inout DiagnosticBag) throws(Failure) -> MaBoSSReader.Term {
+      operators = 0
+      return try expression(&bag)
+    }
+
     // expression := or ('?' expression ':' expression)?
     mutating func expression(_ bag: inout DiagnosticBag) throws(Failure) -> MaBoSSReader.Term {
+      try nest(&bag)
+      defer { depth -= 1 }
       let condition = try binary(0, &bag)
       guard isSymbol("?") else { return condition }
       advance(&bag)
@@ -259,13 +270,29 @@ extension MaBoSSReader {
       if level == Self.levels.count { return try unary(&bag) }
       var left = try binary(level + 1, &bag)
       while let op = binaryOperator(level) {
+        operators += 1
+        if operators > ExpressionParser.maximumOperators {
+          bag.error(token.location, "the expression has more than \(ExpressionParser.maximumOperators) operators")
+          throw Failure()
+        }
         advance(&bag)
         left = .binary(op, left, try binary(level + 1, &bag))
       }
       return left
     }
 
+    mutating func nest(_ bag: inout DiagnosticBag) throws(Failure) {
+      depth += 1
+      if depth > ExpressionParser.maximumDepth {
+        bag.error(token.location, "the expression nests deeper than \(ExpressionParser.maximumDepth) levels")
+        depth -= 1
+        throw Failure()
+      }
+    }
+
     mutating func unary(_ bag: inout DiagnosticBag) throws(Failure) -> MaBoSSReader.Term {
+      try nest(&bag)
+      defer { depth -= 1 }
       if isSymbol("!") || isKeyword("not") {
         advance(&bag)
         return .unary("!", try unary(&bag))
@@ -323,14 +350,12 @@ extension MaBoSSReader {
       while token.kind != .end {
         do {
           if isKeyword("node") {
-            let start = token.location
             advance(&bag)
             guard token.kind == .name else {
               bag.error(token.location, "expected the node's name after 'Node', found \(describe(token))")
               throw Failure()
             }
             var block = NodeBlock(name: token.text, location: token.location)
-            _ = start
             advance(&bag)
             try expect("{", "after the name of node '\(block.name)'", &bag)
             while !isSymbol("}") {
@@ -345,7 +370,7 @@ extension MaBoSSReader {
                 block.attributes.append((name, nil, token.text, location))
                 advance(&bag)
               } else {
-                block.attributes.append((name, try expression(&bag), nil, location))
+                block.attributes.append((name, try value(&bag), nil, location))
               }
               try expect(";", "after the value of '\(name)'", &bag)
             }
@@ -355,7 +380,7 @@ extension MaBoSSReader {
             let name = token.text, location = token.location
             advance(&bag)
             try expect("=", "after '$\(name)'", &bag)
-            network.parameters.append((name, try expression(&bag), location))
+            network.parameters.append((name, try value(&bag), location))
             try expect(";", "after the value of '$\(name)'", &bag)
           } else {
             bag.error(token.location, "expected 'Node NAME { … }' or '$parameter = value;', found \(describe(token))")
@@ -389,7 +414,7 @@ extension MaBoSSReader {
           if token.kind == .parameter {
             advance(&bag)
             try expect("=", "after '$\(start.text)'", &bag)
-            config.parameters.append((start.text, try expression(&bag), start.location))
+            config.parameters.append((start.text, try value(&bag), start.location))
           } else if isSymbol("[") {
             // [A, B].istate = p1 [v1, v2], p2 [w1, w2];
             advance(&bag)
@@ -410,11 +435,11 @@ extension MaBoSSReader {
             var total = 0.0, on = 0.0
             repeat {
               if isSymbol(",") { advance(&bag) }
-              let weight = try constant(try expression(&bag), &bag)
+              let weight = try number(&bag)
               try expect("[", "before the values of an istate term", &bag)
               var values: [Double] = []
               while !isSymbol("]") {
-                values.append(try constant(try expression(&bag), &bag))
+                values.append(try number(&bag))
                 if isSymbol(",") { advance(&bag) }
               }
               advance(&bag)
@@ -443,16 +468,15 @@ extension MaBoSSReader {
               let attribute = token.text
               advance(&bag)
               try expect("=", "after '\(start.text).\(attribute)'", &bag)
-              let value = try expression(&bag)
               if attribute.lowercased() == "istate" {
-                let v = try constant(value, &bag)
-                config.istates.append((start.text, v, start.location))
+                config.istates.append((start.text, try number(&bag), start.location))
               } else {
+                _ = try value(&bag)
                 config.nodeSettings.append((start.text, attribute, start.location))
               }
             } else {
               try expect("=", "after '\(start.text)'", &bag)
-              config.run.append((start.text, try constant(try expression(&bag), &bag), start.location))
+              config.run.append((start.text, try number(&bag), start.location))
             }
           } else {
             bag.error(token.location, "expected '$parameter = value;', 'NODE.istate = value;' or a setting, found \(describe(token))")
@@ -466,10 +490,12 @@ extension MaBoSSReader {
       return config
     }
 
-    /// A value without nodes or parameters (the weights and values of istates, run settings).
-    func constant(_ node: MaBoSSReader.Term, _ bag: inout DiagnosticBag) throws(Failure) -> Double {
-      guard let v = MaBoSSReader.evaluate(node, parameters: [:], logic: nil) else {
-        bag.error(token.location, "expected a number here")
+    /// An expression without nodes or parameters (the weights and values of istates, run
+    /// settings), and its value; an error at its start otherwise.
+    mutating func number(_ bag: inout DiagnosticBag) throws(Failure) -> Double {
+      let start = token.location
+      guard let v = MaBoSSReader.evaluate(try value(&bag), parameters: [:], logic: nil) else {
+        bag.error(start, "expected a number (an expression of numbers) here")
         throw Failure()
       }
       return v
