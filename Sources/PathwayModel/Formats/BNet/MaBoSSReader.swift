@@ -46,7 +46,7 @@ public enum MaBoSSReader {
     try bag.throwIfErrors()
     var builder = Builder(network: network, settings: settings ?? .init(), file: file)
     var model = try builder.model()
-    model.warnings += settings.map { Builder.runSettingsNote($0, file: cfgFile) } ?? []
+    model.warnings += settings.map(Builder.runSettingsNote) ?? []
     return model
   }
 }
@@ -548,12 +548,6 @@ extension MaBoSSReader {
     let file: String
     var bag = DiagnosticBag()
 
-    init(network: Network, settings: Parser.Configuration, file: String) {
-      self.network = network
-      self.settings = settings
-      self.file = file
-    }
-
     /// Parameters in definition order (the `.bnd`'s, then the `.cfg`'s, which win), each
     /// evaluated once all are known (a definition may use one written later).
     mutating func parameterValues() -> [String: Double] {
@@ -656,8 +650,10 @@ extension MaBoSSReader {
         where !["logic", "rate_up", "rate_down", "description"].contains(name) {
           bag.warning(a.location, "attribute '\(name)' of node '\(block.name)' is not used")
         }
-        // The rates with @logic false and true.
-        func rate(_ key: String, logic: Double, default value: Double) -> Double? {
+        let hasLogic = attributes["logic"] != nil
+        /// A rate's values while @logic is true and false (without logic, @logic is undefined),
+        /// or nil after reporting why it is not supported.
+        func rate(_ key: String, default value: (true: Double, false: Double)) -> (true: Double, false: Double)? {
           guard let a = attributes[key] else { return value }
           guard let expression = a.value else {
             bag.error(a.location, "\(key) of '\(block.name)' must be a number, not a string")
@@ -669,24 +665,29 @@ extension MaBoSSReader {
               notes: ["only rates of the form '@logic ? r : 0' (rate_up), '@logic ? 0 : r' (rate_down) or constants are supported; put the condition in 'logic'"])
             return nil
           }
-          guard let v = MaBoSSReader.evaluate(expression, parameters: parameters, logic: logic) else {
-            bag.error(a.location, "\(key) of '\(block.name)' reads an unknown parameter or an attribute other than @logic")
-            return nil
+          var values: [Double] = []
+          for logic in hasLogic ? [1.0, 0] : [nil] {
+            guard let v = MaBoSSReader.evaluate(expression, parameters: parameters, logic: logic) else {
+              bag.error(
+                a.location,
+                "\(key) of '\(block.name)' reads an unknown parameter or an attribute other than @logic\(hasLogic ? "" : " (the node has no logic)")")
+              return nil
+            }
+            guard v >= 0 && v.isFinite else {
+              bag.error(
+                a.location, "\(key) of '\(block.name)' is \(formatNumber(v))\(logic.map { " when @logic is \(Int($0))" } ?? ""); rates are finite and ≥ 0")
+              return nil
+            }
+            values.append(v)
           }
-          guard v >= 0 && v.isFinite else {
-            bag.error(a.location, "\(key) of '\(block.name)' is \(formatNumber(v)) when @logic is \(Int(logic)); rates are finite and ≥ 0")
-            return nil
-          }
-          return v
+          return (values[0], values[values.count - 1])
         }
         if let logic = attributes["logic"] {
-          guard let up1 = rate("rate_up", logic: 1, default: 1), let up0 = rate("rate_up", logic: 0, default: 0),
-            let down0 = rate("rate_down", logic: 0, default: 1), let down1 = rate("rate_down", logic: 1, default: 0)
-          else { continue }
-          if up0 != 0 || down1 != 0 {
+          guard let up = rate("rate_up", default: (1, 0)), let down = rate("rate_down", default: (0, 1)) else { continue }
+          if up.false != 0 || down.true != 0 {
             bag.error(
-              (up0 != 0 ? attributes["rate_up"] : attributes["rate_down"])?.location ?? block.location,
-              "node '\(block.name)' \(up0 != 0 ? "turns ON while its logic says OFF (rate_up \(formatNumber(up0)))" : "turns OFF while its logic says ON (rate_down \(formatNumber(down1)))")",
+              (up.false != 0 ? attributes["rate_up"] : attributes["rate_down"])?.location ?? block.location,
+              "node '\(block.name)' \(up.false != 0 ? "turns ON while its logic says OFF (rate_up \(formatNumber(up.false)))" : "turns OFF while its logic says ON (rate_down \(formatNumber(down.true)))")",
               notes: ["a node follows its logic here: rate_up = @logic ? r : 0 and rate_down = @logic ? 0 : r"])
             continue
           }
@@ -694,21 +695,23 @@ extension MaBoSSReader {
             if logic.value == nil { bag.error(logic.location, "the logic of '\(block.name)' is a string, not an expression") }
             continue
           }
-          if expr == .variable(block.name) && up1 == 0 && down0 == 0 {
+          if expr == .variable(block.name) && up.true == 0 && down.false == 0 {
             node.kind = .input
           } else {
             node.rule = ParsedExpression(
               expr: expr, text: expr.description, origin: logic.location,
               references: expr.variables.map { .init(name: $0, location: logic.location) })
           }
-          node.rateUp = up1
-          node.rateDown = down0
+          node.rateUp = up.true
+          node.rateDown = down.false
         } else {
           // No logic: ON at rate_up while OFF, OFF at rate_down while ON, whatever the others do.
-          guard let up = rate("rate_up", logic: 0, default: 0), let down = rate("rate_down", logic: 0, default: 0) else { continue }
+          guard let up = rate("rate_up", default: (0, 0))?.true, let down = rate("rate_down", default: (0, 0))?.true else { continue }
           let rule: Expr? = up > 0 && down > 0 ? .unary(.not, .variable(block.name)) : up > 0 ? .one : down > 0 ? .zero : nil
           if let rule {
-            node.rule = ParsedExpression(expr: rule, text: rule.description, origin: block.location, references: rule.variables.map { .init(name: $0, location: block.location) })
+            node.rule = ParsedExpression(
+              expr: rule, text: rule.description, origin: block.location,
+              references: rule.variables.map { .init(name: $0, location: block.location) })
           } else {
             node.kind = .input
           }
@@ -749,7 +752,7 @@ extension MaBoSSReader {
     }
 
     /// The `.cfg`'s run settings as the flags that give them.
-    static func runSettingsNote(_ settings: Parser.Configuration, file: String) -> [Diagnostic] {
+    static func runSettingsNote(_ settings: Parser.Configuration) -> [Diagnostic] {
       guard let first = settings.run.first else { return [] }
       let flags: [String: String] = [
         "max_time": "--t-end", "time_tick": "--dt", "sample_count": "--runs", "seed_pseudorandom": "--seed",
