@@ -27,12 +27,13 @@ public struct BooleanEnsemble: Sendable {
   }
 
   /// Sums `runs` runs on all cores: `body(run, counts)` adds run `run`'s ON bits to `counts`
-  /// (rows × nodes). Runs are split into contiguous chunks, each with its own counts.
+  /// (rows × nodes). Runs are split into one contiguous chunk per core, each with its own counts
+  /// (so memory is cores × rows × nodes counts, whatever the number of runs).
   static func accumulate(
     names: [String], times: [Double], runs: Int, _ body: @Sendable (Int, UnsafeMutablePointer<Int>) -> Void
   ) -> BooleanEnsemble {
     let size = times.count * names.count
-    let chunks = max(1, min(runs, 2 * ProcessInfo.processInfo.activeProcessorCount))
+    let chunks = max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount))
     let partial: [[Int]] = parallelMap(chunks) { c in
       var counts = [Int](repeating: 0, count: size)
       counts.withUnsafeMutableBufferPointer { buffer in

@@ -104,12 +104,11 @@ extension Run {
         }
       }
       switch booleanMode.initial {
+      case nil where loaded.nodes.contains(where: { $0.initialProbability != nil }):
+        randomInitial = try drawing(all: false)
+        start = randomInitial!(seed)
       case nil:
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario)
-        if loaded.nodes.contains(where: { $0.initialProbability != nil }) {
-          randomInitial = try drawing(all: false)
-          start = randomInitial!(seed)
-        }
       case "reference":
         let unpinned = try BooleanNetwork(model: loaded)
         let reference = try BooleanScenarioRun.referenceAttractor(of: unpinned)
@@ -129,6 +128,8 @@ extension Run {
         start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: fromFile)
       }
       start = network.applyingPins(to: start)
+      let fixedStart = start
+      let initial = randomInitial ?? { _ in fixedStart }
 
       var columns = Array(0..<network.count)
       if let select = out.select {
@@ -166,10 +167,9 @@ extension Run {
         }
         let dosed = BooleanSetup.inputStimuli(model: loaded, scenario: scenario, continuousTime: true)
         let inputs = dosed.keys.sorted().filter { pins[$0] == nil }.map { (node: $0, stimulus: dosed[$0]!.stimulus) }
-        let first = start
         let ensemble = ContinuousTimeBoolean.ensemble(
-          network, rates: rates, start: resolved.start, times: resolved.times, runs: runs, seed: seed,
-          initial: randomInitial ?? { _ in first }, inputs: inputs)
+          network, rates: rates, start: resolved.start, times: resolved.times, runs: runs, seed: seed, initial: initial,
+          inputs: inputs)
         try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "time", layout: layout, to: file, separator: separator)
         rows = ensemble.times.count
         record["t_start"] = .number(resolved.start)
@@ -184,9 +184,8 @@ extension Run {
           try BooleanTrajectoryCSV.write(trajectory, columns: columns, layout: layout, to: file, separator: separator)
           rows = trajectory.rowCount
         } else {
-          let first = start
           let ensemble = BooleanSimulator.ensemble(
-            network, scheme: scheme, steps: steps, runs: runs, seed: seed, initial: randomInitial ?? { _ in first }, inputs: inputs)
+            network, scheme: scheme, steps: steps, runs: runs, seed: seed, initial: initial, inputs: inputs)
           try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "step", layout: layout, to: file, separator: separator)
           rows = ensemble.times.count
         }

@@ -217,16 +217,20 @@ private struct Importer {
   mutating func solveAlgebraicRules(
     _ rules: [(expr: Expr, node: XMLNode)], free: (String) -> Bool, eventTargets: Set<String>
   ) -> [(variable: String, expr: Expr, node: XMLNode)] {
-    // Each rule's candidates, in order of first appearance.
+    // Each rule's candidates, in order of first appearance, with the rule solved for each.
     var candidates: [[String]] = []
+    var solutions: [[String: Expr]] = []
     var nonlinear: [[String]] = []
     for (expr, node) in rules {
       let symbols = expr.variables.filter(free)
-      let solvable = symbols.filter { x in
-        expr.solvedForZero(x) != nil && !expr.variables.contains(MathMLConverter.rateOfPlaceholder(x))
+      var solution: [String: Expr] = [:]
+      for x in symbols where !expr.variables.contains(MathMLConverter.rateOfPlaceholder(x)) {
+        solution[x] = expr.solvedForZero(x)
       }
+      let solvable = symbols.filter { solution[$0] != nil }
       candidates.append(solvable)
-      nonlinear.append(symbols.filter { !solvable.contains($0) })
+      solutions.append(solution)
+      nonlinear.append(symbols.filter { solution[$0] == nil })
       if solvable.isEmpty {
         if let x = symbols.first {
           bag.error(
@@ -274,7 +278,7 @@ private struct Importer {
       if eventTargets.contains(x) {
         bag.error(location(node), "the algebraic rule determines '\(x)', which an event also assigns")
       }
-      solved.append((x, rules[rule].expr.solvedForZero(x)!, node))
+      solved.append((x, solutions[rule][x]!, node))
     }
     // Rules that can only be solved together: a cycle among the solutions.
     let solvedSymbols = Set(solved.map(\.variable))
