@@ -16,7 +16,7 @@ struct Simulate: ParsableCommand {
       output included); 130 interrupted.
       """,
     version: PathwayModelVersion.current,
-    subcommands: [Run.self, SteadyStateCommand.self, Attractors.self, Info.self, Check.self, Convert.self, Plot.self, Sweep.self, Merge.self]
+    subcommands: [Run.self, SensitivityCommand.self, SteadyStateCommand.self, Attractors.self, Info.self, Check.self, Convert.self, Plot.self, Sweep.self, Merge.self]
   )
 
   /// ArgumentParser's entry point, and then a check that standard output took everything: a

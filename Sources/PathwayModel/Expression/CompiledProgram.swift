@@ -11,6 +11,9 @@ public struct Instruction: Sendable, Hashable {
     case hill, hillr     // hill(a, b, c)
     case exp, log, sqrt
     case call1, call2    // a builtin by `function`
+    /// A comparison held while the solver takes a step: when the flag `slots[b]` is 0, the
+    /// comparison's value `slots[a]` is stored in `slots[c]`; the result is `slots[c]`.
+    case mode
   }
 
   public var op: Opcode
@@ -78,6 +81,10 @@ public final class CompiledProgram: @unchecked Sendable {
       case .greaterEqual: s[d] = s[a] >= s[b] ? 1 : 0
       case .equal: s[d] = s[a] == s[b] ? 1 : 0
       case .notEqual: s[d] = s[a] != s[b] ? 1 : 0
+      case .mode:
+        let c = Int(i.c)
+        if s[b] == 0 { s[c] = s[a] }
+        s[d] = s[c]
       case .and: s[d] = (s[a] != 0 && s[b] != 0) ? 1 : 0
       case .or: s[d] = (s[a] != 0 || s[b] != 0) ? 1 : 0
       case .xor: s[d] = ((s[a] != 0) != (s[b] != 0)) ? 1 : 0
@@ -110,6 +117,12 @@ public struct ProgramBuilder {
   private var constantSlot: [UInt64: Int32] = [:]
   private var constantValue: [Int32: Double] = [:]
   private var variableSlot: [String: Int32]
+  /// Comparisons compiled as held modes (`Instruction.Opcode.mode`), with `lockSlot` the flag
+  /// that holds them; empty (or a negative slot) compiles every comparison as it stands.
+  public var lockedComparisons: Set<Expr> = []
+  public var lockSlot: Int32 = -1
+  /// The slot holding each held comparison's value.
+  public private(set) var modeSlots: [Expr: Int32] = [:]
   /// Slots assigned by `define` whose value changes inside the program: never constant-folded.
   public private(set) var slotCount: Int32
 
@@ -172,7 +185,16 @@ public struct ProgramBuilder {
         return instruction(.square, sa)
       }
       let sb = try emit(b)
-      return instruction(Self.opcode(op), sa, sb)
+      let value = instruction(Self.opcode(op), sa, sb)
+      guard op.isComparison, lockSlot >= 0, constantValue[value] == nil, lockedComparisons.contains(expr) else { return value }
+      let mode: Int32
+      if let known = modeSlots[expr] {
+        mode = known
+      } else {
+        mode = newSlot()
+        modeSlots[expr] = mode
+      }
+      return instruction(.mode, value, lockSlot, mode)
     case .call(let f, let args):
       return try emitCall(f, args)
     }

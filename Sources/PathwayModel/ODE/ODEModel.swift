@@ -73,6 +73,13 @@ public final class ODEModel: @unchecked Sendable {
   let inputSlotBase: Int
   let parameterSlotBase: Int
   let timeSlot: Int
+  /// The flag that holds the rate laws' comparisons (`Instruction.Opcode.mode`): 0 lets them
+  /// follow the state, 1 holds them.
+  let lockSlot: Int
+  /// The slots holding the held comparisons' values (empty when no comparison moves with the state).
+  let modeSlots: [Int32]
+  /// Slots laid out before the programs' own: states, inputs, parameters, time, delay leaves, the lock.
+  var reservedSlotCount: Int { lockSlot + 1 }
   /// Rate-law states and the slot holding their rate after `rhsProgram` runs.
   let rateStates: [(state: Int, slot: Int32)]
   /// What an output column may name: nodes, then assignments, then parameters.
@@ -114,6 +121,8 @@ public final class ODEModel: @unchecked Sendable {
   /// lhs − rhs of comparisons in rate laws (after inlining assignments) that depend on the
   /// state: the integrator stops and restarts where one changes sign.
   let switchRoots: [Int32]
+  /// The root functions of `switchRoots` (lhs − rhs), in the same order.
+  public let switchRootExpressions: [Expr]
   /// Comparisons in rate laws that depend only on time and parameters: their zeros become
   /// segment boundaries, computed per run.
   public let timeSwitches: [Expr]
@@ -250,9 +259,44 @@ public final class ODEModel: @unchecked Sendable {
     self.inputSlotBase = inputSlotBase
     self.parameterSlotBase = parameterSlotBase
     self.timeSlot = timeSlot
-    let reservedSlots = timeSlot + 1 + delayTable.terms.count
+    self.lockSlot = timeSlot + 1 + delayTable.terms.count
+    let lockSlot = timeSlot + 1 + delayTable.terms.count
+    let reservedSlots = lockSlot + 1
 
     var builder = ProgramBuilder(variables: variables, reservedSlots: reservedSlots)
+    // Comparisons of the rate laws (and of the assignments they read) that move with the state
+    // or an input are held at their value from the start of each step (`ODEWorkspace.lockModes`):
+    // a step then integrates one smooth branch, and the solver switches branches where the
+    // root function crosses zero, rather than every stage of a step seeing a different branch.
+    do {
+      let assignmentExpressions = Dictionary(model.assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
+      let fixedNames = Set(model.parameters.map(\.id)).union([Expr.timeName])
+      var moving: [String: Bool] = [:]
+      func moves(_ name: String) -> Bool {
+        if let known = moving[name] { return known }
+        if fixedNames.contains(name) { return false }
+        guard let expr = assignmentExpressions[name] else { return true }
+        moving[name] = false  // a cycle among assignments is refused elsewhere
+        let result = expr.variables.contains(where: moves)
+        moving[name] = result
+        return result
+      }
+      var locked = Set<Expr>()
+      var visited = Set<String>()
+      func collect(_ expr: Expr) {
+        // Equalities are guards (`x == 0` around x·ln x), not switches between branches.
+        for comparison in expr.comparisonSubtrees where comparison.variables.contains(where: moves) {
+          if case .binary(let op, _, _) = comparison, op == .equal || op == .notEqual { continue }
+          locked.insert(comparison)
+        }
+        for name in expr.variables where assignmentExpressions[name] != nil && visited.insert(name).inserted {
+          collect(assignmentExpressions[name]!)
+        }
+      }
+      for n in stateNodes { if let rate = model.nodes[n].rate { collect(rate.expr) } }
+      builder.lockedComparisons = locked
+      builder.lockSlot = Int32(lockSlot)
+    }
     var inlined: [String: Expr] = [:]
     var assignmentSlots: [Int32] = []
     let ordered = model.assignmentsInDependencyOrder
@@ -371,8 +415,11 @@ public final class ODEModel: @unchecked Sendable {
     self.finiteDifferenceEntries = finiteDifference
     let jacobianEnd = builder.mark
 
-    // Events: a part of its own, which must not reuse the Jacobian part's temporaries.
+    // Events: a part of its own, which must not reuse the Jacobian part's temporaries, and
+    // whose triggers compare the values as they are.
     builder.invalidateSharing()
+    self.modeSlots = builder.modeSlots.values.sorted()
+    builder.lockedComparisons = []
     var events: [CompiledEvent] = []
     do {
       for event in model.events {
@@ -409,6 +456,7 @@ public final class ODEModel: @unchecked Sendable {
     // Discontinuities of the right-hand side: comparisons inside rate laws.
     var timeSwitches: [Expr] = []
     var switchRoots: [Int32] = []
+    var switchRootExpressions: [Expr] = []
     var seen = Set<Expr>()
     let parameterNames = Set(model.parameters.map(\.id))
     do {
@@ -421,6 +469,7 @@ public final class ODEModel: @unchecked Sendable {
             if names.contains(Expr.timeName) { timeSwitches.append(g) }
           } else {
             switchRoots.append(try builder.emit(g))
+            switchRootExpressions.append(g)
           }
         }
       }
@@ -429,6 +478,7 @@ public final class ODEModel: @unchecked Sendable {
     }
     self.timeSwitches = timeSwitches
     self.switchRoots = switchRoots
+    self.switchRootExpressions = switchRootExpressions
     // Parameters in slots 0..<P, time in slot P.
     var switchVariables: [String: Int32] = [:]
     for (p, parameter) in model.parameters.enumerated() { switchVariables[parameter.id] = Int32(p) }
@@ -562,6 +612,26 @@ public final class OutputPlan: @unchecked Sendable {
     self.names = names
     self.slots = slots
     self.program = program
+  }
+}
+
+extension Expr {
+  /// Every comparison in the tree (`a < b`, `a == b`, …), as a whole subtree.
+  var comparisonSubtrees: [Expr] {
+    var out: [Expr] = []
+    func walk(_ e: Expr) {
+      switch e {
+      case .number, .variable: return
+      case .unary(_, let a): walk(a)
+      case .binary(let op, let a, let b):
+        if op.isComparison { out.append(e) }
+        walk(a)
+        walk(b)
+      case .call(_, let args): args.forEach(walk)
+      }
+    }
+    walk(self)
+    return out
   }
 }
 

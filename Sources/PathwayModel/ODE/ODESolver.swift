@@ -173,6 +173,15 @@ public struct Solution: Sendable {
   /// The state at the last time reached.
   public var finalState: [Double]
   public var finalTime: Double
+  /// Where a root function of the rate laws (`ODEModel.switchRootExpressions`) changed sign, in
+  /// time order: the integration stopped and restarted there.
+  public var switchCrossings: [SwitchCrossing] = []
+}
+
+/// A rate-law switch crossed during a run: the time and the index of its root function.
+public struct SwitchCrossing: Sendable, Hashable {
+  public var time: Double
+  public var root: Int
 }
 
 /// The engine for `options.method`: a Rosenbrock engine for the Swift methods, GSL's driver otherwise.
@@ -223,6 +232,16 @@ public final class ODESolver {
   private var risingFound = false
   /// Every event's root functions at the start of the current step.
   private var rootsBefore: [Double] = []
+  /// The rate-law switches crossed in this solve.
+  private var crossings: [SwitchCrossing] = []
+  /// Set when a switch crossed without the solver stopping there: the held comparisons must be
+  /// taken again after the step.
+  private var modesStale = false
+  /// Where the comparisons are to be taken when `modesStale`: just after that crossing.
+  private var staleTime = 0.0
+  /// Set while a step is redone for a switch that crossed at its start.
+  private var redoneForSwitch = false
+  private let staleState: UnsafeMutablePointer<Double>
   private var pending: [PendingEvent] = []
   private var sequence = 0
   /// The first event triggered with a negative (or NaN) delay in this solve, which ends it.
@@ -260,10 +279,11 @@ public final class ODESolver {
     fa = buffer()
     fb = buffer()
     yi = buffer()
+    staleState = buffer()
   }
 
   deinit {
-    for p in [y, ya, fa, fb, yi] { p.deallocate() }
+    for p in [y, ya, fa, fb, yi, staleState] { p.deallocate() }
   }
 
   /// The output columns' names.
@@ -289,6 +309,9 @@ public final class ODESolver {
   ) -> Solution {
     let clock = ContinuousClock.now
     workspace.load(parameters)
+    crossings.removeAll(keepingCapacity: true)
+    modesStale = false
+    redoneForSwitch = false
     workspace.segmentLow = -.infinity
     workspace.segmentHigh = .infinity
     driver.reset()
@@ -348,6 +371,8 @@ public final class ODESolver {
       totalSteps += counts.steps
       totalFailed += counts.failed
       driver.reset()
+      // The rate laws' comparisons, held at their values here until the next restart.
+      workspace.lockModes(t, y)
       // A millionth of the segment (bsimp: a thousandth; its extrapolation cannot grow a step
       // that starts far too small, whose error estimate is rounding), but at least a few units
       // in the last place of t: at t = 10⁶ a step of 10⁻¹² would not move t at all.
@@ -415,6 +440,8 @@ public final class ODESolver {
               var fired = false
               for _ in 0..<64 {
                 resetDriver(until: target)
+                // A switch that crossed at the very start of the step holds from there.
+                if modesStale { workspace.lockModes(staleTime, staleState) }
                 while t < target {
                   if stepsTaken() >= options.maxSteps {
                     failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, hMax ?? h))
@@ -439,11 +466,35 @@ public final class ODESolver {
                 target = min(stepEnd, eventTime + delta)
               }
               if fired { statistics.events += 1 }
+              modesStale = false
+              redoneForSwitch = false
               resetDriver(until: segmentEnd)
               _ = workspace.rhs(t, y, fa)
               // New delayed events may now be due before `stop`: choose the next stop again
               // (at the segment's end, go on to the stop's own work: due events, output rows).
               if fired && t < segmentEnd { continue stepping }
+            }
+            if modesStale {
+              modesStale = false
+              if redoneForSwitch {
+                // The redone step crossed back right at its start (the state rests on the
+                // switch, within rounding): keep it, and go on with the branches at its end.
+                redoneForSwitch = false
+                resetDriver(until: segmentEnd)
+              } else {
+                // A switch crossed right at the start of the step (too near to stop there): redo
+                // the step on the branch it selects just after the crossing.
+                redoneForSwitch = true
+                for i in 0..<n { y[i] = ya[i] }
+                t = ta
+                workspace.truncateHistory(after: ta)
+                resetDriver(until: segmentEnd)
+                workspace.lockModes(staleTime, staleState)
+                _ = workspace.rhs(t, y, fa)
+                continue stepping
+              }
+            } else {
+              redoneForSwitch = false
             }
             _ = workspace.rhs(t, y, fa)
           }
@@ -470,6 +521,7 @@ public final class ODESolver {
         }
       }
     }
+    workspace.unlockModes()
     let counts = driver.counts
     totalSteps += counts.steps
     totalFailed += counts.failed
@@ -482,7 +534,7 @@ public final class ODESolver {
     statistics.wallSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     return Solution(
       trajectory: trajectory, statistics: statistics, failure: failure,
-      finalState: (0..<n).map { y[$0] }, finalTime: t)
+      finalState: (0..<n).map { y[$0] }, finalTime: t, switchCrossings: crossings)
   }
 
   // MARK: - Events
@@ -522,7 +574,15 @@ public final class ODESolver {
       // A root function of the rate laws crossed there. A discontinuity: stop there, unless it
       // sits at the very start of the step (a root resting at zero, crossing on noise).
       let minimumProgress = 1e-9 * max(1, abs(ta)) + 1e-6 * (tb - ta)
-      if switchCrossed() && hi - ta > minimumProgress { return hi }
+      if switchCrossed() {
+        recordCrossings(at: hi)
+        if hi - ta > minimumProgress { return hi }
+        if !modesStale {
+          modesStale = true
+          staleTime = hi
+          for i in 0..<ode.stateCount { staleState[i] = yi[i] }
+        }
+      }
       // Nothing starts at hi: it becomes the start of the search, with the values there.
       updateTriggers()
       if hi >= tb { return nil }
@@ -552,6 +612,15 @@ public final class ODESolver {
       interpolate(at: mid, from: ta, to: tb)
       workspace.evaluateEvents(mid, yi)
       if predicate() { hi = mid } else { lo = mid }
+    }
+  }
+
+  /// Notes the rate-law switches that left their sign at the last evaluation, at time t.
+  private func recordCrossings(at t: Double) {
+    var r = ode.events.reduce(0) { $0 + $1.roots.count }
+    for (index, root) in ode.switchRoots.enumerated() {
+      if crossed(workspace.eventValue(root), rootsBefore[r]) { crossings.append(SwitchCrossing(time: t, root: index)) }
+      r += 1
     }
   }
 

@@ -51,6 +51,10 @@ public final class ODEWorkspace {
   /// Perturbed state for finite-difference Jacobian entries.
   let perturbed: UnsafeMutablePointer<Double>
   let perturbedRates: UnsafeMutablePointer<Double>
+  /// The rates computed while the comparisons are read for `lockModes` (discarded).
+  let modeScratch: UnsafeMutablePointer<Double>
+  /// The held comparisons' values, kept while `rhsOnLiveBranches` evaluates without them.
+  let modeSave: UnsafeMutablePointer<Double>
   let baseRates: UnsafeMutablePointer<Double>
   // delay(x, d): the number of terms, a scratch copy of the slots, the lags, and the run's history
   // (empty outside a solve: then every term is x now).
@@ -356,6 +360,8 @@ public final class ODEWorkspace {
     inputB = buffer(ode.inputCount, 0.0)
     perturbed = buffer(n, 0.0)
     perturbedRates = buffer(n, 0.0)
+    modeScratch = buffer(n, 0.0)
+    modeSave = buffer(ode.modeSlots.count, 0.0)
     baseRates = buffer(n, 0.0)
     delayCount = ode.delays.count
     delayScratch = buffer(max(ode.delays.slotCount, ode.delays.reservedSlots), 0.0)
@@ -379,6 +385,7 @@ public final class ODEWorkspace {
   /// Installs a run's parameters (no allocation; safe between runs of a sweep).
   public func load(_ run: RunParameters) {
     parameters = run
+    slots[ode.lockSlot] = 0
     for (p, value) in run.parameters.enumerated() { slots[ode.parameterSlotBase + p] = value }
     for i in 0..<n {
       tau[i] = run.tau[i]
@@ -405,6 +412,24 @@ public final class ODEWorkspace {
     cancelled = false
   }
 
+  /// True when the model has comparisons that move with the state (see `ODEModel.modeSlots`).
+  public var hasModes: Bool { !ode.modeSlots.isEmpty }
+
+  /// Holds the rate laws' comparisons at their values in state `y` at time `t`: until
+  /// `unlockModes` or the next call, every evaluation takes the branches they select here.
+  public func lockModes(_ t: Double, _ y: UnsafePointer<Double>) {
+    guard hasModes else { return }
+    slots[ode.lockSlot] = 0
+    rhs(t, y, modeScratch)
+    hot.pointee.rhsEvaluations &-= 1
+    slots[ode.lockSlot] = 1
+  }
+
+  /// Lets the comparisons follow the state again.
+  public func unlockModes() {
+    slots[ode.lockSlot] = 0
+  }
+
   /// Selects the piece of every stimulus that holds on the segment starting at `t`.
   public func setSegment(at t: Double) {
     for u in 0..<ode.inputCount {
@@ -428,6 +453,7 @@ public final class ODEWorkspace {
   @discardableResult
   public func rhs(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
     hot.pointee.rhsEvaluations &+= 1
+    let recorded = hot.pointee.nonFiniteState >= 0
     loadSlots(t, y)
     if let nativeRHS {
       nativeRHS(slots, f)
@@ -470,7 +496,23 @@ public final class ODEWorkspace {
       }
     }
     if hot.pointee.hasCancellation, let cancellation, cancellation() { hot.pointee.cancelled = true }
+    if !finite && slots[ode.lockSlot] != 0 && !hot.pointee.cancelled {
+      if !recorded { hot.pointee.nonFiniteState = -1 }
+      return rhsOnLiveBranches(t, y, f)
+    }
     return finite && !hot.pointee.cancelled
+  }
+
+  /// `rhs` with every comparison taken as the state has it: for a held branch that is not
+  /// defined at this state (a square root of a value that dipped below zero within a step).
+  private func rhsOnLiveBranches(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
+    for (i, slot) in ode.modeSlots.enumerated() { modeSave[i] = slots[Int(slot)] }
+    slots[ode.lockSlot] = 0
+    let finite = rhs(t, y, f)
+    hot.pointee.rhsEvaluations &-= 1
+    slots[ode.lockSlot] = 1
+    for (i, slot) in ode.modeSlots.enumerated() { slots[Int(slot)] = modeSave[i] }
+    return finite
   }
 
   /// The Jacobian ∂f/∂y (row-major, n × n) and ∂f/∂t at (t, y).

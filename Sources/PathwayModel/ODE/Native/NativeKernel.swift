@@ -101,7 +101,8 @@ public enum NativeKernelBuilder {
       }
     }
     let exported = Set(ode.assignmentSlots.map(Int.init)).union(rates).union(jacobianNeeded).union(eventNeeded)
-    let reserved = ode.timeSlot + 1 + ode.delays.count  // states, inputs, parameters, time, delay leaves
+      .union(ode.modeSlots.map(Int.init))
+    let reserved = ode.reservedSlotCount  // states, inputs, parameters, time, delay leaves, the mode lock
     func isLocal(_ slot: Int) -> Bool { slot >= reserved && !exported.contains(slot) && constants[slot] == nil }
     /// The statements of `programs` that contribute to `needed` (dead code removed: a right-hand
     /// side call does not compute assignments only outputs read), locals declared first.
@@ -159,7 +160,7 @@ public enum NativeKernelBuilder {
   static func operands(_ i: Instruction) -> [Int32] {
     switch i.op {
     case .copy, .square, .negate, .not, .exp, .log, .sqrt, .call1: return [i.a]
-    case .select, .hill, .hillr: return [i.a, i.b, i.c]
+    case .select, .hill, .hillr, .mode: return [i.a, i.b, i.c]
     default: return [i.a, i.b]
     }
   }
@@ -196,6 +197,7 @@ public enum NativeKernelBuilder {
     case .greaterEqual: return d + "\(a) >= \(b) ? 1.0 : 0.0;"
     case .equal: return d + "\(a) == \(b) ? 1.0 : 0.0;"
     case .notEqual: return d + "\(a) != \(b) ? 1.0 : 0.0;"
+    case .mode: return "if (\(b) == 0) \(c) = \(a); " + d + "\(c);"
     case .and: return d + "(\(a) != 0 && \(b) != 0) ? 1.0 : 0.0;"
     case .or: return d + "(\(a) != 0 || \(b) != 0) ? 1.0 : 0.0;"
     case .xor: return d + "((\(a) != 0) != (\(b) != 0)) ? 1.0 : 0.0;"
