@@ -21,7 +21,13 @@ struct TimeCourseInput {
   var columnUnits: [String: String]
 
   static func isLong(_ header: [String]) -> Bool {
-    header == ["time", "variable", "value"] || header == ["run_id", "time", "variable", "value"]
+    header == ["time", "variable", "value"] || header == ["run_id", "time", "variable", "value"] || isSensitivity(header)
+  }
+
+  /// The long layout of `simulate sensitivity`: one series ∂variable/∂parameter per pair, drawn
+  /// from the `sensitivity` column.
+  static func isSensitivity(_ header: [String]) -> Bool {
+    header == ["time", "variable", "parameter", "value", "sensitivity"]
   }
 
   init(table: CSVTable, metadata: PlotMetadata) throws(PathwayError) {
@@ -31,13 +37,15 @@ struct TimeCourseInput {
     columnUnits = metadata.columnUnits
     if Self.isLong(table.header) {
       let runColumn = table.header.first == "run_id" ? 0 : nil
-      let t = table.header.firstIndex(of: "time")!, v = t + 1, value = t + 2
+      let sensitivity = Self.isSensitivity(table.header)
+      let t = table.header.firstIndex(of: "time")!, v = t + 1, value = sensitivity ? 4 : t + 2
       var order: [String: Int] = [:]
       var series: [PlotSeries] = []
       for row in table.rows.indices {
         let fields = table.rows[row].fields
         let run = runColumn.map { fields[$0] }
-        let key = (run ?? "") + "\u{1}" + fields[v]
+        let name = sensitivity ? "d(\(fields[v]))/d(\(fields[2]))" : fields[v]
+        let key = (run ?? "") + "\u{1}" + name
         let time = try table.number(row: row, column: t)!
         let y = try table.number(row: row, column: value)!
         if let i = order[key] {
@@ -45,7 +53,7 @@ struct TimeCourseInput {
           series[i].values.append(y)
         } else {
           order[key] = series.count
-          series.append(PlotSeries(variable: fields[v], run: run, times: [time], values: [y]))
+          series.append(PlotSeries(variable: name, run: run, times: [time], values: [y]))
         }
       }
       self.series = series

@@ -10,7 +10,7 @@ struct SensitivityCommand: ParsableCommand {
       Integrates the model together with its sensitivity equations (built symbolically, with \
       their exact Jacobian, under the same rtol and atol as the states) and writes, for every \
       output time, column y and quantity p, the value of y and ∂y/∂p (with --relative, \
-      (p/y)·∂y/∂p, NaN where y = 0). A quantity is anything --set accepts: a parameter, an \
+      (p/y)·∂y/∂p, NaN where |y| ≤ atol, which the solver does not resolve). A quantity is anything --set accepts: a parameter, an \
       input's constant dose, a node's initial value (NODE.initial), or a logic-derived node's \
       NODE.tau, NODE.n or NODE.k (n and k of all its incoming edges together).
 

@@ -114,6 +114,24 @@ struct PlotFigureTests {
     #expect(try readAxis(panel, "x").label == "time", "no manifest: no unit")
   }
 
+  @Test("simulate sensitivity's long layout draws one series d(variable)/d(parameter) from its sensitivity column")
+  func sensitivityLayout() throws {
+    let (names, time, columns) = Self.rows(Self.wide)
+    var long = "time,variable,parameter,value,sensitivity\n"
+    var wide = "time," + names.map { "\"d(\($0))/d(k)\"" }.joined(separator: ",") + "\n"
+    for (i, t) in time.enumerated() {
+      for (c, name) in names.enumerated() { long += "\(formatNumber(t)),\(name),k,1,\(formatNumber(columns[c][i]))\n" }
+      wide += formatNumber(t) + "," + columns.map { formatNumber($0[i]) }.joined(separator: ",") + "\n"
+    }
+    let directory = try writeFixtures(["wide.csv": wide, "long.csv": long])
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let fromWide = try Plotter.plot([directory + "/wide.csv"], options: PlotOptions(title: "t"))
+    let fromLong = try Plotter.plot([directory + "/long.csv"], options: PlotOptions(title: "t"))
+    #expect(fromLong.svg == fromWide.svg)
+    let panel = try parseSVG(fromLong.svg).all(class: "panel")[0]
+    try expectSeriesMatch(panel, names: names.map { "d(\($0))/d(k)" }, time: time, columns: columns)
+  }
+
   @Test("several CSVs: one line per scenario, labelled by the scenario names of the manifest; panels per variable")
   func scenarios() throws {
     let treated = Self.wide.replacingOccurrences(of: "0.8,", with: "0.9,")

@@ -498,7 +498,7 @@ public final class ForwardSensitivity: @unchecked Sendable {
     }
     return SensitivityResult(
       parameters: parameters, variables: variables, trajectory: trajectory, statistics: solution.statistics,
-      failure: solution.failure, jump: jump)
+      failure: solution.failure, jump: jump, absoluteTolerance: run.options.atol)
   }
 }
 
@@ -524,10 +524,15 @@ public struct SensitivityResult: Sendable {
     trajectory.value(row: row, column: variables.count * (1 + j) + v)
   }
 
-  /// The sensitivity scaled by base/value (∂ln y/∂ln p); NaN where the value is 0.
+  /// The absolute tolerance of the run: values at or below it are not resolved.
+  public var absoluteTolerance: Double = 0
+
+  /// The sensitivity scaled by base/value (∂ln y/∂ln p); NaN where |value| ≤ atol, whose
+  /// relative error the solver does not control (a node at 1e-70 would show a ratio of rounding
+  /// errors).
   public func relativeSensitivity(row: Int, variable v: Int, parameter j: Int) -> Double {
     let y = value(row: row, variable: v)
-    return y == 0 ? .nan : sensitivity(row: row, variable: v, parameter: j) * parameters[j].base / y
+    return abs(y) <= absoluteTolerance || y == 0 ? .nan : sensitivity(row: row, variable: v, parameter: j) * parameters[j].base / y
   }
 }
 
