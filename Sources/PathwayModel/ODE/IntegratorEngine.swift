@@ -13,6 +13,9 @@ protocol IntegratorEngine: AnyObject {
   func step(t: inout Double, t1: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> GSLStatus
   /// Accepted and rejected steps since the last reset.
   var counts: (steps: Int, failed: Int) { get }
+  /// The state whose error estimate, weighted by its tolerance, was largest in the last step
+  /// tried (accepted or not), or nil when no step has been tried: what limits the step size.
+  func largestWeightedError(y: UnsafePointer<Double>) -> Int?
 }
 
 extension GSLDriver: IntegratorEngine {}

@@ -94,6 +94,14 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
   public var stepSize: Double
   /// Where a non-finite derivative was seen (a trial point inside the failed step).
   public var evaluationTime: Double?
+  /// For a step limit or a step-size underflow: the state whose weighted error estimate was
+  /// largest in the last step tried, the one that holds the step size down.
+  public var limitingState: String?
+
+  /// ` (the largest weighted error estimate is in 'X')`, or nothing.
+  private var limiting: String {
+    limitingState.map { "; the step size is held down by '\($0)' (the largest weighted error estimate in the last step tried)" } ?? ""
+  }
 
   public var description: String {
     let at = "at t = \(formatNumber(time)), h = \(formatNumber(stepSize))"
@@ -106,11 +114,11 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
       return "the Jacobian entry ∂(d\(species)/dt)/∂\(of) is not finite \(when), although the rates are (last good state \(at)); "
         + "a rate law may have a singular derivative there (a square root or power at 0)"
     case .maxStepsReached(let n):
-      return "\(n) steps taken before reaching the end \(at); raise the limit (--max-steps, or 'solver: {max_steps: N}' in a scenario); if the model is stiff, an implicit method (rodas5p, msbdf) takes far fewer steps"
+      return "\(n) steps taken before reaching the end \(at)\(limiting); raise the limit (--max-steps, or 'solver: {max_steps: N}' in a scenario); if the model is stiff, an implicit method (rodas5p, msbdf) takes far fewer steps"
     case .stepSizeUnderflow:
-      return "the step size fell below the time resolution \(at); the model may be singular or discontinuous there"
+      return "the step size fell below the time resolution \(at)\(limiting); the model may be singular or discontinuous there"
     case .stepperFailed(let status):
-      return "the \(status) \(at)"
+      return "the \(status) \(at)\(limiting)"
     case .cancelled:
       return "cancelled \(at)"
     case .invalidEventDelay(let event, let delay):
@@ -403,6 +411,7 @@ public final class ODESolver {
         while t < stop {
           if stepsTaken() >= options.maxSteps {
             failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, hMax ?? h))
+            failure?.limitingState = limitingState()
             break segments
           }
           if let hMax, h > hMax { h = hMax }
@@ -416,6 +425,7 @@ public final class ODESolver {
           workspace.recordHistory(t, y)
           if t < stop && t + h == t {
             failure = SolverFailure(reason: .stepSizeUnderflow, time: t, stepSize: h)
+            failure?.limitingState = limitingState()
             break segments
           }
           if let denseDriver {
@@ -445,6 +455,7 @@ public final class ODESolver {
                 while t < target {
                   if stepsTaken() >= options.maxSteps {
                     failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, hMax ?? h))
+                    failure?.limitingState = limitingState()
                     break segments
                   }
                   let status = driver.step(t: &t, t1: target, h: &h, y: y)
@@ -786,6 +797,11 @@ public final class ODESolver {
     return solution.finalState
   }
 
+  /// The name of the state that limits the step size (see `SolverFailure.limitingState`).
+  private func limitingState() -> String? {
+    driver.largestWeightedError(y: y).map { ode.stateNames[$0] }
+  }
+
   private func diagnose(_ status: GSLStatus, t: Double, h: Double) -> SolverFailure {
     if workspace.cancelled { return SolverFailure(reason: .cancelled, time: t, stepSize: h) }
     if status == .badFunction, let state = workspace.nonFiniteState {
@@ -799,7 +815,9 @@ public final class ODESolver {
         evaluationTime: workspace.nonFiniteTime)
     }
     if status == .failure {
-      return SolverFailure(reason: .stepperFailed("\(driver.stepper.rawValue) step failed (\(status))"), time: t, stepSize: h)
+      var failure = SolverFailure(reason: .stepperFailed("\(driver.stepper.rawValue) step failed (\(status))"), time: t, stepSize: h)
+      failure.limitingState = limitingState()
+      return failure
     }
     return SolverFailure(reason: .stepperFailed("\(driver.stepper.rawValue) stepper returned \(status)"), time: t, stepSize: h)
   }

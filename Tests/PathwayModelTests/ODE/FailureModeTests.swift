@@ -86,6 +86,25 @@ struct FailureModeTests {
     #expect(failure.description.contains("h = "))
   }
 
+  @Test("a step limit or a collapsing step names the state that holds the step size down", arguments: [Stepper.rodas5p, .rkf45, .msbdf, .rk8pd])
+  func limitingState(method: Stepper) throws {
+    // x, y rotate a thousand times faster than z decays: x or y limits the step.
+    let fast = try ODEModel(model: model("nodes:\n  z: {initial: 1, rate: -0.1 * z}\n  x: {initial: 1, rate: -1000 * y}\n  y: {initial: 0, rate: 1000 * x}\n"))
+    let limited = try ODESolver(fast, options: SolverOptions(method: method, rtol: 1e-8, atol: 1e-12, maxSteps: 100))
+    let s = limited.solve(RunParameters(fast), initial: [1, 1, 0], start: 0, end: 10, times: [0, 10])
+    let failure = try #require(s.failure)
+    #expect(failure.reason == .maxStepsReached(100))
+    #expect(["x", "y"].contains(failure.limitingState ?? "none"), "\(method): \(failure.limitingState ?? "none")")
+    #expect(failure.description.contains("held down by '\(failure.limitingState ?? "")'"))
+    // x' = x² blows up at t = 1: the step collapses there, on x.
+    let blow = try ODEModel(model: model("nodes:\n  z: {initial: 1, rate: -0.1 * z}\n  x: {initial: 1, rate: x^2}\n"))
+    let solver = try ODESolver(blow, options: SolverOptions(method: method, rtol: 1e-8, atol: 1e-12))
+    let b = solver.solve(RunParameters(blow), initial: [1, 1], start: 0, end: 2, times: [0, 2])
+    let collapse = try #require(b.failure)
+    #expect(abs(collapse.time - 1) < 1e-4)
+    #expect(collapse.limitingState == "x", "\(method): \(collapse)")
+  }
+
   @Test("h_max bounds every step")
   func hMax() throws {
     let m = try model("nodes:\n  x: {initial: 1, rate: -0.001 * x}\n")

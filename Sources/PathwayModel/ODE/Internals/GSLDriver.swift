@@ -74,6 +74,8 @@ final class GSLDriver {
   let driver: OpaquePointer
   let dimension: Int
   let stepper: Stepper
+  /// The tolerances the driver was made with (for `largestWeightedError`).
+  let tolerance: (rtol: Double, atol: Double, scales: [Double]?)
 
   /// - Throws: when GSL cannot allocate the driver.
   init(
@@ -82,6 +84,7 @@ final class GSLDriver {
     _ = gslErrorHandlerOff
     dimension = workspace.ode.stateCount
     self.stepper = stepper
+    tolerance = (rtol, atol, atolScales)
     system = .allocate(capacity: 1)
     system.initialize(
       to: gsl_odeiv2_system(
@@ -133,6 +136,23 @@ final class GSLDriver {
   /// Accepted steps and failed (rejected) steps since the last reset.
   var counts: (steps: Int, failed: Int) {
     (Int(d.pointee.e.pointee.count), Int(d.pointee.e.pointee.failed_steps))
+  }
+
+  /// From the evolve object's error estimate of the last step tried, weighted as GSL's scaled
+  /// control weighs it (atol·sᵢ + rtol·|yᵢ|). Not for bsimp, whose extrapolation can fail before
+  /// it writes an estimate (the one left is an older step's).
+  func largestWeightedError(y: UnsafePointer<Double>) -> Int? {
+    guard stepper != .bsimp, counts.steps + counts.failed > 0, let yerr = d.pointee.e.pointee.yerr else { return nil }
+    var worst = -1, largest = 0.0
+    for i in 0..<dimension {
+      let scale = tolerance.atol * (tolerance.scales?[i] ?? 1) + tolerance.rtol * abs(y[i])
+      let e = abs(yerr[i]) / scale
+      if e > largest || (worst < 0 && e.isNaN) {
+        largest = e
+        worst = i
+      }
+    }
+    return worst >= 0 ? worst : nil
   }
 }
 

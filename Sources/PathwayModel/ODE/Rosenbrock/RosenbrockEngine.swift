@@ -90,6 +90,8 @@ final class RosenbrockEngine: DenseOutputEngine {
   /// Gustafsson's controller: the last accepted step and its error.
   private var previousStep = 0.0
   private var previousError = 0.0
+  /// The state with the largest weighted error estimate in the last step tried (-1: none yet).
+  private var worstState = -1
   private let exponent: Double
 
   /// - Parameters:
@@ -197,6 +199,8 @@ final class RosenbrockEngine: DenseOutputEngine {
   }
 
   var counts: (steps: Int, failed: Int) { (accepted, rejected) }
+
+  func largestWeightedError(y: UnsafePointer<Double>) -> Int? { worstState >= 0 ? worstState : nil }
 
   /// Factors E = σI − J with the engine's solver.
   @inline(__always)
@@ -307,12 +311,17 @@ final class RosenbrockEngine: DenseOutputEngine {
       // y₁ = (the last stage's argument) + k_s; k_s is the error estimate.
       let ks = k + (s - 1) * n
       var sum = finiteStages ? 0.0 : Double.infinity
+      var worst = 0.0
       for m in 0..<n where finiteStages {
         let value = stageY[m] + ks[m]
         yNew[m] = value
         let scale = absoluteTolerance[m] + rtol * max(abs(y[m]), abs(value))
         let e = ks[m] / scale
         sum += e * e
+        if !(abs(e) <= worst) {
+          worst = abs(e)
+          worstState = m
+        }
       }
       let error = (sum / Double(max(1, n))).squareRoot()
       // Hairer & Wanner: h_new = h / fac, fac = err^(1/(p̂+1)) / safety within the limits.
