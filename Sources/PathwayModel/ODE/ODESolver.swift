@@ -242,6 +242,15 @@ public final class ODESolver {
   private var rootsBefore: [Double] = []
   /// The rate-law switches crossed in this solve.
   private var crossings: [SwitchCrossing] = []
+  /// The roots that crossed at the last crossing recorded, and at the stale one.
+  private var lastCrossingRoots: [Int] = []
+  private var staleRoots: [Int] = []
+  /// Called where the integration restarts on other branches after a rate-law switch crossed:
+  /// (t, the state there, the switches' root indices, a state just past the crossing whose
+  /// comparisons select the new branches). The held comparisons are the old ones on entry; the
+  /// handler may change the state (a sensitivity's jump) and lock the new ones to see the rates
+  /// beyond. Used by `ForwardSensitivity`.
+  public var switchHandler: ((Double, UnsafeMutablePointer<Double>, [Int], UnsafePointer<Double>) -> Void)?
   /// Set when a switch crossed without the solver stopping there: the held comparisons must be
   /// taken again after the step.
   private var modesStale = false
@@ -374,13 +383,13 @@ public final class ODESolver {
     }
     var totalSteps = 0, totalFailed = 0
     var h = 0.0
-    func resetDriver(until segmentEnd: Double) {
+    func resetDriver(until segmentEnd: Double, relock: Bool = true) {
       let counts = driver.counts
       totalSteps += counts.steps
       totalFailed += counts.failed
       driver.reset()
       // The rate laws' comparisons, held at their values here until the next restart.
-      workspace.lockModes(t, y)
+      if relock { workspace.lockModes(t, y) }
       // A millionth of the segment (bsimp: a thousandth; its extrapolation cannot grow a step
       // that starts far too small, whose error estimate is rounding), but at least a few units
       // in the last place of t: at t = 10⁶ a step of 10⁻¹² would not move t at all.
@@ -477,6 +486,9 @@ public final class ODESolver {
                 target = min(stepEnd, eventTime + delta)
               }
               if fired { statistics.events += 1 }
+              if !fired && !risingFound, let switchHandler, !lastCrossingRoots.isEmpty {
+                switchHandler(t, y, lastCrossingRoots, y)
+              }
               modesStale = false
               redoneForSwitch = false
               resetDriver(until: segmentEnd)
@@ -489,9 +501,10 @@ public final class ODESolver {
               modesStale = false
               if redoneForSwitch {
                 // The redone step crossed back right at its start (the state rests on the
-                // switch, within rounding): keep it, and go on with the branches at its end.
+                // switch, within rounding): keep it, and go on with the branches it took (those
+                // beyond the switch; taken again from the state, they could flip back).
                 redoneForSwitch = false
-                resetDriver(until: segmentEnd)
+                resetDriver(until: segmentEnd, relock: false)
               } else {
                 // A switch crossed right at the start of the step (too near to stop there): redo
                 // the step on the branch it selects just after the crossing.
@@ -499,6 +512,8 @@ public final class ODESolver {
                 for i in 0..<n { y[i] = ya[i] }
                 t = ta
                 workspace.truncateHistory(after: ta)
+                // The comparisons held during the step are the branches before the switch.
+                switchHandler?(t, y, staleRoots, staleState)
                 resetDriver(until: segmentEnd)
                 workspace.lockModes(staleTime, staleState)
                 _ = workspace.rhs(t, y, fa)
@@ -591,6 +606,7 @@ public final class ODESolver {
         if !modesStale {
           modesStale = true
           staleTime = hi
+          staleRoots = lastCrossingRoots
           for i in 0..<ode.stateCount { staleState[i] = yi[i] }
         }
       }
@@ -629,8 +645,12 @@ public final class ODESolver {
   /// Notes the rate-law switches that left their sign at the last evaluation, at time t.
   private func recordCrossings(at t: Double) {
     var r = ode.events.reduce(0) { $0 + $1.roots.count }
+    lastCrossingRoots.removeAll(keepingCapacity: true)
     for (index, root) in ode.switchRoots.enumerated() {
-      if crossed(workspace.eventValue(root), rootsBefore[r]) { crossings.append(SwitchCrossing(time: t, root: index)) }
+      if crossed(workspace.eventValue(root), rootsBefore[r]) {
+        crossings.append(SwitchCrossing(time: t, root: index))
+        lastCrossingRoots.append(index)
+      }
       r += 1
     }
   }

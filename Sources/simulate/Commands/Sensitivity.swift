@@ -16,9 +16,10 @@ struct SensitivityCommand: ParsableCommand {
 
       Layouts: long (default) time,variable,parameter,value,sensitivity; wide \
       time,<columns>,d(<column>)/d(<quantity>)…. The manifest beside OUT records the run as for \
-      `simulate run`. Models with events, delays, or rate laws that jump where the state crosses \
-      a threshold are refused (their sensitivities jump); `simulate sweep --sampling oat` \
-      estimates those by finite differences of whole runs.
+      `simulate run`. Where a rate law switches branches as the state crosses a threshold \
+      (if(x < 1, a, b)), the sensitivities take the jump the switch gives them. Models with \
+      events, delays, or floor-like jumps of the state are refused; `simulate sweep --sampling \
+      oat` estimates those by finite differences of whole runs.
       """)
 
   @OptionGroup var model: ModelOptions
@@ -67,6 +68,7 @@ struct SensitivityCommand: ParsableCommand {
             "scale": .string(relative ? "relative: (p/y)·∂y/∂p" : "absolute: ∂y/∂p"),
             "parameters": .array(result.parameters.map { .object(["name": .string($0.name), "value": .number($0.base)]) }),
             "system_size": .number(Double(analysis.system.stateCount)),
+            "jumps_at_switches": .number(Double(result.jumps)),
           ]),
           "statistics": RunManifest.statisticsRecord(result.statistics),
           "rows": .number(Double(result.rowCount)),
@@ -95,8 +97,8 @@ struct SensitivityCommand: ParsableCommand {
 
   /// The message for a switch that ends the rows.
   static func describe(_ jump: SensitivityJump) -> String {
-    "at t = \(formatNumber(jump.time)) a rate law switches (\(jump.rootFunction) changes sign with the state); "
-      + "the sensitivities jump there, which the sensitivity equations do not follow"
+    "at t = \(formatNumber(jump.time)) a rate law switches where \(jump.rootFunction) reaches zero without crossing it "
+      + "(the trajectory grazes the switch), so the jump of the sensitivities there is not defined"
   }
 
   /// Writes the sensitivities, long (`time,variable,parameter,value,sensitivity`) or wide.

@@ -232,24 +232,47 @@ struct SensitivityTests {
     }
   }
 
-  @Test("a switch that flips with the state ends the rows before it")
-  func switchCrossing() throws {
+  @Test("a switch that flips with the state: the sensitivities take its jump, for every method", arguments: Stepper.allCases)
+  func switchCrossing(method: Stepper) throws {
     let m = try model("""
       parameters: {a: 3}
       nodes:
         x: {initial: 0, rate: "if(x < 1, a, 0.1)"}
       """)
-    let result = try Self.sensitivities(m, "time: {end: 2, dt: 0.1}", ["a"])
-    let jump = try #require(result.jump)
-    expectClose(jump.time, 1.0 / 3, absolute: 1e-9, "x reaches 1 at t = 1/a")
-    #expect(result.trajectory.times == [0, 0.1, 0.2, 0.3])
-    for row in 0..<result.rowCount {
-      let t = result.trajectory.times[row]
-      expectClose(result.sensitivity(row: row, variable: 0, parameter: 0), t, absolute: 1e-9, "∂x/∂a = t before the switch")
+    for (a, dt) in [(3.0, 0.1), (2.0, 0.1), (2.0, 0.25), (1.7, 0.3)] {
+      let result = try Self.sensitivities(m, "time: {end: 2, dt: \(dt)}\nsolver: {method: \(method.rawValue)}\nparameters: {a: \(a)}", ["a"])
+      #expect(result.jump == nil && result.jumps == 1, "\(method) a = \(a): \(result.jumps) jumps")
+      #expect(abs(result.trajectory.times.last! - 2) < 1e-12)
+      for row in 0..<result.rowCount {
+        let t = result.trajectory.times[row]
+        // x = a·t up to τ = 1/a, then 1 + (t − τ)/10: ∂x/∂a = t before, 0.1/a² after.
+        let expected = t < 1 / a - 1e-9 ? t : (t > 1 / a + 1e-9 ? 0.1 / (a * a) : result.sensitivity(row: row, variable: 0, parameter: 0))
+        expectClose(result.sensitivity(row: row, variable: 0, parameter: 0), expected, absolute: 1e-7, "\(method) a = \(a): ∂x/∂a(\(t))")
+      }
     }
-    // A switch the state never reaches changes nothing.
-    let calm = try Self.sensitivities(m, "time: {end: 0.3, dt: 0.1}", ["a"])
-    #expect(calm.jump == nil && calm.rowCount == 4)
+  }
+
+  @Test("switches that move with the parameters agree with differences of whole runs")
+  func movingSwitch() throws {
+    let m = try model("""
+      parameters: {a: 1.3, k: 0.8, c: 0.6}
+      nodes:
+        x: {initial: 0.1, rate: "if(x < k, a * (1 - x), c - 0.5 * x)"}
+        y: {initial: 0, rate: "x - if(y > 0.3, 2 * y, 0.5 * y)"}
+      """)
+    let (ode, run) = try Self.resolve(m, "time: {end: 6, dt: 0.5}\nsolver: {rtol: 1e-11, atol: 1e-13}")
+    let names = ["a", "k", "c", "x.initial"]
+    let result = try ForwardSensitivity(ode: ode, run: run, parameters: names).solve()
+    #expect(result.failure == nil && result.jump == nil)
+    #expect(result.jumps >= 2, "x crosses k, y crosses 0.3")
+    for (j, name) in names.enumerated() {
+      let fd = try Self.centralDifference(ode, run, name, relativeStep: 1e-5)
+      for row in 0..<result.rowCount {
+        for v in 0..<2 {
+          expectClose(result.sensitivity(row: row, variable: v, parameter: j), fd.value(row: row, column: v), absolute: 1e-5, relative: 1e-4, "∂\(result.variables[v])/∂\(name) at \(fd.times[row])")
+        }
+      }
+    }
   }
 
   @Test("what the equations do not cover is refused with the reason")

@@ -27,10 +27,14 @@ public struct SensitivityParameter: Sendable, Hashable {
 /// 1e-10), equilibration of the reference context (integrated with the system), then the
 /// scenario's initial values.
 ///
-/// Refused, each with the reason: events (they make sensitivities jump), `delay`, and rate laws
-/// or assignments with a discontinuity whose place moves with the state or, in time, with a
-/// differentiated parameter (a comparison, `piecewise`, `floor`…): the sensitivity jumps there
-/// and these equations do not jump.
+/// Where a comparison in the rate laws flips with the state at time τ (`if(x < 1, a, b)`), the
+/// sensitivities jump by (f⁻ − f⁺)·∂τ/∂p, with ∂τ/∂p = −(∂g/∂x·s + ∂g/∂p)/(dg/dt) for the
+/// comparison's root function g (the integrator stops there and switches branches; see
+/// `ODEModel.modeSlots`). A switch the trajectory only grazes (dg/dt ≈ 0) ends the rows.
+///
+/// Refused, each with the reason: events (their assignments make sensitivities jump too),
+/// `delay`, `floor` and its kin on the state, and switches at times that move with a
+/// differentiated parameter.
 public final class ForwardSensitivity: @unchecked Sendable {
   /// The model as the user gave it.
   public let ode: ODEModel
@@ -389,6 +393,35 @@ public final class ForwardSensitivity: @unchecked Sendable {
     var watched: [Int: Expr] = [:]
     for (index, g) in self.system.switchRootExpressions.enumerated() where moving.contains(g) { watched[index] = g }
     self.watchedRoots = watched
+    // Where such a switch flips at τ, each sensitivity jumps by (f⁻ − f⁺)·∂τ/∂p, with
+    // ∂τ/∂p = −(∂g/∂x·s + ∂g/∂p)/(∂g/∂x·f⁻ + ∂g/∂t + ∂g/∂u·u̇) for its root function g.
+    var jumpColumns: [(name: String, expr: Expr)] = []
+    var jumpLayout: [Int: JumpTerms] = [:]
+    for (index, g) in watched.sorted(by: { $0.key < $1.key }) {
+      guard let dgdt = g.derivative(withRespectTo: Expr.timeName) else { continue }
+      var terms = JumpTerms(start: jumpColumns.count, states: [], inputs: [])
+      var columns: [(String, Expr)] = [("\u{1}∂g/∂t", dgdt)]
+      var complete = true
+      for v in g.variables {
+        guard let i = nodeIndex[v] else { continue }
+        guard let d = g.derivative(withRespectTo: v) else {
+          complete = false
+          break
+        }
+        if ode.stateIndex[i] >= 0 {
+          terms.states.append(ode.stateIndex[i])
+        } else {
+          terms.inputs.append(ode.inputIndex[i])
+        }
+        columns.append(("\u{1}∂g/∂\(v)", d))
+      }
+      guard complete else { continue }
+      for j in targets.indices { columns.append(("\u{1}dg/dp\(j)", try derivative(g, j, what: "the switch \(g)"))) }
+      jumpLayout[index] = terms
+      jumpColumns += columns
+    }
+    self.jumpLayout = jumpLayout
+    self.jumpPlan = try self.system.compileOutputs(jumpColumns)
     self.columnsPlan = columns
     self.columnNames = columns.map(\.name)
     self.variables = run.columns.map(\.name)
@@ -397,11 +430,80 @@ public final class ForwardSensitivity: @unchecked Sendable {
   private let columnsPlan: [(name: String, expr: Expr)]
   /// Root functions of `system` that are the model's own state-dependent switches.
   private let watchedRoots: [Int: Expr]
+  /// Per watched root: where its terms sit in `jumpPlan` (∂g/∂t, ∂g/∂x for `states`, ∂g/∂u for
+  /// `inputs`, then dg/dp per target along the sensitivities).
+  struct JumpTerms {
+    var start: Int
+    var states: [Int]
+    var inputs: [Int]
+  }
+  private let jumpLayout: [Int: JumpTerms]
+  private let jumpPlan: OutputPlan
 
-  /// The first watched switch crossed in `solution`.
-  private func firstJump(in solution: Solution) -> SensitivityJump? {
-    guard let crossing = solution.switchCrossings.first(where: { watchedRoots[$0.root] != nil }) else { return nil }
+  /// The first watched switch crossed in `solution` whose jump could not be applied (tangent
+  /// to the trajectory, or without the derivatives the jump needs).
+  private func firstJump(in solution: Solution, unresolved: [SwitchCrossing]) -> SensitivityJump? {
+    guard let crossing = unresolved.first else { return nil }
     return SensitivityJump(time: crossing.time, rootFunction: watchedRoots[crossing.root]!.description)
+  }
+
+  /// Installs on `solver` the handler that applies the sensitivities' jumps at the model's
+  /// switches, noting in `unresolved` those it cannot apply, and in `applied` how many it did.
+  private func installJumps(on solver: ODESolver, unresolved: Box<[SwitchCrossing]>, applied: Box<Int>) -> () -> Void {
+    let n = ode.stateCount, total = system.stateCount
+    let fMinus = UnsafeMutablePointer<Double>.allocate(capacity: total)
+    let fPlus = UnsafeMutablePointer<Double>.allocate(capacity: total)
+    let terms = ODEWorkspace(system, outputs: jumpPlan)
+    var values: [Double] = []
+    let parameterCount = parameters.count
+    solver.switchHandler = { [unowned solver, jumpLayout, watchedRoots] t, y, roots, after in
+      let watched = roots.filter { watchedRoots[$0] != nil }
+      guard let root = watched.first else { return }
+      let w = solver.workspace
+      w.rhs(t, y, fMinus)
+      w.rhsEvaluations -= 1
+      w.lockModes(t, after)
+      w.rhs(t, y, fPlus)
+      w.rhsEvaluations -= 1
+      var differs = false
+      for i in 0..<n where fPlus[i] != fMinus[i] { differs = true }
+      guard differs else { return }
+      guard let layout = jumpLayout[root] else {
+        unresolved.value.append(SwitchCrossing(time: t, root: root))
+        return
+      }
+      terms.load(w.parameters)
+      terms.setSegment(at: t)
+      values.removeAll(keepingCapacity: true)
+      terms.appendOutputs(t, y, to: &values)
+      var c = layout.start
+      var rate = values[c]  // dg/dt along the trajectory before the switch
+      c += 1
+      for state in layout.states {
+        rate += values[c] * fMinus[state]
+        c += 1
+      }
+      for input in layout.inputs {
+        rate += values[c] * terms.inputB[input]
+        c += 1
+      }
+      let scale = abs(values[layout.start]) + layout.states.enumerated().reduce(0) { $0 + abs(values[layout.start + 1 + $1.offset] * fMinus[$1.element]) }
+      guard rate.isFinite, abs(rate) > 1e-12 * max(scale, 1e-300) else {
+        // Grazing: the trajectory touches the switch without crossing it transversally.
+        unresolved.value.append(SwitchCrossing(time: t, root: root))
+        return
+      }
+      for j in 0..<parameterCount {
+        let dtau = -values[c + j] / rate
+        for i in 0..<n { y[n + j * n + i] += (fMinus[i] - fPlus[i]) * dtau }
+      }
+      applied.value += 1
+    }
+    return {
+      solver.switchHandler = nil
+      fMinus.deallocate()
+      fPlus.deallocate()
+    }
   }
 
   /// The system's parameters for the original model's run parameters `p` (`doses`: whether the
@@ -438,6 +540,9 @@ public final class ForwardSensitivity: @unchecked Sendable {
   public func solve() throws(PathwayError) -> SensitivityResult {
     let n = ode.stateCount
     let solver = try ODESolver(system, options: run.options, outputs: try system.compileOutputs(columnsPlan))
+    let unresolved = Box<[SwitchCrossing]>([]), applied = Box(0)
+    let removeJumps = installJumps(on: solver, unresolved: unresolved, applied: applied)
+    defer { removeJumps() }
     var y = startState
     for s in startSensitivities { y += s }
     if let duration = run.equilibrate {
@@ -450,7 +555,7 @@ public final class ForwardSensitivity: @unchecked Sendable {
       if let failure = solution.failure {
         throw PathwayError(.simulationFailed, "equilibrating the reference context (with the sensitivities) failed: \(failure)")
       }
-      if let jump = firstJump(in: solution) {
+      if let jump = firstJump(in: solution, unresolved: unresolved.value) {
         throw PathwayError(
           .simulationFailed,
           "equilibrating the reference context, a rate law switched at t = \(formatNumber(jump.time)) (where \(jump.rootFunction) changes sign with the state); the sensitivities jump there and the sensitivity equations do not")
@@ -489,7 +594,7 @@ public final class ForwardSensitivity: @unchecked Sendable {
     }
     let solution = solver.solve(systemParameters(startParameters, doses: true), initial: y, start: run.start, end: run.end, times: run.times)
     var trajectory = solution.trajectory
-    let jump = firstJump(in: solution)
+    let jump = firstJump(in: solution, unresolved: unresolved.value)
     if let jump {
       // Rows from the switch on would hold sensitivities without their jump: drop them.
       let keep = trajectory.times.firstIndex(where: { $0 >= jump.time }) ?? trajectory.rowCount
@@ -498,7 +603,7 @@ public final class ForwardSensitivity: @unchecked Sendable {
     }
     return SensitivityResult(
       parameters: parameters, variables: variables, trajectory: trajectory, statistics: solution.statistics,
-      failure: solution.failure, jump: jump, absoluteTolerance: run.options.atol)
+      failure: solution.failure, jump: jump, absoluteTolerance: run.options.atol, jumps: applied.value)
   }
 }
 
@@ -511,7 +616,8 @@ public struct SensitivityResult: Sendable {
   public var trajectory: Trajectory
   public var statistics: SolverStatistics
   public var failure: SolverFailure?
-  /// Where a rate law switched with the state, which ends the rows (nil: none did).
+  /// Where a rate law switched with the state in a way whose jump could not be applied (the
+  /// trajectory grazing the switch), which ends the rows (nil: none did).
   public var jump: SensitivityJump?
 
   public var rowCount: Int { trajectory.rowCount }
@@ -526,6 +632,8 @@ public struct SensitivityResult: Sendable {
 
   /// The absolute tolerance of the run: values at or below it are not resolved.
   public var absoluteTolerance: Double = 0
+  /// How many times the sensitivities jumped at a switch of the rate laws.
+  public var jumps = 0
 
   /// The sensitivity scaled by base/value (∂ln y/∂ln p); NaN where |value| ≤ atol, whose
   /// relative error the solver does not control (a node at 1e-70 would show a ratio of rounding
@@ -534,6 +642,12 @@ public struct SensitivityResult: Sendable {
     let y = value(row: row, variable: v)
     return abs(y) <= absoluteTolerance || y == 0 ? .nan : sensitivity(row: row, variable: v, parameter: j) * parameters[j].base / y
   }
+}
+
+/// A mutable value shared with a closure.
+final class Box<Value>: @unchecked Sendable {
+  var value: Value
+  init(_ value: Value) { self.value = value }
 }
 
 /// A switch of the model's rate laws crossed during a sensitivity run: the sensitivities jump
