@@ -106,10 +106,10 @@ public final class ForwardSensitivity: @unchecked Sendable {
     let nodeIndex = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
     let parameterIndex = Dictionary(model.parameters.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
     let assignmentExpressions = Dictionary(model.assignments.map { ($0.id, $0.expression.expr) }, uniquingKeysWith: { a, _ in a })
-    for assignment in model.assignments where assignment.expression.expr.containsCall(.delay) {
+    for assignment in model.assignments where assignment.expression.expr.containsDelay {
       throw PathwayError(.invalidInput, at: assignment.expression.origin, "sensitivities of delay equations are not supported ('\(assignment.id)' uses delay)")
     }
-    for node in model.nodes where node.rate?.expr.containsCall(.delay) == true {
+    for node in model.nodes where node.rate?.expr.containsDelay == true {
       throw PathwayError(.invalidInput, at: node.rate?.origin, "sensitivities of delay equations are not supported (the rate law of '\(node.id)' uses delay)")
     }
 
@@ -659,16 +659,6 @@ public struct SensitivityJump: Sendable, Hashable {
 }
 
 extension Expr {
-  /// True when the tree calls `f` anywhere.
-  func containsCall(_ f: Builtin) -> Bool {
-    switch self {
-    case .number, .variable: return false
-    case .unary(_, let a): return a.containsCall(f)
-    case .binary(_, let a, let b): return a.containsCall(f) || b.containsCall(f)
-    case .call(let g, let args): return g == f || args.contains { $0.containsCall(f) }
-    }
-  }
-
   /// A variable or a number.
   var isLeafOrConstant: Bool {
     switch self {
