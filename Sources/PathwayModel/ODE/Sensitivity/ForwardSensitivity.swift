@@ -54,17 +54,14 @@ public final class ForwardSensitivity: @unchecked Sendable {
   /// Per regulator and modulator: synthetic parameter indices of n and k.
   private let regulatorSynthetic: [(n: Int, k: Int)]
   private let modulatorSynthetic: [(n: Int, k: Int)]
-  /// Parameters of `system` holding a sensitivity of an original parameter (set by an initial
-  /// assignment, or differentiated itself): (original parameter, target, index in system).
-  private let parameterSensitivities: [(parameter: Int, target: Int, index: Int)]
   /// Parameters of `system` holding ∂u/∂dose for a dose target: (input, target, index in system).
   private let doseSensitivities: [(input: Int, target: Int, index: Int)]
   /// Starting point before equilibration: initial state, sensitivities of states (per target),
-  /// of parameters (by `parameterSensitivities` entry), and parameters after initial assignments.
+  /// and parameters after initial assignments. (The sensitivities of parameters are the default
+  /// values of their parameters in `system`.)
   private let startParameters: RunParameters
   private let startState: [Double]
   private let startSensitivities: [[Double]]
-  private let parameterSensitivityValues: [Double]
   private let steps: [Double]
 
   /// Sets up the sensitivity system of `run` for the quantities `names`.
@@ -153,7 +150,6 @@ public final class ForwardSensitivity: @unchecked Sendable {
       stateSensitivities.append(s)
     }
     self.startSensitivities = stateSensitivities
-    self.parameterSensitivityValues = parameterRows.map(\.value)
 
     // Which names vary with time, the state or a differentiated parameter (for the discontinuity check).
     let varyingParameters = Set(parameterRows.map { model.parameters[$0.parameter].id })
@@ -239,15 +235,12 @@ public final class ForwardSensitivity: @unchecked Sendable {
     self.regulatorSynthetic = regulatorSynthetic
     self.modulatorSynthetic = modulatorSynthetic
     func syntheticName(_ index: Int) -> String { parameters[syntheticBase + index].id }
-    var parameterSensitivities: [(parameter: Int, target: Int, index: Int)] = []
     var parameterSensitivityName: [String: String] = [:]  // "p|j" → name
     for row in parameterRows {
       let id = model.parameters[row.parameter].id
       let index = synthetic("S[\(id)|\(row.target)]", row.value) + syntheticBase
-      parameterSensitivities.append((row.parameter, row.target, index))
       parameterSensitivityName["\(id)|\(row.target)"] = parameters[index].id
     }
-    self.parameterSensitivities = parameterSensitivities
     var doseSensitivities: [(input: Int, target: Int, index: Int)] = []
     var doseSensitivityName: [String: String] = [:]
     for (j, target) in targets.enumerated() {
@@ -523,7 +516,6 @@ public final class ForwardSensitivity: @unchecked Sendable {
       a.parameters[syntheticBase + entry.n] = p.modulatorN[q]
       a.parameters[syntheticBase + entry.k] = p.modulatorK[q]
     }
-    for (row, value) in zip(parameterSensitivities, parameterSensitivityValues) { a.parameters[row.index] = value }
     for row in doseSensitivities { a.parameters[row.index] = doses && p.inputPins[row.input] == nil ? 1 : 0 }
     let n = ode.stateCount
     for s in 0..<n { a.statePins[s] = p.statePins[s] }
