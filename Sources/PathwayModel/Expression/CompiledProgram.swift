@@ -125,6 +125,14 @@ public struct ProgramBuilder {
   public private(set) var modeSlots: [Expr: Int32] = [:]
   /// Slots assigned by `define` whose value changes inside the program: never constant-folded.
   public private(set) var slotCount: Int32
+  /// Caller slots that keep their value for a whole run (a model's parameters). An instruction
+  /// that reads only these, constants and earlier such instructions is loop-invariant: it goes
+  /// to the program `buildInvariant()` returns, which the caller runs whenever these slots are
+  /// written, rather than into every evaluation. The same operations in the same order: values
+  /// are bit for bit those of evaluating it in place.
+  public var invariantSlots: Range<Int32> = 0..<0
+  private var invariantInstructions: [Instruction] = []
+  private var invariantResults: Set<Int32> = []
 
   /// - Parameters:
   ///   - variables: names and their slots; slots `0..<reservedSlots` belong to the caller.
@@ -286,9 +294,28 @@ public struct ProgramBuilder {
     let key = Key(op: op, function: function, a: a, b: b, c: c)
     if let slot = shared[key] { return slot }
     let dst = newSlot()
-    instructions.append(Instruction(op: op, function: function, dst: dst, a: a, b: Swift.max(b, 0), c: Swift.max(c, 0)))
+    let instruction = Instruction(op: op, function: function, dst: dst, a: a, b: Swift.max(b, 0), c: Swift.max(c, 0))
+    if op != .mode
+      && operands.allSatisfy({ constantValue[$0] != nil || invariantSlots.contains($0) || invariantResults.contains($0) })
+    {
+      invariantInstructions.append(instruction)
+      invariantResults.insert(dst)
+    } else {
+      instructions.append(instruction)
+    }
     shared[key] = dst
     return dst
+  }
+
+  /// The slots the invariant program writes.
+  public var invariantSlotsWritten: Set<Int32> { invariantResults }
+
+  /// The loop-invariant instructions (see `invariantSlots`), in the order they were emitted;
+  /// run it after writing those slots and before any program of `build`.
+  public func buildInvariant() -> CompiledProgram {
+    CompiledProgram(
+      instructions: invariantInstructions, slotCount: Int(slotCount),
+      constants: constantValue.map { (slot: $0.key, value: $0.value) }.sorted { $0.slot < $1.slot })
   }
 
   /// Forgets shared subexpressions; call after a variable slot's value is redefined mid-program.

@@ -135,6 +135,12 @@ public final class ODEModel: @unchecked Sendable {
   var monitorsRoots: Bool { !events.isEmpty || !switchRoots.isEmpty }
   /// Runs after `rhsProgram`: computes triggers, delays, priorities and assignment values.
   let eventProgram: CompiledProgram
+  /// What the other programs compute from parameters and constants alone (products of rate
+  /// constants, a compartment's size times a rate constant, ...): run once when a run's
+  /// parameters are loaded rather than in every evaluation.
+  let parameterProgram: CompiledProgram
+  /// The slots `parameterProgram` writes.
+  let parameterResults: Set<Int32>
   public var hasEvents: Bool { !events.isEmpty }
 
   /// The native kernel, built on first request and shared by every solver of this model.
@@ -264,6 +270,7 @@ public final class ODEModel: @unchecked Sendable {
     let reservedSlots = lockSlot + 1
 
     var builder = ProgramBuilder(variables: variables, reservedSlots: reservedSlots)
+    builder.invariantSlots = Int32(parameterSlotBase)..<Int32(timeSlot)
     // Comparisons of the rate laws (and of the assignments they read) that move with the state
     // or an input are held at their value from the start of each step (`ODEWorkspace.lockModes`):
     // a step then integrates one smooth branch, and the solver switches branches where the
@@ -506,6 +513,8 @@ public final class ODEModel: @unchecked Sendable {
     self.rhsProgram = builder.build(0..<rhsEnd)
     self.jacobianProgram = builder.build(rhsEnd..<jacobianEnd)
     self.eventProgram = builder.build(jacobianEnd..<builder.mark)
+    self.parameterProgram = builder.buildInvariant()
+    self.parameterResults = builder.invariantSlotsWritten
     self.slotCount = Int(builder.slotCount)
     var slots = variables
     for (name, slot) in zip(ordered.map(\.id), assignmentSlots) { slots[name] = slot }

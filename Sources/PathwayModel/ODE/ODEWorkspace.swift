@@ -387,6 +387,7 @@ public final class ODEWorkspace {
     parameters = run
     slots[ode.lockSlot] = 0
     for (p, value) in run.parameters.enumerated() { slots[ode.parameterSlotBase + p] = value }
+    ode.parameterProgram.run(slots)
     for i in 0..<n {
       tau[i] = run.tau[i]
       scale[i] = run.scale[i]

@@ -94,6 +94,40 @@ struct ExpressionTests {
     }
   }
 
+  @Test("parameter-only instructions go to the invariant program; both together give the in-place values bit for bit")
+  func invariantInstructions() throws {
+    let text = "V * k1 * k2 * x / V + exp(-k1) * x^2 - piecewise(k2, k1 > k2, x) + (k1 + k2) * (k1 + k2)"
+    let parsed = try ExpressionParser.parse(text).expr
+    var builder = ProgramBuilder(variables: ["x": 0, "k1": 1, "k2": 2, "V": 3], reservedSlots: 4)
+    builder.invariantSlots = 1..<4
+    let out = try builder.emit(parsed)
+    let invariant = builder.buildInvariant()
+    let program = builder.build()
+    // V·k1·k2, −k1, exp(−k1), k1 > k2, the piecewise of parameters, k1 + k2 and its square.
+    #expect(invariant.instructionCount == 7)
+    #expect(program.code.allSatisfy { !builder.invariantSlotsWritten.contains($0.dst) })
+    var plain = ProgramBuilder(variables: ["x": 0, "k1": 1, "k2": 2, "V": 3], reservedSlots: 4)
+    let plainOut = try plain.emit(parsed)
+    let whole = plain.build()
+    #expect(whole.instructionCount == invariant.instructionCount + program.instructionCount)
+    for (x, k1, k2, v) in [(0.3, 0.7, 1.9, 2.0), (-1.5, 3.1, 0.2, 1e-3), (2.0, 1.0, 1.0, 7.0)] {
+      var a = [Double](repeating: 0, count: program.slotCount), b = [Double](repeating: 0, count: whole.slotCount)
+      a.withUnsafeMutableBufferPointer { s in
+        program.initialize(s.baseAddress!)
+        s[1] = k1; s[2] = k2; s[3] = v
+        invariant.run(s.baseAddress!)
+        s[0] = x
+        program.run(s.baseAddress!)
+      }
+      b.withUnsafeMutableBufferPointer { s in
+        whole.initialize(s.baseAddress!)
+        s[0] = x; s[1] = k1; s[2] = k2; s[3] = v
+        whole.run(s.baseAddress!)
+      }
+      #expect(a[Int(out)].bitPattern == b[Int(plainOut)].bitPattern)
+    }
+  }
+
   @Test("symbolic derivatives match central differences")
   func derivatives() throws {
     let cases = [

@@ -671,6 +671,12 @@ private struct Importer {
         }
       } else if !s.boundary && !s.constant {
         for (stoichiometry, reaction) in change[s.id] ?? [] {
+          // A consumed species (stoichiometry −1) subtracts the rate: the same value as adding
+          // −1 · rate, one operation fewer in every evaluation.
+          if stoichiometry == .number(-1) {
+            rate = rate == .zero ? .unary(.negate, .variable(reaction)) : .binary(.subtract, rate, .variable(reaction))
+            continue
+          }
           let term: Expr = stoichiometry == .one ? .variable(reaction) : .binary(.multiply, stoichiometry, .variable(reaction))
           rate = rate == .zero ? term : .binary(.add, rate, term)
         }

@@ -101,7 +101,7 @@ public enum NativeKernelBuilder {
       }
     }
     let exported = Set(ode.assignmentSlots.map(Int.init)).union(rates).union(jacobianNeeded).union(eventNeeded)
-      .union(ode.modeSlots.map(Int.init))
+      .union(ode.modeSlots.map(Int.init)).union(ode.parameterResults.map(Int.init))
     let reserved = ode.reservedSlotCount  // states, inputs, parameters, time, delay leaves, the mode lock
     func isLocal(_ slot: Int) -> Bool { slot >= reserved && !exported.contains(slot) && constants[slot] == nil }
     /// The statements of `programs` that contribute to `needed` (dead code removed: a right-hand
