@@ -123,6 +123,14 @@ public final class ODEModel: @unchecked Sendable {
   let switchRoots: [Int32]
   /// The root functions of `switchRoots` (lhs − rhs), in the same order.
   public let switchRootExpressions: [Expr]
+  /// The gradient of each switch root function, assignments inlined: per state, input or time
+  /// it depends on, the slot of its derivative (computed by `eventProgram`); nil when a part has
+  /// no symbolic derivative. Sliding along a switch needs dg/dt along each side's flow.
+  let switchRootGradients: [[(leaf: GradientLeaf, slot: Int32)]?]
+
+  enum GradientLeaf: Equatable {
+    case state(Int), input(Int), time
+  }
   /// Comparisons in rate laws that depend only on time and parameters: their zeros become
   /// segment boundaries, computed per run.
   public let timeSwitches: [Expr]
@@ -464,6 +472,7 @@ public final class ODEModel: @unchecked Sendable {
     var timeSwitches: [Expr] = []
     var switchRoots: [Int32] = []
     var switchRootExpressions: [Expr] = []
+    var switchRootGradients: [[(leaf: GradientLeaf, slot: Int32)]?] = []
     var seen = Set<Expr>()
     let parameterNames = Set(model.parameters.map(\.id))
     do {
@@ -477,6 +486,24 @@ public final class ODEModel: @unchecked Sendable {
           } else {
             switchRoots.append(try builder.emit(g))
             switchRootExpressions.append(g)
+            let inlinedRoot = g.substituting { inlined[$0] }
+            var gradient: [(leaf: GradientLeaf, slot: Int32)]? = []
+            for name in inlinedRoot.variables.sorted() {
+              let leaf: GradientLeaf
+              if name == Expr.timeName {
+                leaf = .time
+              } else if let i = nodeIndex[name] {
+                leaf = stateIndex[i] >= 0 ? .state(stateIndex[i]) : .input(inputIndex[i])
+              } else {
+                continue
+              }
+              guard let d = inlinedRoot.derivative(withRespectTo: name) else {
+                gradient = nil
+                break
+              }
+              if d != .zero { gradient?.append((leaf, try builder.emit(d))) }
+            }
+            switchRootGradients.append(gradient)
           }
         }
       }
@@ -486,6 +513,7 @@ public final class ODEModel: @unchecked Sendable {
     self.timeSwitches = timeSwitches
     self.switchRoots = switchRoots
     self.switchRootExpressions = switchRootExpressions
+    self.switchRootGradients = switchRootGradients
     // Parameters in slots 0..<P, time in slot P.
     var switchVariables: [String: Int32] = [:]
     for (p, parameter) in model.parameters.enumerated() { switchVariables[parameter.id] = Int32(p) }

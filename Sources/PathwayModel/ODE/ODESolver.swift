@@ -61,6 +61,8 @@ public struct SolverStatistics: Sendable, Hashable, Codable {
   public var segments = 0
   /// Times at which events executed.
   public var events = 0
+  /// Stretches of time in which the state slid along a switch (`Solution.slidingIntervals`).
+  public var slidingIntervals = 0
   public var wallSeconds = 0.0
   /// How the rate laws were evaluated: `interpreted` or `native`.
   public var kernel = KernelMode.interpreted.rawValue
@@ -85,6 +87,10 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     /// An event's delay evaluated to a negative number or NaN when it was triggered (SBML asks
     /// for a non-negative delay: an event cannot execute before its trigger).
     case invalidEventDelay(event: String, delay: Double)
+    /// The state began to slide along the switch whose root function is `root` (both sides'
+    /// flows point into it) while forward sensitivities were integrated: they have no
+    /// definition through a sliding mode.
+    case slidingSensitivities(root: String)
   }
 
   public var reason: Reason
@@ -123,6 +129,9 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
       return "cancelled \(at)"
     case .invalidEventDelay(let event, let delay):
       return "event '\(event)' was triggered at t = \(formatNumber(time)) with delay \(formatNumber(delay)); a delay must be zero or positive"
+    case .slidingSensitivities(let root):
+      return "at t = \(formatNumber(time)) the state begins to slide along the switch \(root) = 0 (the rates on both sides "
+        + "drive it into the switch); sensitivities through a sliding mode are not computed"
     }
   }
 
@@ -136,6 +145,7 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     case .stepperFailed: return "stepper"
     case .cancelled: return "cancelled"
     case .invalidEventDelay(let event, _): return "event_delay:\(event)"
+    case .slidingSensitivities: return "sliding_sensitivities"
     }
   }
 }
@@ -184,6 +194,17 @@ public struct Solution: Sendable {
   /// Where a root function of the rate laws (`ODEModel.switchRootExpressions`) changed sign, in
   /// time order: the integration stopped and restarted there.
   public var switchCrossings: [SwitchCrossing] = []
+  /// Where the state slid along a switch (both sides' flows pointing into it), in time order.
+  public var slidingIntervals: [SlidingInterval] = []
+}
+
+/// A stretch of time in which the state slid along a rate-law switch: its root function
+/// (`ODEModel.switchRootExpressions[root]`) stayed at zero, the rates being Filippov's convex
+/// combination of the two sides'.
+public struct SlidingInterval: Sendable, Hashable {
+  public var root: Int
+  public var start: Double
+  public var end: Double
 }
 
 /// A rate-law switch crossed during a run: the time and the index of its root function.
@@ -259,6 +280,27 @@ public final class ODESolver {
   /// Set while a step is redone for a switch that crossed at its start.
   private var redoneForSwitch = false
   private let staleState: UnsafeMutablePointer<Double>
+  /// The state at the last switch crossing located, just beyond it.
+  private let crossingState: UnsafeMutablePointer<Double>
+  /// The switch the state slides along (an index of `ode.switchRoots`), or -1; since when.
+  private var slidingIndex = -1
+  private var slidingStart = 0.0
+  private var slidings: [SlidingInterval] = []
+  /// Set by `locateEvents` when it stopped where sliding ends: whether into side A.
+  private var slidingExitSide: Bool?
+  /// Whether sliding ends at the last point `evaluateRoots` evaluated, and into which side.
+  private var exitNow: Bool?
+  /// The switch the state just left after sliding along it (or -1), the sign its root function
+  /// takes on the side it left into, and its size when it left.
+  private var departingIndex = -1
+  private var departingSign = 0.0
+  private var departingLevel = 0.0
+  /// The held comparisons on each side of a switch, while deciding whether the state slides.
+  private let modesA: UnsafeMutablePointer<Double>
+  private let modesB: UnsafeMutablePointer<Double>
+  /// The first switch along which the state began to slide while sensitivities were integrated
+  /// (`switchHandler` set): they are not defined through it.
+  private var slidingWithSensitivities: (time: Double, root: Int)?
   private var pending: [PendingEvent] = []
   private var sequence = 0
   /// The first event triggered with a negative (or NaN) delay in this solve, which ends it.
@@ -297,10 +339,16 @@ public final class ODESolver {
     fb = buffer()
     yi = buffer()
     staleState = buffer()
+    crossingState = buffer()
+    let modeCount = max(1, ode.modeSlots.count)
+    modesA = .allocate(capacity: modeCount)
+    modesA.initialize(repeating: 0, count: modeCount)
+    modesB = .allocate(capacity: modeCount)
+    modesB.initialize(repeating: 0, count: modeCount)
   }
 
   deinit {
-    for p in [y, ya, fa, fb, yi, staleState] { p.deallocate() }
+    for p in [y, ya, fa, fb, yi, staleState, crossingState, modesA, modesB] { p.deallocate() }
   }
 
   /// The output columns' names.
@@ -329,6 +377,11 @@ public final class ODESolver {
     crossings.removeAll(keepingCapacity: true)
     modesStale = false
     redoneForSwitch = false
+    slidingIndex = -1
+    departingIndex = -1
+    slidings.removeAll(keepingCapacity: true)
+    slidingExitSide = nil
+    slidingWithSensitivities = nil
     workspace.segmentLow = -.infinity
     workspace.segmentHigh = .infinity
     driver.reset()
@@ -388,8 +441,12 @@ public final class ODESolver {
       totalSteps += counts.steps
       totalFailed += counts.failed
       driver.reset()
-      // The rate laws' comparisons, held at their values here until the next restart.
-      if relock { workspace.lockModes(t, y) }
+      // The rate laws' comparisons, held at their values here until the next restart (which
+      // ends sliding along a switch: if the state still slides, the next step finds it again).
+      if relock {
+        stopSliding(at: t)
+        workspace.lockModes(t, y)
+      }
       // A millionth of the segment (bsimp: a thousandth; its extrapolation cannot grow a step
       // that starts far too small, whose error estimate is rounding), but at least a few units
       // in the last place of t: at t = 10⁶ a step of 10⁻¹² would not move t at all.
@@ -398,6 +455,43 @@ public final class ODESolver {
       if let hMax { h = min(h, hMax) }
     }
     func stepsTaken() -> Int { totalSteps + driver.counts.steps + driver.counts.failed }
+    /// Integrates on side A's branches (held) until switch `r`'s root function reaches zero, at
+    /// the latest at `limit`: Newton steps in time from the crossing the step's cubic
+    /// interpolant located, which may lie a little early. False when a step fails (`failure` set).
+    func reachSwitch(_ r: Int, sideA: Double, limit: Double) -> Bool {
+      let slot = ode.switchRoots[r]
+      for _ in 0..<8 {
+        workspace.evaluateEvents(t, y)
+        let g = workspace.eventValue(slot)
+        guard g * sideA > 0 else { return true }
+        let rate = workspace.rootRates(r, t, y, modesA: modesA, modesB: modesB, fb).a
+        workspace.restoreModes(from: modesA)
+        guard rate * sideA < 0 else { return true }
+        let target = min(limit, t + (-g / rate) * (1 + 1e-9) + 4 * t.ulp)
+        guard target > t else { return true }
+        resetDriver(until: target, relock: false)
+        guard integrate(to: target) else { return false }
+      }
+      return true
+    }
+    /// Steps the driver up to `target` on the branches held. False when a step fails or the step
+    /// limit is reached (`failure` set).
+    func integrate(to target: Double) -> Bool {
+      while t < target {
+        if stepsTaken() >= options.maxSteps {
+          failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, hMax ?? h))
+          failure?.limitingState = limitingState()
+          return false
+        }
+        let status = driver.step(t: &t, t1: target, h: &h, y: y)
+        if status != .success {
+          failure = diagnose(status, t: t, h: h)
+          return false
+        }
+        workspace.recordHistory(t, y)
+      }
+      return true
+    }
     /// The next output time not yet written.
     var nextOutput: Double? { outputIndex < times.count ? times[outputIndex] : nil }
 
@@ -458,22 +552,13 @@ public final class ODESolver {
               var delta = 4 * Double.ulpOfOne * max(1, abs(eventTime))
               var fired = false
               for _ in 0..<64 {
-                resetDriver(until: target)
+                resetDriver(until: target, relock: slidingIndex < 0)
                 // A switch that crossed at the very start of the step holds from there.
-                if modesStale { workspace.lockModes(staleTime, staleState) }
-                while t < target {
-                  if stepsTaken() >= options.maxSteps {
-                    failure = SolverFailure(reason: .maxStepsReached(options.maxSteps), time: t, stepSize: min(h, hMax ?? h))
-                    failure?.limitingState = limitingState()
-                    break segments
-                  }
-                  let status = driver.step(t: &t, t1: target, h: &h, y: y)
-                  if status != .success {
-                    failure = diagnose(status, t: t, h: h)
-                    break segments
-                  }
-                  workspace.recordHistory(t, y)
+                if modesStale {
+                  stopSliding(at: t)
+                  workspace.lockModes(staleTime, staleState)
                 }
+                guard integrate(to: target) else { break segments }
                 t = target
                 fired = executeEvents(at: t, due: [], rows: &trajectory, nextOutput: nextOutput)
                 if fired { workspace.recordHistory(t, y) }
@@ -486,12 +571,40 @@ public final class ODESolver {
                 target = min(stepEnd, eventTime + delta)
               }
               if fired { statistics.events += 1 }
-              if !fired && !risingFound, let switchHandler, !lastCrossingRoots.isEmpty {
-                switchHandler(t, y, lastCrossingRoots, y)
+              var relock = true
+              if !fired && !risingFound, let side = slidingExitSide {
+                // Sliding ends: one side's flow no longer points into the switch; go on with it.
+                let r = slidingIndex
+                let sign = side ? workspace.slidingSideOfA : -workspace.slidingSideOfA
+                stopSliding(at: t, toSideA: side)
+                // Rounding may leave the state a hair on the other side: until the root function
+                // takes the side's sign (or moves clearly away from it), it is not watched.
+                workspace.evaluateEvents(t, y)
+                departingIndex = r
+                departingSign = sign
+                departingLevel = abs(workspace.eventValue(ode.switchRoots[r]))
+                let index = ode.events.reduce(0) { $0 + $1.roots.count } + r
+                if index < rootsBefore.count { rootsBefore[index] = sign }
+                relock = false
+              } else if !fired && !risingFound && !lastCrossingRoots.isEmpty {
+                stopSliding(at: t)
+                if lastCrossingRoots.count == 1, let sideA = attractingSide(lastCrossingRoots[0], at: t, past: crossingState) {
+                  guard reachSwitch(lastCrossingRoots[0], sideA: sideA, limit: stop) else { break segments }
+                  startSliding(lastCrossingRoots[0], sideA: sideA, at: t)
+                  relock = false
+                } else if let switchHandler {
+                  switchHandler(t, y, lastCrossingRoots, y)
+                }
+              }
+              slidingExitSide = nil
+              if let (time, root) = slidingWithSensitivities {
+                failure = SolverFailure(
+                  reason: .slidingSensitivities(root: "\(ode.switchRootExpressions[root])"), time: time, stepSize: h)
+                break segments
               }
               modesStale = false
               redoneForSwitch = false
-              resetDriver(until: segmentEnd)
+              resetDriver(until: segmentEnd, relock: relock)
               _ = workspace.rhs(t, y, fa)
               // New delayed events may now be due before `stop`: choose the next stop again
               // (at the segment's end, go on to the stop's own work: due events, output rows).
@@ -512,6 +625,21 @@ public final class ODESolver {
                 for i in 0..<n { y[i] = ya[i] }
                 t = ta
                 workspace.truncateHistory(after: ta)
+                // Both sides' flows into the switch: the state slides along it from the crossing,
+                // reached on side A's branches first (it may lie a millionth of the step ahead).
+                if staleRoots.count == 1, let sideA = attractingSide(staleRoots[0], at: t, past: staleState) {
+                  guard reachSwitch(staleRoots[0], sideA: sideA, limit: stop) else { break segments }
+                  startSliding(staleRoots[0], sideA: sideA, at: t)
+                  resetDriver(until: segmentEnd, relock: false)
+                  redoneForSwitch = false
+                  _ = workspace.rhs(t, y, fa)
+                  continue stepping
+                }
+                if let (time, root) = slidingWithSensitivities {
+                  failure = SolverFailure(
+                    reason: .slidingSensitivities(root: "\(ode.switchRootExpressions[root])"), time: time, stepSize: h)
+                  break segments
+                }
                 // The comparisons held during the step are the branches before the switch.
                 switchHandler?(t, y, staleRoots, staleState)
                 resetDriver(until: segmentEnd)
@@ -547,6 +675,7 @@ public final class ODESolver {
         }
       }
     }
+    stopSliding(at: t)
     workspace.unlockModes()
     let counts = driver.counts
     totalSteps += counts.steps
@@ -554,13 +683,62 @@ public final class ODESolver {
     statistics.steps = totalSteps
     statistics.failedSteps = totalFailed
     statistics.rhsEvaluations = workspace.rhsEvaluations
+    statistics.slidingIntervals = slidings.count
     statistics.jacobianEvaluations = workspace.jacobianEvaluations
     statistics.kernel = workspace.kernel == nil ? KernelMode.interpreted.rawValue : KernelMode.native.rawValue
     let elapsed = ContinuousClock.now - clock
     statistics.wallSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     return Solution(
       trajectory: trajectory, statistics: statistics, failure: failure,
-      finalState: (0..<n).map { y[$0] }, finalTime: t, switchCrossings: crossings)
+      finalState: (0..<n).map { y[$0] }, finalTime: t, switchCrossings: crossings, slidingIntervals: slidings)
+  }
+
+  // MARK: - Sliding along a switch
+
+  /// Ends sliding at t (recording the interval); the comparisons held become side A's or B's
+  /// when `side` says which, else stay as they are.
+  private func stopSliding(at t: Double, toSideA side: Bool? = nil) {
+    guard slidingIndex >= 0 else { return }
+    if let last = slidings.last, last.root == slidingIndex, last.end == slidingStart {
+      slidings[slidings.count - 1].end = t
+    } else {
+      slidings.append(SlidingInterval(root: slidingIndex, start: slidingStart, end: t))
+    }
+    slidingIndex = -1
+    workspace.endSliding(toSideA: side)
+  }
+
+  /// Whether both sides' flows point into switch `r` at (t, y), with the comparisons before it
+  /// held (side A) and `past` a state just beyond it (side B): Filippov's attractive sliding
+  /// mode, where integrating either side's rates would take the state back across at once.
+  /// If so, the sign of its root on side A; the two sides' comparisons are left in `modesA`
+  /// and `modesB`, side A's held. With sensitivities, notes the switch and returns nil.
+  private func attractingSide(_ r: Int, at t: Double, past: UnsafePointer<Double>) -> Double? {
+    guard workspace.hasModes, slidingIndex < 0 else { return nil }
+    let slot = ode.switchRoots[r]
+    workspace.evaluateEvents(t, past)
+    let beyond = workspace.eventValue(slot)
+    guard beyond != 0, beyond.isFinite else { return nil }
+    let sideA: Double = beyond > 0 ? -1 : 1
+    workspace.saveModes(into: modesA)
+    workspace.lockModes(t, past)
+    workspace.saveModes(into: modesB)
+    let rates = workspace.rootRates(r, t, y, modesA: modesA, modesB: modesB, fb)
+    workspace.restoreModes(from: modesA)
+    // Side A's flow raises g toward side B's sign, side B's brings it back.
+    guard rates.finite, rates.a * sideA < 0, rates.b * sideA > 0 else { return nil }
+    if switchHandler != nil {
+      if slidingWithSensitivities == nil { slidingWithSensitivities = (t, r) }
+      return nil
+    }
+    return sideA
+  }
+
+  /// Slides along switch `r` from t (`attractingSide` found both sides, into `modesA`, `modesB`).
+  private func startSliding(_ r: Int, sideA: Double, at t: Double) {
+    workspace.beginSliding(root: r, sideA: sideA, modesA: modesA, modesB: modesB)
+    slidingIndex = r
+    slidingStart = t
   }
 
   // MARK: - Events
@@ -576,7 +754,17 @@ public final class ODESolver {
   /// found rather than absorbed into the step.
   private func locateEvents(from ta: Double, to tb: Double) -> Double? {
     risingFound = false
-    workspace.evaluateEvents(tb, y)
+    evaluateRoots(tb, y)
+    var departed = false
+    if departingIndex >= 0 {
+      let g = workspace.eventValue(ode.switchRoots[departingIndex])
+      if g * departingSign > 0 {
+        departed = true
+      } else if abs(g) > 2 * departingLevel + 1e-300 || !g.isFinite {
+        departingIndex = -1
+      }
+    }
+    defer { if departed { departingIndex = -1 } }
     var lo = ta
     var haveRHS = false
     var rounds = 0
@@ -592,9 +780,14 @@ public final class ODESolver {
       var hi = tb
       bisect(&lo, &hi, from: ta, to: tb, changed)
       interpolate(at: hi, from: ta, to: tb)
-      workspace.evaluateEvents(hi, yi)
+      evaluateRoots(hi, yi)
       if ode.events.indices.contains(where: { workspace.eventValue(ode.events[$0].trigger) != 0 && !triggerState[$0] }) {
         risingFound = true
+        return hi
+      }
+      // Sliding ends there: one side's flow no longer points into the switch.
+      if let side = exitNow {
+        slidingExitSide = side
         return hi
       }
       // A root function of the rate laws crossed there. A discontinuity: stop there, unless it
@@ -614,7 +807,7 @@ public final class ODESolver {
       updateTriggers()
       if hi >= tb { return nil }
       lo = hi
-      workspace.evaluateEvents(tb, y)
+      evaluateRoots(tb, y)
     }
     updateTriggers()
     return nil
@@ -637,7 +830,7 @@ public final class ODESolver {
       if hi - lo <= 4 * Double.ulpOfOne * max(1, abs(hi)) { break }
       let mid = lo + (hi - lo) / 2
       interpolate(at: mid, from: ta, to: tb)
-      workspace.evaluateEvents(mid, yi)
+      evaluateRoots(mid, yi)
       if predicate() { hi = mid } else { lo = mid }
     }
   }
@@ -646,8 +839,9 @@ public final class ODESolver {
   private func recordCrossings(at t: Double) {
     var r = ode.events.reduce(0) { $0 + $1.roots.count }
     lastCrossingRoots.removeAll(keepingCapacity: true)
+    for i in 0..<ode.stateCount { crossingState[i] = yi[i] }
     for (index, root) in ode.switchRoots.enumerated() {
-      if crossed(workspace.eventValue(root), rootsBefore[r]) {
+      if index != slidingIndex && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) {
         crossings.append(SwitchCrossing(time: t, root: index))
         lastCrossingRoots.append(index)
       }
@@ -658,8 +852,8 @@ public final class ODESolver {
   /// True when, at the last evaluation, a rate-law switch has left its sign at the start of the step.
   private func switchCrossed() -> Bool {
     var r = ode.events.reduce(0) { $0 + $1.roots.count }
-    for root in ode.switchRoots {
-      if crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+    for (index, root) in ode.switchRoots.enumerated() {
+      if index != slidingIndex && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
       r += 1
     }
     return false
@@ -676,11 +870,18 @@ public final class ODESolver {
         r += 1
       }
     }
-    for root in ode.switchRoots {
-      if crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+    for (index, root) in ode.switchRoots.enumerated() {
+      if index != slidingIndex && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
       r += 1
     }
-    return false
+    return exitNow != nil
+  }
+
+  /// Evaluates the triggers and root functions at (t, state), and whether sliding ends there
+  /// (`exitNow`).
+  private func evaluateRoots(_ t: Double, _ state: UnsafePointer<Double>) {
+    exitNow = slidingIndex >= 0 ? workspace.slidingExit(t, state) : nil
+    workspace.evaluateEvents(t, state)
   }
 
   /// Records every root function at the current evaluation as the start of the next step.

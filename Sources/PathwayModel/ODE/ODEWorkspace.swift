@@ -55,6 +55,21 @@ public final class ODEWorkspace {
   let modeScratch: UnsafeMutablePointer<Double>
   /// The held comparisons' values, kept while `rhsOnLiveBranches` evaluates without them.
   let modeSave: UnsafeMutablePointer<Double>
+  /// Filippov sliding on one rate-law switch (see `beginSliding`): the root function's slot, the
+  /// held comparisons on each side, the sign of the root on side A, and scratch.
+  private var slidingRoot = -1
+  private var slidingSideA = 1.0
+  private let slidingModesA: UnsafeMutablePointer<Double>
+  private let slidingModesB: UnsafeMutablePointer<Double>
+  private let slidingRatesB: UnsafeMutablePointer<Double>
+  private let slidingProbe: UnsafeMutablePointer<Double>
+  /// Scratch for the sliding Jacobian: the sliding rates at the point (after n² values kept for
+  /// a dense side-B Jacobian; one value for a model without held comparisons).
+  private let slidingJacobianB: UnsafeMutablePointer<Double>
+  /// The rates of change of the root function along each side's flow at the last sliding
+  /// evaluation, and the weight of side A.
+  public private(set) var slidingRates = (a: 0.0, b: 0.0)
+  public private(set) var slidingWeight = 0.0
   let baseRates: UnsafeMutablePointer<Double>
   // delay(x, d): the number of terms, a scratch copy of the slots, the lags, and the run's history
   // (empty outside a solve: then every term is x now).
@@ -363,6 +378,11 @@ public final class ODEWorkspace {
     modeScratch = buffer(n, 0.0)
     modeSave = buffer(ode.modeSlots.count, 0.0)
     baseRates = buffer(n, 0.0)
+    slidingModesA = buffer(ode.modeSlots.count, 0.0)
+    slidingModesB = buffer(ode.modeSlots.count, 0.0)
+    slidingRatesB = buffer(n, 0.0)
+    slidingProbe = buffer(n, 0.0)
+    slidingJacobianB = buffer(ode.modeSlots.isEmpty ? 1 : n * n + n, 0.0)
     delayCount = ode.delays.count
     delayScratch = buffer(max(ode.delays.slotCount, ode.delays.reservedSlots), 0.0)
     delayLags = buffer(delayCount, 0.0)
@@ -420,15 +440,151 @@ public final class ODEWorkspace {
   /// `unlockModes` or the next call, every evaluation takes the branches they select here.
   public func lockModes(_ t: Double, _ y: UnsafePointer<Double>) {
     guard hasModes else { return }
+    endSliding()
     slots[ode.lockSlot] = 0
-    rhs(t, y, modeScratch)
+    plainRHS(t, y, modeScratch)
     hot.pointee.rhsEvaluations &-= 1
     slots[ode.lockSlot] = 1
   }
 
   /// Lets the comparisons follow the state again.
   public func unlockModes() {
+    endSliding()
     slots[ode.lockSlot] = 0
+  }
+
+  // MARK: Sliding along a switch (Filippov)
+
+  /// Whether the state slides along a switch (`beginSliding`).
+  public var isSliding: Bool { slidingRoot >= 0 }
+  /// The sign of the sliding switch's root function on side A (kept after sliding ends).
+  var slidingSideOfA: Double { slidingSideA }
+
+  /// The held comparisons, into `buffer` (one value per `ODEModel.modeSlots`).
+  func saveModes(into buffer: UnsafeMutablePointer<Double>) {
+    for (i, slot) in ode.modeSlots.enumerated() { buffer[i] = slots[Int(slot)] }
+  }
+
+  func restoreModes(from buffer: UnsafePointer<Double>) {
+    for (i, slot) in ode.modeSlots.enumerated() { slots[Int(slot)] = buffer[i] }
+    slots[ode.lockSlot] = 1
+  }
+
+  /// dg/dt along the flow `v` at (t, y), g switch root function `r`: by its symbolic gradient
+  /// after `evaluateEvents`-like evaluation (`gradientReady`), else by a central difference
+  /// along (1, v), which is exact for a root function linear in the state and time.
+  private func rootRate(_ r: Int, _ t: Double, _ y: UnsafePointer<Double>, along v: UnsafePointer<Double>) -> Double {
+    if let gradient = ode.switchRootGradients[r] {
+      var rate = 0.0
+      for (leaf, slot) in gradient {
+        let d = slots[Int(slot)]
+        switch leaf {
+        case .state(let i): rate += d * v[i]
+        case .input(let u): if !inputPinned[u] { rate += d * inputB[u] }
+        case .time: rate += d
+        }
+      }
+      return rate
+    }
+    let root = Int(ode.switchRoots[r])
+    // A step that moves each state by about 10⁻⁶ of its size (or of 1).
+    var speed = 0.0
+    for i in 0..<n { speed = Swift.max(speed, abs(v[i]) / Swift.max(1, abs(y[i]))) }
+    let delta = 1e-6 / Swift.max(speed, 1e-6 / Swift.max(1, abs(t)))
+    for i in 0..<n { slidingProbe[i] = y[i] + delta * v[i] }
+    loadSlots(t + delta, slidingProbe)
+    runAfterRateLaws(nativeEvents, ode.eventProgram)
+    let ahead = slots[root]
+    for i in 0..<n { slidingProbe[i] = y[i] - delta * v[i] }
+    loadSlots(t - delta, slidingProbe)
+    runAfterRateLaws(nativeEvents, ode.eventProgram)
+    let behind = slots[root]
+    return (ahead - behind) / (2 * delta)
+  }
+
+  /// The rates of change of switch root `r` along the flows of the two sides (comparisons
+  /// `modesA` and `modesB`) at (t, y), the rates of side A left in `f`. Leaves side B's
+  /// comparisons held.
+  func rootRates(
+    _ r: Int, _ t: Double, _ y: UnsafePointer<Double>, modesA: UnsafePointer<Double>, modesB: UnsafePointer<Double>,
+    _ f: UnsafeMutablePointer<Double>
+  ) -> (a: Double, b: Double, finite: Bool) {
+    restoreModes(from: modesA)
+    let finiteA = plainRHS(t, y, f)
+    restoreModes(from: modesB)
+    let finiteB = plainRHS(t, y, slidingRatesB)
+    if ode.switchRootGradients[r] != nil {
+      loadSlots(t, y)
+      runAfterRateLaws(nativeEvents, ode.eventProgram)
+      return (rootRate(r, t, y, along: f), rootRate(r, t, y, along: slidingRatesB), finiteA && finiteB)
+    }
+    let a = rootRate(r, t, y, along: f)
+    let b = rootRate(r, t, y, along: slidingRatesB)
+    return (a, b, finiteA && finiteB)
+  }
+
+  /// From now on the state slides along the switch whose root function is in `root`: side A has
+  /// the comparisons `modesA` and the root's sign `sideA`, side B the other. Each evaluation is
+  /// Filippov's convex combination α·f_A + (1 − α)·f_B with α = ġ_B / (ġ_B − ġ_A), which keeps
+  /// the root function constant (ġ the rate of change of g along a side's flow); the Jacobian is
+  /// α·J_A + (1 − α)·J_B.
+  func beginSliding(root: Int, sideA: Double, modesA: UnsafePointer<Double>, modesB: UnsafePointer<Double>) {
+    for i in 0..<ode.modeSlots.count {
+      slidingModesA[i] = modesA[i]
+      slidingModesB[i] = modesB[i]
+    }
+    slidingRoot = root
+    slidingSideA = sideA
+  }
+
+  /// Ends sliding; the comparisons held are side `side`'s (A or B), or as they were when nil.
+  func endSliding(toSideA side: Bool? = nil) {
+    guard slidingRoot >= 0 else { return }
+    slidingRoot = -1
+    if let side { restoreModes(from: side ? slidingModesA : slidingModesB) }
+  }
+
+  /// Where sliding stops at (t, y): nil while both sides' flows point into the switch, else
+  /// whether the state leaves into side A (true) or side B.
+  func slidingExit(_ t: Double, _ y: UnsafePointer<Double>) -> Bool? {
+    guard slidingRoot >= 0 else { return nil }
+    let rates = rootRates(slidingRoot, t, y, modesA: slidingModesA, modesB: slidingModesB, slidingProbe)
+    // Side A's flow must lower |g| on side A (ġ_A of the opposite sign to g there), side B's too.
+    if rates.a * slidingSideA >= 0 { return true }
+    if rates.b * slidingSideA <= 0 { return false }
+    return nil
+  }
+
+  private func slidingRHS(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
+    let rates = rootRates(slidingRoot, t, y, modesA: slidingModesA, modesB: slidingModesB, f)
+    slidingRates = (rates.a, rates.b)
+    let difference = rates.b - rates.a
+    var alpha = difference != 0 ? rates.b / difference : 0.5
+    alpha = alpha.isFinite ? Swift.min(1, Swift.max(0, alpha)) : 0.5
+    slidingWeight = alpha
+    for i in 0..<n { f[i] = alpha * f[i] + (1 - alpha) * slidingRatesB[i] }
+    if let gradient = ode.switchRootGradients[slidingRoot] {
+      // Tangent to the switch to the last bit: remove what rounding left of dg/dt along ∇g
+      // (the gradient's slots still hold its value at (t, y) from `rootRates`).
+      var rate = 0.0, norm = 0.0
+      for (leaf, slot) in gradient {
+        let d = slots[Int(slot)]
+        switch leaf {
+        case .state(let i):
+          rate += d * f[i]
+          norm += d * d
+        case .input(let u): if !inputPinned[u] { rate += d * inputB[u] }
+        case .time: rate += d
+        }
+      }
+      if norm > 0 && rate.isFinite {
+        let c = rate / norm
+        for (leaf, slot) in gradient { if case .state(let i) = leaf { f[i] -= c * slots[Int(slot)] } }
+      }
+    }
+    // Counted as one evaluation of the right-hand side.
+    hot.pointee.rhsEvaluations &-= 1
+    return rates.finite
   }
 
   /// Selects the piece of every stimulus that holds on the segment starting at `t`.
@@ -453,6 +609,12 @@ public final class ODEWorkspace {
   /// state is recorded in `nonFiniteState`) or the run was cancelled.
   @discardableResult
   public func rhs(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
+    if slidingRoot >= 0 { return slidingRHS(t, y, f) }
+    return plainRHS(t, y, f)
+  }
+
+  /// `rhs` on the held branches, without sliding.
+  private func plainRHS(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
     hot.pointee.rhsEvaluations &+= 1
     let recorded = hot.pointee.nonFiniteState >= 0
     loadSlots(t, y)
@@ -509,7 +671,7 @@ public final class ODEWorkspace {
   private func rhsOnLiveBranches(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
     for (i, slot) in ode.modeSlots.enumerated() { modeSave[i] = slots[Int(slot)] }
     slots[ode.lockSlot] = 0
-    let finite = rhs(t, y, f)
+    let finite = plainRHS(t, y, f)
     hot.pointee.rhsEvaluations &-= 1
     slots[ode.lockSlot] = 1
     for (i, slot) in ode.modeSlots.enumerated() { slots[Int(slot)] = modeSave[i] }
@@ -518,6 +680,34 @@ public final class ODEWorkspace {
 
   /// The Jacobian ∂f/∂y (row-major, n × n) and ∂f/∂t at (t, y).
   public func jacobian(
+    _ t: Double, _ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>
+  ) -> Bool {
+    guard slidingRoot >= 0 else { return plainJacobian(t, y, dfdy, dfdt) }
+    // Sliding: forward differences of the sliding rates, whose weight α moves with the state
+    // and time (α·J_A + (1 − α)·J_B alone would miss (f_A − f_B)·∇α).
+    hot.pointee.jacobianEvaluations &+= 1
+    let base = slidingJacobianB + n * n
+    guard slidingRHS(t, y, base) else { return false }
+    for column in 0..<n {
+      for i in 0..<n { perturbed[i] = y[i] }
+      let h = Swift.max(1e-8, abs(y[column]) * 1.4901161193847656e-08)
+      perturbed[column] += h
+      guard slidingRHS(t, perturbed, perturbedRates) else { return false }
+      for row in 0..<n { dfdy[row * n + column] = (perturbedRates[row] - base[row]) / h }
+    }
+    var dt = 1.4901161193847656e-08 * Swift.max(1, abs(t))
+    if t + dt > hot.pointee.segmentHigh { dt = -dt }
+    guard slidingRHS(t + dt, y, perturbedRates) else { return false }
+    for i in 0..<n { dfdt[i] = (perturbedRates[i] - base[i]) / dt }
+    hot.pointee.rhsEvaluations &-= n + 2
+    for i in 0..<n where pinned[i] {
+      for j in 0..<n { dfdy[i * n + j] = 0 }
+      dfdt[i] = 0
+    }
+    return true
+  }
+
+  private func plainJacobian(
     _ t: Double, _ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>
   ) -> Bool {
     hot.pointee.jacobianEvaluations &+= 1

@@ -72,8 +72,26 @@ struct Run: ParsableCommand {
           "layout": .string(run.layout.rawValue),
         ]
         if let failure = solution.failure { entry["failure"] = .string(failure.description) }
+        if !solution.slidingIntervals.isEmpty {
+          entry["sliding"] = .array(solution.slidingIntervals.map { slide in
+            .object([
+              "switch": .string("\(ode.switchRootExpressions[slide.root]) = 0"),
+              "start": .number(slide.start), "end": .number(slide.end),
+            ])
+          })
+        }
         let directory = Paths.directory(of: out.output)
         try RunManifest.record(entry, for: Paths.lastComponent(of: out.output), in: directory)
+      }
+      // Sliding is the solution, not a failure; say where it happened (the manifest lists them all).
+      for slide in solution.slidingIntervals.prefix(5) {
+        printError(
+          "note: from t = \(formatNumber(slide.start)) to \(formatNumber(slide.end)) the state slides along the switch "
+            + "\(ode.switchRootExpressions[slide.root]) = 0: the rates on both sides drive it into the switch, and it stays "
+            + "there with the combination of the two that keeps it on the switch (Filippov)")
+      }
+      if solution.slidingIntervals.count > 5 {
+        printError("note: \(solution.slidingIntervals.count - 5) more sliding intervals (listed in the manifest)")
       }
       if let failure = solution.failure {
         throw PathwayError(

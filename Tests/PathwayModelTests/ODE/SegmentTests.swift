@@ -134,4 +134,74 @@ struct SegmentTests {
       #expect(s.switchCrossings.count >= 1, "\(method): the switch is crossed")
     }
   }
+
+  /// Sliding modes (Filippov): where both sides' rates drive the state into a switch, the state
+  /// stays on it with the convex combination of the two that keeps it there, and leaves when one
+  /// side's flow turns away. Integrating either branch would cross back at once (a solver that
+  /// holds the branch it crossed into drifts away; one that follows the state chatters).
+  ///
+  /// x' = 2 − t below 1, −1 above, x(0) = 0: x = 2t − t²/2 up to t₁ = 2 − √2, then x = 1 while
+  /// 2 − t > 0, then x = 1 − (t − 2)²/2 on the lower branch.
+  @Test("sliding along a switch and leaving it when one side turns away: the exact solution, for every method",
+        arguments: Stepper.allCases)
+  func slidingMode(method: Stepper) throws {
+    let m = try model("""
+      nodes:
+        x: {initial: 0, rate: "if(x < 1, 2 - time, -1)"}
+      """)
+    let times = stride(from: 0.0, through: 5, by: 0.25).map { $0 }
+    let s = try integrate(m, to: 5, method: method, rtol: 1e-10, atol: 1e-12, times: times)
+    #expect(s.failure == nil, "\(method): \(String(describing: s.failure))")
+    let x = try #require(s.trajectory.column("x"))
+    let t1 = 2 - 2.0.squareRoot()
+    for (i, t) in s.trajectory.times.enumerated() {
+      let exact = t <= t1 ? 2 * t - t * t / 2 : (t <= 2 ? 1 : 1 - (t - 2) * (t - 2) / 2)
+      // rk1imp is first order: its error estimate allows more.
+      expectClose(x[i], exact, absolute: method == .rk1imp ? 1e-4 : (method.order < 4 ? 1e-6 : 1e-8), "\(method) x(\(t))")
+    }
+    #expect(s.slidingIntervals.count == 1, "\(method): \(s.slidingIntervals)")
+    if let slide = s.slidingIntervals.first {
+      expectClose(slide.start, t1, absolute: method == .rk1imp ? 1e-4 : 1e-8, "\(method): sliding starts")
+      expectClose(slide.end, 2, absolute: method == .rk1imp ? 1e-3 : 1e-4, "\(method): sliding ends")
+    }
+    #expect(s.statistics.slidingIntervals == 1)
+  }
+
+  /// Two states: x chases y (x' = 1 below y, −1 above) while y' = 0.1; once x reaches y at
+  /// t = 1/0.9 it follows it, x' = 0.1 (the sliding combination), to the end.
+  @Test("sliding along a switch between two states: x follows y", arguments: [Stepper.rodas5p, .msbdf, .rk8pd, .bsimp])
+  func slidingBetweenStates(method: Stepper) throws {
+    let m = try model("""
+      nodes:
+        x: {initial: 0, rate: "if(x > y, -1, 1)"}
+        y: {initial: 1, rate: "0.1"}
+      """)
+    let s = try integrate(m, to: 5, method: method, rtol: 1e-10, atol: 1e-12, times: [0, 0.5, 1, 2, 3, 5])
+    #expect(s.failure == nil)
+    let x = try #require(s.trajectory.column("x"))
+    for (i, t) in s.trajectory.times.enumerated() {
+      expectClose(x[i], t <= 1 / 0.9 ? t : 1 + 0.1 * t, absolute: 1e-8, "\(method) x(\(t))")
+    }
+    #expect(s.slidingIntervals.count == 1)
+  }
+
+  /// A production switched off at a threshold, with degradation: x' = (x < 1 ? 1 : 0) − x/2 from
+  /// 0 rises to 1 at t = 2 ln 2 and stays there (below, production wins; above, decay).
+  @Test("a threshold production with decay holds the state at the threshold")
+  func slidingThreshold() throws {
+    let m = try model("""
+      nodes:
+        x: {initial: 0, rate: "if(x < 1, 1, 0) - x / 2"}
+      """)
+    for method in [Stepper.rodas5p, .rodas4, .msbdf, .rkf45] {
+      let s = try integrate(m, to: 10, method: method, rtol: 1e-9, atol: 1e-12, times: [0, 1, 2, 3, 10])
+      #expect(s.failure == nil)
+      let x = try #require(s.trajectory.column("x"))
+      expectClose(x[1], 2 * (1 - exp(-0.5)), absolute: 1e-7, "\(method) x(1)")
+      for i in 3..<5 { expectClose(x[i], 1, absolute: 1e-8, "\(method) x(\(s.trajectory.times[i]))") }
+      let slide = try #require(s.slidingIntervals.first)
+      expectClose(slide.start, 2 * log(2.0), absolute: 1e-7, "\(method)")
+      #expect(slide.end == 10)
+    }
+  }
 }

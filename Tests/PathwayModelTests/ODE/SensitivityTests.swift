@@ -275,6 +275,26 @@ struct SensitivityTests {
     }
   }
 
+  @Test("a state that begins to slide along a switch ends the rows there, the switch and time named")
+  func slidingEndsRows() throws {
+    let m = try model("""
+      parameters: {p: 1}
+      nodes:
+        x: {initial: 0, rate: "if(x < 1, p, 0) - x / 2"}
+      """)
+    let (ode, run) = try Self.resolve(m, "time: {end: 5, dt: 0.5}")
+    let result = try ForwardSensitivity(ode: ode, run: run, parameters: ["p"]).solve()
+    let failure = try #require(result.failure)
+    #expect(failure.reason == .slidingSensitivities(root: "x - 1"), "\(failure)")
+    // x reaches 1 at t = 2 ln 2: the rows before it are there, with ∂x/∂p = 2(1 − e^(−t/2)).
+    expectClose(failure.time, 2 * log(2.0), absolute: 1e-5)
+    #expect(result.trajectory.times.last! < 2 * log(2.0))
+    for row in 0..<result.rowCount {
+      let t = result.trajectory.times[row]
+      expectClose(result.sensitivity(row: row, variable: 0, parameter: 0), 2 * (1 - exp(-t / 2)), absolute: 1e-7)
+    }
+  }
+
   @Test("what the equations do not cover is refused with the reason")
   func refusals() throws {
     func error(_ yaml: String, _ names: [String], scenario: String = "time: {end: 1}") -> PathwayError? {

@@ -90,6 +90,7 @@ public enum NativeKernelBuilder {
     jacobianNeeded.formUnion(ode.timeDerivativeEntries.map { Int($0.slot) })
     jacobianNeeded.formUnion(ode.inputDerivativeEntries.map { Int($0.slot) })
     var eventNeeded = Set(ode.switchRoots.map(Int.init))
+    for gradient in ode.switchRootGradients { for entry in gradient ?? [] { eventNeeded.insert(Int(entry.slot)) } }
     for event in ode.events {
       eventNeeded.insert(Int(event.trigger))
       eventNeeded.formUnion(event.roots.map(Int.init))
