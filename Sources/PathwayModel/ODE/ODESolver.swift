@@ -286,6 +286,9 @@ public final class ODESolver {
   private var slidingIndex = -1
   private var slidingStart = 0.0
   private var slidings: [SlidingInterval] = []
+  /// The sign of the root function on side A of the last switch the state began to slide along
+  /// (its sides' comparisons stay in `modesA` and `modesB`).
+  private var lastSlidingSideA = 0.0
   /// Set by `locateEvents` when it stopped where sliding ends: whether into side A.
   private var slidingExitSide: Bool?
   /// Whether sliding ends at the last point `evaluateRoots` evaluated, and into which side.
@@ -695,6 +698,18 @@ public final class ODESolver {
 
   // MARK: - Sliding along a switch
 
+  /// When `solution` (the last solve's) ended sliding along a switch: the sliding rates at
+  /// (t, y), Filippov's combination of its two sides', into `f`, and the switch's index in
+  /// `ODEModel.switchRootExpressions`. Nil when it did not end sliding.
+  public func slidingRates(
+    of solution: Solution, _ t: Double, _ y: UnsafePointer<Double>, into f: UnsafeMutablePointer<Double>
+  ) -> Int? {
+    guard let last = solution.slidingIntervals.last, last.end == solution.finalTime, lastSlidingSideA != 0 else { return nil }
+    workspace.beginSliding(root: last.root, sideA: lastSlidingSideA, modesA: modesA, modesB: modesB)
+    defer { workspace.unlockModes() }
+    return workspace.rhs(t, y, f) ? last.root : nil
+  }
+
   /// Ends sliding at t (recording the interval); the comparisons held become side A's or B's
   /// when `side` says which, else stay as they are.
   private func stopSliding(at t: Double, toSideA side: Bool? = nil) {
@@ -736,6 +751,7 @@ public final class ODESolver {
 
   /// Slides along switch `r` from t (`attractingSide` found both sides, into `modesA`, `modesB`).
   private func startSliding(_ r: Int, sideA: Double, at t: Double) {
+    lastSlidingSideA = sideA
     workspace.beginSliding(root: r, sideA: sideA, modesA: modesA, modesB: modesB)
     slidingIndex = r
     slidingStart = t

@@ -140,6 +140,8 @@ public final class SteadyStateFinder {
     var y = start
     var method: String? = nil
     var integrated = 0.0
+    /// The switch the steady state lies on, when the state came to rest sliding along it.
+    var slidingRoot: Int? = nil
 
     func accept(_ candidate: [Double], _ label: String) -> Bool {
       if !options.allowNegative, let i = negativeState(candidate, options) {
@@ -191,7 +193,28 @@ public final class SteadyStateFinder {
               + (workspace.nonFiniteState.map { " (d\(ode.stateNames[$0])/dt)" } ?? "")))
           break
         }
-        let (residual, worst) = self.residual(current, options)
+        var (residual, worst) = self.residual(current, options)
+        if residual > 1, let root = current.withUnsafeBufferPointer({ solver.slidingRates(of: solution, time, $0.baseAddress!, into: f) }) {
+          // At rest on a switch both sides' rates drive the state into: the rates of either side
+          // are not zero there, their combination that keeps it on the switch is.
+          (residual, worst) = self.residual(current, options)
+          if residual <= 1 {
+            if accept(current, "integration") {
+              attempts.append(SteadyStateAttempt(
+                method: "integration", succeeded: true,
+                detail: "steady on the switch \(ode.switchRootExpressions[root]) = 0 after integrating to t = "
+                  + "\(formatNumber(time + integrated)): the rates on its two sides drive the state into it, and their "
+                  + "combination that keeps it there (Filippov's) vanishes (weighted residual \(formatNumber(residual))); "
+                  + "no eigenvalues at a switch"))
+              y = current
+              method = "integration"
+              slidingRoot = root
+            }
+            break
+          }
+          _ = evaluate(current)
+          (residual, worst) = self.residual(current, options)
+        }
         if residual <= 1 {
           if accept(current, "integration") {
             attempts.append(SteadyStateAttempt(
@@ -236,12 +259,12 @@ public final class SteadyStateFinder {
       if method == nil { y = current }
     }
 
-    _ = evaluate(y)
+    if slidingRoot == nil { _ = evaluate(y) }  // else f holds the sliding rates at y
     let rates = Array(UnsafeBufferPointer(start: f, count: n))
     let (residual, worst) = self.residual(y, options)
     var eigenvalues: [(re: Double, im: Double)] = []
     var stability = "unknown"
-    if method != nil, let values = reducedEigenvalues(at: y, laws: laws) {
+    if method != nil, slidingRoot == nil, let values = reducedEigenvalues(at: y, laws: laws) {
       eigenvalues = values
       stability = Self.classify(values)
     }

@@ -113,6 +113,23 @@ struct SteadyStateTests {
     #expect(integrated.stability == "stable")
   }
 
+  @Test("At rest on a switch both sides drive it into: steady on the switch, the sliding rates zero")
+  func slidingEquilibrium() throws {
+    // Production 1 below the threshold, none above, decay x/2: neither side's rate is zero at
+    // x = 1 (0.5 and −0.5), their combination that holds x on the switch is.
+    let yaml = "model: threshold\nnodes:\n  x: {initial: 0, rate: \"if(x < 1, 1, 0) - x / 2\"}\n"
+    let (result, _) = try find(yaml)
+    #expect(result.converged && result.method == "integration", "\(result.attempts)")
+    expectClose(result.state[0], 1, absolute: 1e-9, "x")
+    #expect(abs(result.rates[0]) <= 1e-12)
+    #expect(result.attempts.last?.detail.contains("on the switch x - 1 = 0") == true)
+    #expect(result.stability == "unknown" && result.eigenvalues.isEmpty)
+    // Without a switch to rest on, the same rates settle at x = 2 with its eigenvalue −1/2.
+    let (plain, _) = try find("model: plain\nnodes:\n  x: {initial: 0, rate: \"1 - x / 2\"}\n")
+    expectClose(plain.state[0], 2, absolute: 1e-9, "x")
+    #expect(plain.stability == "stable")
+  }
+
   @Test("A drift is no steady state, although the rate falls relative to the growing state")
   func drift() throws {
     // dx/dt = 1: after 10⁹ time units |dx/dt| ≤ rtol·|x| would hold; the rate itself never falls.
