@@ -128,6 +128,10 @@ public final class ODEModel: @unchecked Sendable {
   /// no symbolic derivative. Sliding along a switch needs dg/dt along each side's flow.
   let switchRootGradients: [[(leaf: GradientLeaf, slot: Int32)]?]
 
+  /// For each held comparison (`modeSlots`, in order): the index of its switch root function,
+  /// or -1.
+  let modeRoots: [Int]
+
   enum GradientLeaf: Equatable {
     case state(Int), input(Int), time
   }
@@ -434,6 +438,8 @@ public final class ODEModel: @unchecked Sendable {
     // whose triggers compare the values as they are.
     builder.invalidateSharing()
     self.modeSlots = builder.modeSlots.values.sorted()
+    let modeExpressions = builder.modeSlots
+    let modeSlots = self.modeSlots
     builder.lockedComparisons = []
     var events: [CompiledEvent] = []
     do {
@@ -514,6 +520,15 @@ public final class ODEModel: @unchecked Sendable {
     self.switchRoots = switchRoots
     self.switchRootExpressions = switchRootExpressions
     self.switchRootGradients = switchRootGradients
+    do {
+      let rootIndex = Dictionary(switchRootExpressions.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+      var modeRoots = [Int](repeating: -1, count: modeSlots.count)
+      for (comparison, slot) in modeExpressions {
+        guard case .binary(_, let a, let b) = comparison, let i = modeSlots.firstIndex(of: slot) else { continue }
+        modeRoots[i] = rootIndex[Expr.binary(.subtract, a, b).substituting { inlined[$0] }] ?? -1
+      }
+      self.modeRoots = modeRoots
+    }
     // Parameters in slots 0..<P, time in slot P.
     var switchVariables: [String: Int32] = [:]
     for (p, parameter) in model.parameters.enumerated() { switchVariables[parameter.id] = Int32(p) }

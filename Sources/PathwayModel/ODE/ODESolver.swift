@@ -282,17 +282,16 @@ public final class ODESolver {
   private let staleState: UnsafeMutablePointer<Double>
   /// The state at the last switch crossing located, just beyond it.
   private let crossingState: UnsafeMutablePointer<Double>
-  /// The switch the state slides along (an index of `ode.switchRoots`), or -1; since when.
-  private var slidingIndex = -1
-  private var slidingStart = 0.0
+  /// Per switch (an index of `ode.switchRoots`): whether the state slides along it, and since when.
+  private var slidingMask: [Bool] = []
+  private var slidingSince: [Double] = []
   private var slidings: [SlidingInterval] = []
-  /// The sign of the root function on side A of the last switch the state began to slide along
-  /// (its sides' comparisons stay in `modesA` and `modesB`).
-  private var lastSlidingSideA = 0.0
-  /// Set by `locateEvents` when it stopped where sliding ends: whether into side A.
-  private var slidingExitSide: Bool?
-  /// Whether sliding ends at the last point `evaluateRoots` evaluated, and into which side.
-  private var exitNow: Bool?
+  /// Set by `locateEvents` when it stopped where sliding along a switch ends: which, and whether
+  /// into its side A.
+  private var slidingExitSide: (root: Int, toSideA: Bool)?
+  /// Whether sliding along a switch ends at the last point `evaluateRoots` evaluated: which, and
+  /// into which side.
+  private var exitNow: (root: Int, toSideA: Bool)?
   /// The switch the state just left after sliding along it (or -1), the sign its root function
   /// takes on the side it left into, and its size when it left.
   private var departingIndex = -1
@@ -301,6 +300,8 @@ public final class ODESolver {
   /// The held comparisons on each side of a switch, while deciding whether the state slides.
   private let modesA: UnsafeMutablePointer<Double>
   private let modesB: UnsafeMutablePointer<Double>
+  private let modesBefore: UnsafeMutablePointer<Double>
+  private let modesHeld: UnsafeMutablePointer<Double>
   /// The first switch along which the state began to slide while sensitivities were integrated
   /// (`switchHandler` set): they are not defined through it.
   private var slidingWithSensitivities: (time: Double, root: Int)?
@@ -348,10 +349,14 @@ public final class ODESolver {
     modesA.initialize(repeating: 0, count: modeCount)
     modesB = .allocate(capacity: modeCount)
     modesB.initialize(repeating: 0, count: modeCount)
+    modesBefore = .allocate(capacity: modeCount)
+    modesBefore.initialize(repeating: 0, count: modeCount)
+    modesHeld = .allocate(capacity: modeCount)
+    modesHeld.initialize(repeating: 0, count: modeCount)
   }
 
   deinit {
-    for p in [y, ya, fa, fb, yi, staleState, crossingState, modesA, modesB] { p.deallocate() }
+    for p in [y, ya, fa, fb, yi, staleState, crossingState, modesA, modesB, modesBefore, modesHeld] { p.deallocate() }
   }
 
   /// The output columns' names.
@@ -380,7 +385,8 @@ public final class ODESolver {
     crossings.removeAll(keepingCapacity: true)
     modesStale = false
     redoneForSwitch = false
-    slidingIndex = -1
+    slidingMask = Array(repeating: false, count: ode.switchRoots.count)
+    slidingSince = Array(repeating: 0, count: ode.switchRoots.count)
     departingIndex = -1
     slidings.removeAll(keepingCapacity: true)
     slidingExitSide = nil
@@ -458,7 +464,7 @@ public final class ODESolver {
       if let hMax { h = min(h, hMax) }
     }
     func stepsTaken() -> Int { totalSteps + driver.counts.steps + driver.counts.failed }
-    /// Integrates on side A's branches (held) until switch `r`'s root function reaches zero, at
+    /// Integrates on the rates followed now (switch `r` on its side A) until its root reaches zero, at
     /// the latest at `limit`: Newton steps in time from the crossing the step's cubic
     /// interpolant located, which may lie a little early. False when a step fails (`failure` set).
     func reachSwitch(_ r: Int, sideA: Double, limit: Double) -> Bool {
@@ -467,8 +473,8 @@ public final class ODESolver {
         workspace.evaluateEvents(t, y)
         let g = workspace.eventValue(slot)
         guard g * sideA > 0 else { return true }
-        let rate = workspace.rootRates(r, t, y, modesA: modesA, modesB: modesB, fb).a
-        workspace.restoreModes(from: modesA)
+        guard workspace.currentRates(t, y, fb) else { return true }
+        let rate = workspace.rootRate(r, t, y, along: fb)
         guard rate * sideA < 0 else { return true }
         let target = min(limit, t + (-g / rate) * (1 + 1e-9) + 4 * t.ulp)
         guard target > t else { return true }
@@ -476,6 +482,9 @@ public final class ODESolver {
         guard integrate(to: target) else { return false }
       }
       return true
+    }
+    func reachTime(_ r: Int, _ sideA: Double, _ limit: Double) -> Double? {
+      reachSwitch(r, sideA: sideA, limit: limit) ? t : nil
     }
     /// Steps the driver up to `target` on the branches held. False when a step fails or the step
     /// limit is reached (`failure` set).
@@ -555,11 +564,13 @@ public final class ODESolver {
               var delta = 4 * Double.ulpOfOne * max(1, abs(eventTime))
               var fired = false
               for _ in 0..<64 {
-                resetDriver(until: target, relock: slidingIndex < 0)
+                resetDriver(until: target, relock: !workspace.isSliding)
                 // A switch that crossed at the very start of the step holds from there.
                 if modesStale {
-                  stopSliding(at: t)
-                  workspace.lockModes(staleTime, staleState)
+                  // It may start sliding along it, which holds up to the crossing found later in the step.
+                  let outcome = enterSliding(staleRoots, at: t, past: staleState, limit: target, reach: reachTime)
+                  if outcome == .failed { break segments }
+                  if outcome == .none { workspace.lockModes(staleTime, staleState) }
                 }
                 guard integrate(to: target) else { break segments }
                 t = target
@@ -575,11 +586,10 @@ public final class ODESolver {
               }
               if fired { statistics.events += 1 }
               var relock = true
-              if !fired && !risingFound, let side = slidingExitSide {
-                // Sliding ends: one side's flow no longer points into the switch; go on with it.
-                let r = slidingIndex
-                let sign = side ? workspace.slidingSideOfA : -workspace.slidingSideOfA
-                stopSliding(at: t, toSideA: side)
+              if !fired && !risingFound, let (r, side) = slidingExitSide {
+                // Sliding along r ends: one side's flow no longer points into it; go on with it.
+                let sign = workspace.slidingSign(of: r) * (side ? 1 : -1)
+                stopSliding(r, at: t, toSideA: side)
                 // Rounding may leave the state a hair on the other side: until the root function
                 // takes the side's sign (or moves clearly away from it), it is not watched.
                 workspace.evaluateEvents(t, y)
@@ -590,13 +600,10 @@ public final class ODESolver {
                 if index < rootsBefore.count { rootsBefore[index] = sign }
                 relock = false
               } else if !fired && !risingFound && !lastCrossingRoots.isEmpty {
-                stopSliding(at: t)
-                if lastCrossingRoots.count == 1, let sideA = attractingSide(lastCrossingRoots[0], at: t, past: crossingState) {
-                  guard reachSwitch(lastCrossingRoots[0], sideA: sideA, limit: stop) else { break segments }
-                  startSliding(lastCrossingRoots[0], sideA: sideA, at: t)
-                  relock = false
-                } else if let switchHandler {
-                  switchHandler(t, y, lastCrossingRoots, y)
+                switch enterSliding(lastCrossingRoots, at: t, past: crossingState, limit: stop, reach: reachTime) {
+                case .failed: break segments
+                case .sliding: relock = false
+                case .none: if let switchHandler { switchHandler(t, y, lastCrossingRoots, y) }
                 }
               }
               slidingExitSide = nil
@@ -630,9 +637,9 @@ public final class ODESolver {
                 workspace.truncateHistory(after: ta)
                 // Both sides' flows into the switch: the state slides along it from the crossing,
                 // reached on side A's branches first (it may lie a millionth of the step ahead).
-                if staleRoots.count == 1, let sideA = attractingSide(staleRoots[0], at: t, past: staleState) {
-                  guard reachSwitch(staleRoots[0], sideA: sideA, limit: stop) else { break segments }
-                  startSliding(staleRoots[0], sideA: sideA, at: t)
+                let outcome = enterSliding(staleRoots, at: t, past: staleState, limit: stop, reach: reachTime)
+                if outcome == .failed { break segments }
+                if outcome == .sliding {
                   resetDriver(until: segmentEnd, relock: false)
                   redoneForSwitch = false
                   _ = workspace.rhs(t, y, fa)
@@ -696,65 +703,93 @@ public final class ODESolver {
       finalState: (0..<n).map { y[$0] }, finalTime: t, switchCrossings: crossings, slidingIntervals: slidings)
   }
 
-  // MARK: - Sliding along a switch
+  // MARK: - Sliding along switches
 
-  /// When `solution` (the last solve's) ended sliding along a switch: the sliding rates at
-  /// (t, y), Filippov's combination of its two sides', into `f`, and the switch's index in
-  /// `ODEModel.switchRootExpressions`. Nil when it did not end sliding.
+  enum SlidingOutcome { case none, sliding, failed }
+
+  /// When `solution` (the last solve's) ended sliding along switches: the sliding rates at
+  /// (t, y), Filippov's combination of their sides', into `f`, and the switches (indices of
+  /// `ODEModel.switchRootExpressions`). Nil when it did not end sliding.
   public func slidingRates(
     of solution: Solution, _ t: Double, _ y: UnsafePointer<Double>, into f: UnsafeMutablePointer<Double>
-  ) -> Int? {
-    guard let last = solution.slidingIntervals.last, last.end == solution.finalTime, lastSlidingSideA != 0 else { return nil }
-    workspace.beginSliding(root: last.root, sideA: lastSlidingSideA, modesA: modesA, modesB: modesB)
+  ) -> [Int]? {
+    let ending = solution.slidingIntervals.filter { $0.end == solution.finalTime }.map(\.root)
+    guard !ending.isEmpty else { return nil }
+    workspace.resumeSliding()
     defer { workspace.unlockModes() }
-    return workspace.rhs(t, y, f) ? last.root : nil
+    guard workspace.isSliding else { return nil }
+    return workspace.rhs(t, y, f) ? ending : nil
   }
 
-  /// Ends sliding at t (recording the interval); the comparisons held become side A's or B's
-  /// when `side` says which, else stay as they are.
-  private func stopSliding(at t: Double, toSideA side: Bool? = nil) {
-    guard slidingIndex >= 0 else { return }
-    if let last = slidings.last, last.root == slidingIndex, last.end == slidingStart {
-      slidings[slidings.count - 1].end = t
-    } else {
-      slidings.append(SlidingInterval(root: slidingIndex, start: slidingStart, end: t))
+  /// Ends sliding along switch `r` (along all of them when nil) at t, recording the intervals;
+  /// a switch left alone holds the comparisons of the side it leaves into.
+  private func stopSliding(_ r: Int? = nil, at t: Double, toSideA side: Bool = false) {
+    for root in workspace.slidingRoots where r == nil || root == r {
+      if let k = slidings.lastIndex(where: { $0.root == root }), slidings[k].end == slidingSince[root] {
+        slidings[k].end = t
+      } else {
+        slidings.append(SlidingInterval(root: root, start: slidingSince[root], end: t))
+      }
+      slidingMask[root] = false
     }
-    slidingIndex = -1
-    workspace.endSliding(toSideA: side)
+    if let r { workspace.removeSliding(r, toSideA: side) } else { workspace.endSliding() }
   }
 
-  /// Whether both sides' flows point into switch `r` at (t, y), with the comparisons before it
-  /// held (side A) and `past` a state just beyond it (side B): Filippov's attractive sliding
-  /// mode, where integrating either side's rates would take the state back across at once.
-  /// If so, the sign of its root on side A; the two sides' comparisons are left in `modesA`
-  /// and `modesB`, side A's held. With sensitivities, notes the switch and returns nil.
-  private func attractingSide(_ r: Int, at t: Double, past: UnsafePointer<Double>) -> Double? {
-    guard workspace.hasModes, slidingIndex < 0 else { return nil }
-    let slot = ode.switchRoots[r]
-    workspace.evaluateEvents(t, past)
-    let beyond = workspace.eventValue(slot)
-    guard beyond != 0, beyond.isFinite else { return nil }
-    let sideA: Double = beyond > 0 ? -1 : 1
-    workspace.saveModes(into: modesA)
-    workspace.lockModes(t, past)
-    workspace.saveModes(into: modesB)
-    let rates = workspace.rootRates(r, t, y, modesA: modesA, modesB: modesB, fb)
-    workspace.restoreModes(from: modesA)
-    // Side A's flow raises g toward side B's sign, side B's brings it back.
-    guard rates.finite, rates.a * sideA < 0, rates.b * sideA > 0 else { return nil }
-    if switchHandler != nil {
-      if slidingWithSensitivities == nil { slidingWithSensitivities = (t, r) }
-      return nil
+  /// At a crossing of the switches `roots` at (t, y), with the comparisons before it held and
+  /// `past` a state just beyond it: each crossed switch whose two sides' flows both point into
+  /// it (Filippov's attractive sliding mode, where integrating either side's rates would take
+  /// the state back across at once), given the switches the state already slides along, is
+  /// reached (`reach` integrates up to it and returns the time there, nil on failure) and joins
+  /// the sliding set; the others take their new side. `.sliding` when the state slides along
+  /// some switch afterwards (the caller keeps the comparisons as they are), `.none` when not
+  /// (the comparisons held on entry are held again, for the caller to restart as at any
+  /// crossing), `.failed` when reaching a switch failed. With sensitivities, a switch that
+  /// would be slid along is noted in `slidingWithSensitivities` instead.
+  private func enterSliding(
+    _ roots: [Int], at t: Double, past: UnsafePointer<Double>, limit: Double, reach: (Int, Double, Double) -> Double?
+  ) -> SlidingOutcome {
+    guard workspace.hasModes, workspace.slideCapacity > 0 else { return .none }
+    var now = t
+    workspace.currentModes(into: modesA)
+    workspace.saveModes(into: modesHeld)
+    workspace.modes(at: t, past, into: modesB)
+    // Side A of a crossed switch: the held comparisons, unless they are already side B's (held
+    // from a state exactly on the switch): then those at the state mirrored through y from `past`.
+    for i in 0..<ode.stateCount { yi[i] = 2 * y[i] - past[i] }
+    workspace.modes(at: t, yi, into: modesBefore)
+    for r in roots where (0..<ode.modeSlots.count).allSatisfy({ ode.modeRoots[$0] != r || modesA[$0] == modesB[$0] }) {
+      for i in 0..<ode.modeSlots.count where ode.modeRoots[i] == r { modesA[i] = modesBefore[i] }
     }
-    return sideA
-  }
-
-  /// Slides along switch `r` from t (`attractingSide` found both sides, into `modesA`, `modesB`).
-  private func startSliding(_ r: Int, sideA: Double, at t: Double) {
-    lastSlidingSideA = sideA
-    workspace.beginSliding(root: r, sideA: sideA, modesA: modesA, modesB: modesB)
-    slidingIndex = r
-    slidingStart = t
+    // The comparisons held for the other switches: as they were, the crossed ones' on their new side.
+    workspace.setSlidingBase(modesA)
+    for r in roots { workspace.setBaseComparisons(of: r, from: modesB) }
+    for r in roots where workspace.canSlide(along: r) && !slidingMask[r] {
+      workspace.evaluateEvents(now, past)
+      let beyond = workspace.eventValue(ode.switchRoots[r])
+      guard beyond != 0, beyond.isFinite else { continue }
+      let sideA: Double = beyond > 0 ? -1 : 1
+      workspace.setBaseComparisons(of: r, from: modesA)
+      let finiteA = workspace.currentRates(now, y, fb)
+      let rateA = workspace.rootRate(r, now, y, along: fb)
+      workspace.setBaseComparisons(of: r, from: modesB)
+      let finiteB = workspace.currentRates(now, y, fb)
+      let rateB = workspace.rootRate(r, now, y, along: fb)
+      // Side A's flow takes g toward side B's sign, side B's brings it back.
+      guard finiteA, finiteB, rateA * sideA < 0, rateB * sideA > 0 else { continue }
+      if switchHandler != nil {
+        if slidingWithSensitivities == nil { slidingWithSensitivities = (now, r) }
+        continue
+      }
+      workspace.setBaseComparisons(of: r, from: modesA)
+      guard let reached = reach(r, sideA, limit) else { return .failed }
+      now = reached
+      workspace.addSliding(r, sideA: sideA, modesA: modesA, modesB: modesB)
+      slidingMask[r] = true
+      slidingSince[r] = now
+    }
+    if workspace.isSliding { return .sliding }
+    workspace.restoreModes(from: modesHeld)
+    return .none
   }
 
   // MARK: - Events
@@ -802,8 +837,8 @@ public final class ODESolver {
         return hi
       }
       // Sliding ends there: one side's flow no longer points into the switch.
-      if let side = exitNow {
-        slidingExitSide = side
+      if let exit = exitNow {
+        slidingExitSide = exit
         return hi
       }
       // A root function of the rate laws crossed there. A discontinuity: stop there, unless it
@@ -857,7 +892,7 @@ public final class ODESolver {
     lastCrossingRoots.removeAll(keepingCapacity: true)
     for i in 0..<ode.stateCount { crossingState[i] = yi[i] }
     for (index, root) in ode.switchRoots.enumerated() {
-      if index != slidingIndex && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) {
+      if !slidingMask[index] && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) {
         crossings.append(SwitchCrossing(time: t, root: index))
         lastCrossingRoots.append(index)
       }
@@ -869,7 +904,7 @@ public final class ODESolver {
   private func switchCrossed() -> Bool {
     var r = ode.events.reduce(0) { $0 + $1.roots.count }
     for (index, root) in ode.switchRoots.enumerated() {
-      if index != slidingIndex && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+      if !slidingMask[index] && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
       r += 1
     }
     return false
@@ -887,7 +922,7 @@ public final class ODESolver {
       }
     }
     for (index, root) in ode.switchRoots.enumerated() {
-      if index != slidingIndex && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+      if !slidingMask[index] && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
       r += 1
     }
     return exitNow != nil
@@ -896,7 +931,7 @@ public final class ODESolver {
   /// Evaluates the triggers and root functions at (t, state), and whether sliding ends there
   /// (`exitNow`).
   private func evaluateRoots(_ t: Double, _ state: UnsafePointer<Double>) {
-    exitNow = slidingIndex >= 0 ? workspace.slidingExit(t, state) : nil
+    exitNow = workspace.isSliding ? workspace.slidingExit(t, state) : nil
     workspace.evaluateEvents(t, state)
   }
 

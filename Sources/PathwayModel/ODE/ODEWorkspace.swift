@@ -55,21 +55,27 @@ public final class ODEWorkspace {
   let modeScratch: UnsafeMutablePointer<Double>
   /// The held comparisons' values, kept while `rhsOnLiveBranches` evaluates without them.
   let modeSave: UnsafeMutablePointer<Double>
-  /// Filippov sliding on one rate-law switch (see `beginSliding`): the root function's slot, the
-  /// held comparisons on each side, the sign of the root on side A, and scratch.
-  private var slidingRoot = -1
-  private var slidingSideA = 1.0
-  private let slidingModesA: UnsafeMutablePointer<Double>
-  private let slidingModesB: UnsafeMutablePointer<Double>
-  private let slidingRatesB: UnsafeMutablePointer<Double>
+  /// Filippov sliding along rate-law switches (see `addSliding`): up to `slideCapacity` switch
+  /// roots at once, the sign of each root on its side A, each root's comparisons on either side
+  /// (full mode vectors, `slideCapacity` of each), the comparisons of the other switches
+  /// (`slideBase`), the weights of the sides A (warm start of their solution), the rates of
+  /// every combination of sides, and dg/dt of each root along each.
+  public let slideCapacity: Int
+  private var slideCount = 0
+  private var lastSlideCount = 0
+  private let slideRoots: UnsafeMutablePointer<Int>
+  private let slideSign: UnsafeMutablePointer<Double>
+  private let slideValuesA: UnsafeMutablePointer<Double>
+  private let slideValuesB: UnsafeMutablePointer<Double>
+  private let slideBase: UnsafeMutablePointer<Double>
+  private let slideWeights: UnsafeMutablePointer<Double>
+  private let slideRates: UnsafeMutablePointer<Double>
+  private let slideD: UnsafeMutablePointer<Double>
+  /// Newton scratch for the weights: the k × k matrix, G, the step, and the weights.
+  private let slideNewton: UnsafeMutablePointer<Double>
   private let slidingProbe: UnsafeMutablePointer<Double>
-  /// Scratch for the sliding Jacobian: the sliding rates at the point (after n² values kept for
-  /// a dense side-B Jacobian; one value for a model without held comparisons).
-  private let slidingJacobianB: UnsafeMutablePointer<Double>
-  /// The rates of change of the root function along each side's flow at the last sliding
-  /// evaluation, and the weight of side A.
-  public private(set) var slidingRates = (a: 0.0, b: 0.0)
-  public private(set) var slidingWeight = 0.0
+  /// The sliding rates at the point of a sliding Jacobian.
+  private let slidingBaseRates: UnsafeMutablePointer<Double>
   let baseRates: UnsafeMutablePointer<Double>
   // delay(x, d): the number of terms, a scratch copy of the slots, the lags, and the run's history
   // (empty outside a solve: then every term is x now).
@@ -378,11 +384,20 @@ public final class ODEWorkspace {
     modeScratch = buffer(n, 0.0)
     modeSave = buffer(ode.modeSlots.count, 0.0)
     baseRates = buffer(n, 0.0)
-    slidingModesA = buffer(ode.modeSlots.count, 0.0)
-    slidingModesB = buffer(ode.modeSlots.count, 0.0)
-    slidingRatesB = buffer(n, 0.0)
+    let capacity = ode.modeSlots.isEmpty ? 0 : min(6, ode.switchRoots.count)
+    slideCapacity = capacity
+    let modeCount = ode.modeSlots.count
+    slideRoots = buffer(capacity, 0)
+    slideSign = buffer(capacity, 0.0)
+    slideValuesA = buffer(capacity * modeCount, 0.0)
+    slideValuesB = buffer(capacity * modeCount, 0.0)
+    slideBase = buffer(modeCount, 0.0)
+    slideWeights = buffer(capacity, 0.5)
+    slideRates = buffer(capacity == 0 ? 1 : (1 << capacity) * n, 0.0)
+    slideD = buffer(capacity * (1 << capacity), 0.0)
+    slideNewton = buffer(capacity * capacity + 3 * capacity, 0.0)
     slidingProbe = buffer(n, 0.0)
-    slidingJacobianB = buffer(ode.modeSlots.isEmpty ? 1 : n * n + n, 0.0)
+    slidingBaseRates = buffer(capacity == 0 ? 1 : n, 0.0)
     delayCount = ode.delays.count
     delayScratch = buffer(max(ode.delays.slotCount, ode.delays.reservedSlots), 0.0)
     delayLags = buffer(delayCount, 0.0)
@@ -453,12 +468,16 @@ public final class ODEWorkspace {
     slots[ode.lockSlot] = 0
   }
 
-  // MARK: Sliding along a switch (Filippov)
+  // MARK: Sliding along switches (Filippov)
 
-  /// Whether the state slides along a switch (`beginSliding`).
-  public var isSliding: Bool { slidingRoot >= 0 }
-  /// The sign of the sliding switch's root function on side A (kept after sliding ends).
-  var slidingSideOfA: Double { slidingSideA }
+  /// Whether the state slides along at least one switch (`addSliding`).
+  public var isSliding: Bool { slideCount > 0 }
+  /// The switches (indices of `ODEModel.switchRoots`) the state slides along.
+  var slidingRoots: [Int] { (0..<slideCount).map { slideRoots[$0] } }
+  /// The sign of sliding switch `r`'s root function on its side A.
+  func slidingSign(of r: Int) -> Double {
+    (0..<slideCount).first { slideRoots[$0] == r }.map { slideSign[$0] } ?? 0
+  }
 
   /// The held comparisons, into `buffer` (one value per `ODEModel.modeSlots`).
   func saveModes(into buffer: UnsafeMutablePointer<Double>) {
@@ -470,11 +489,68 @@ public final class ODEWorkspace {
     slots[ode.lockSlot] = 1
   }
 
-  /// dg/dt along the flow `v` at (t, y), g switch root function `r`: by its symbolic gradient
-  /// after `evaluateEvents`-like evaluation (`gradientReady`), else by a central difference
-  /// along (1, v), which is exact for a root function linear in the state and time.
-  private func rootRate(_ r: Int, _ t: Double, _ y: UnsafePointer<Double>, along v: UnsafePointer<Double>) -> Double {
+  /// The comparisons as the state has them at (t, y), into `buffer`, without changing what is
+  /// held (a sliding state keeps sliding).
+  func modes(at t: Double, _ y: UnsafePointer<Double>, into buffer: UnsafeMutablePointer<Double>) {
+    let count = ode.modeSlots.count
+    for i in 0..<count { buffer[i] = slots[Int(ode.modeSlots[i])] }
+    slots[ode.lockSlot] = 0
+    plainRHS(t, y, modeScratch)
+    hot.pointee.rhsEvaluations &-= 1
+    slots[ode.lockSlot] = 1
+    for i in 0..<count {
+      let value = slots[Int(ode.modeSlots[i])]
+      slots[Int(ode.modeSlots[i])] = buffer[i]
+      buffer[i] = value
+    }
+  }
+
+  /// The comparisons held now, into `buffer`: while sliding, those of the switches the state
+  /// does not slide along (the others' are set per side at each evaluation).
+  func currentModes(into buffer: UnsafeMutablePointer<Double>) {
+    if slideCount > 0 {
+      for i in 0..<ode.modeSlots.count { buffer[i] = slideBase[i] }
+    } else {
+      saveModes(into: buffer)
+    }
+  }
+
+  /// Holds `modes` as the comparisons of the switches the state does not slide along.
+  func setSlidingBase(_ modes: UnsafePointer<Double>) {
+    for i in 0..<ode.modeSlots.count { slideBase[i] = modes[i] }
+    if slideCount == 0 { restoreModes(from: slideBase) }
+  }
+
+  /// Sets the comparisons of switch `r` in the held ones (`slideBase`) to `values`' entries.
+  func setBaseComparisons(of r: Int, from values: UnsafePointer<Double>) {
+    for i in 0..<ode.modeSlots.count where ode.modeRoots[i] == r { slideBase[i] = values[i] }
+    if slideCount == 0 { restoreModes(from: slideBase) }
+  }
+
+  /// Whether switch `r` has comparisons the sliding evaluation can set per side.
+  func canSlide(along r: Int) -> Bool {
+    slideCount < slideCapacity && ode.modeRoots.contains(r)
+  }
+
+  /// The rates the state follows now at (t, y), into f: sliding along the switches of the
+  /// sliding set, or on the held branches.
+  func currentRates(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
+    if slideCount > 0 { return slidingRHS(t, y, f) }
+    restoreModes(from: slideBase)
+    let finite = plainRHS(t, y, f)
+    hot.pointee.rhsEvaluations &-= 1
+    return finite
+  }
+
+  /// dg/dt along the flow `v` at (t, y) for switch root `r`: by its symbolic gradient, whose
+  /// slots `evaluated` says hold their value at (t, y) (else they are computed here), or by a
+  /// central difference along (1, v), exact for a root function linear in the state and time.
+  func rootRate(_ r: Int, _ t: Double, _ y: UnsafePointer<Double>, along v: UnsafePointer<Double>, evaluated: Bool = false) -> Double {
     if let gradient = ode.switchRootGradients[r] {
+      if !evaluated {
+        loadSlots(t, y)
+        runAfterRateLaws(nativeEvents, ode.eventProgram)
+      }
       var rate = 0.0
       for (leaf, slot) in gradient {
         let d = slots[Int(slot)]
@@ -502,89 +578,246 @@ public final class ODEWorkspace {
     return (ahead - behind) / (2 * delta)
   }
 
-  /// The rates of change of switch root `r` along the flows of the two sides (comparisons
-  /// `modesA` and `modesB`) at (t, y), the rates of side A left in `f`. Leaves side B's
-  /// comparisons held.
-  func rootRates(
-    _ r: Int, _ t: Double, _ y: UnsafePointer<Double>, modesA: UnsafePointer<Double>, modesB: UnsafePointer<Double>,
-    _ f: UnsafeMutablePointer<Double>
-  ) -> (a: Double, b: Double, finite: Bool) {
-    restoreModes(from: modesA)
-    let finiteA = plainRHS(t, y, f)
-    restoreModes(from: modesB)
-    let finiteB = plainRHS(t, y, slidingRatesB)
-    if ode.switchRootGradients[r] != nil {
+  /// From now on the state also slides along switch `r`: side A has the comparisons in
+  /// `modesA` and the root's sign `sideA`, side B those in `modesB` (full vectors; only the
+  /// comparisons of `r` are read). Each evaluation combines the rates of every choice of sides
+  /// of the k switches with multilinear weights (w_j for side A of switch j, 1 − w_j for side B),
+  /// the weights solving dg_j/dt = 0 for every j (for one switch, w = ġ_B / (ġ_B − ġ_A)):
+  /// Filippov's sliding flow, which keeps every root function constant.
+  func addSliding(_ r: Int, sideA: Double, modesA: UnsafePointer<Double>, modesB: UnsafePointer<Double>) {
+    guard canSlide(along: r) else { return }
+    let j = slideCount
+    let count = ode.modeSlots.count
+    for i in 0..<count {
+      slideValuesA[j * count + i] = modesA[i]
+      slideValuesB[j * count + i] = modesB[i]
+    }
+    slideRoots[j] = r
+    slideSign[j] = sideA
+    slideWeights[j] = 0.5
+    slideCount += 1
+    lastSlideCount = slideCount
+  }
+
+  /// Switch `r` leaves the sliding set; its comparisons are held at side A's or B's.
+  func removeSliding(_ r: Int, toSideA side: Bool) {
+    guard let j = (0..<slideCount).first(where: { slideRoots[$0] == r }) else { return }
+    let count = ode.modeSlots.count
+    let values = (side ? slideValuesA : slideValuesB) + j * count
+    for i in 0..<count where ode.modeRoots[i] == r { slideBase[i] = values[i] }
+    for m in j..<(slideCount - 1) {
+      slideRoots[m] = slideRoots[m + 1]
+      slideSign[m] = slideSign[m + 1]
+      slideWeights[m] = slideWeights[m + 1]
+      for i in 0..<count {
+        slideValuesA[m * count + i] = slideValuesA[(m + 1) * count + i]
+        slideValuesB[m * count + i] = slideValuesB[(m + 1) * count + i]
+      }
+    }
+    slideCount -= 1
+    lastSlideCount = slideCount
+    if slideCount == 0 { restoreModes(from: slideBase) }
+  }
+
+  /// Ends sliding along every switch; the held comparisons are the others' as they were and,
+  /// for the switches slid along, side B's. `resumeSliding` takes it up again (same switches).
+  func endSliding() {
+    guard slideCount > 0 else { return }
+    lastSlideCount = slideCount
+    slideCount = 0
+    restoreModes(from: slideBase)
+  }
+
+  /// Slides again along the switches of the last sliding set (for rates at the end of a solve).
+  func resumeSliding() {
+    slideCount = lastSlideCount
+  }
+
+  /// Where sliding along one of the switches stops at (t, y): nil while the weights that keep
+  /// the state on every switch lie strictly between 0 and 1, else the switch whose weight left
+  /// first, and whether the state leaves into its side A (weight 1: side B's flow no longer
+  /// points into the switch) or side B.
+  func slidingExit(_ t: Double, _ y: UnsafePointer<Double>) -> (root: Int, toSideA: Bool)? {
+    guard slideCount > 0 else { return nil }
+    let k = slideCount
+    _ = evaluateSides(t, y)
+    let w = slideNewton + k * k + 2 * k
+    for j in 0..<k { w[j] = slideWeights[j] }
+    guard solveWeights(into: w) else {
+      // No weights keep the state on every switch: leave the one whose weight is furthest out.
+      var worst = 0
+      for j in 0..<k where abs(w[j] - 0.5) > abs(w[worst] - 0.5) { worst = j }
+      return (slideRoots[worst], w[worst] >= 0.5)
+    }
+    var worst = -1, excess = 0.0
+    for j in 0..<k {
+      let out = w[j] >= 1 ? w[j] - 1 : (w[j] <= 0 ? -w[j] : -1)
+      if out >= 0 && out >= excess {
+        worst = j
+        excess = out
+      }
+    }
+    return worst < 0 ? nil : (slideRoots[worst], w[worst] >= 1)
+  }
+
+  /// The rates of every choice of sides of the sliding switches (bit j of σ set: side B of
+  /// switch j) into `slideRates`, and dg_j/dt along each into `slideD` (row j). False when a
+  /// rate is not finite.
+  private func evaluateSides(_ t: Double, _ y: UnsafePointer<Double>) -> Bool {
+    let k = slideCount, combinations = 1 << k
+    let count = ode.modeSlots.count
+    var finite = true
+    for sigma in 0..<combinations {
+      for i in 0..<count { slots[Int(ode.modeSlots[i])] = slideBase[i] }
+      for j in 0..<k {
+        let values = ((sigma >> j) & 1 == 0 ? slideValuesA : slideValuesB) + j * count
+        let r = slideRoots[j]
+        for i in 0..<count where ode.modeRoots[i] == r { slots[Int(ode.modeSlots[i])] = values[i] }
+      }
+      slots[ode.lockSlot] = 1
+      if !plainRHS(t, y, slideRates + sigma * n) { finite = false }
+      hot.pointee.rhsEvaluations &-= 1
+    }
+    let evaluated = (0..<k).contains { ode.switchRootGradients[slideRoots[$0]] != nil }
+    if evaluated {
       loadSlots(t, y)
       runAfterRateLaws(nativeEvents, ode.eventProgram)
-      return (rootRate(r, t, y, along: f), rootRate(r, t, y, along: slidingRatesB), finiteA && finiteB)
     }
-    let a = rootRate(r, t, y, along: f)
-    let b = rootRate(r, t, y, along: slidingRatesB)
-    return (a, b, finiteA && finiteB)
-  }
-
-  /// From now on the state slides along the switch whose root function is in `root`: side A has
-  /// the comparisons `modesA` and the root's sign `sideA`, side B the other. Each evaluation is
-  /// Filippov's convex combination α·f_A + (1 − α)·f_B with α = ġ_B / (ġ_B − ġ_A), which keeps
-  /// the root function constant (ġ the rate of change of g along a side's flow); the Jacobian is
-  /// α·J_A + (1 − α)·J_B.
-  func beginSliding(root: Int, sideA: Double, modesA: UnsafePointer<Double>, modesB: UnsafePointer<Double>) {
-    for i in 0..<ode.modeSlots.count {
-      slidingModesA[i] = modesA[i]
-      slidingModesB[i] = modesB[i]
+    // Symbolic gradients first (read from the slots), differences after (they overwrite them).
+    for pass in 0..<2 {
+      for j in 0..<k where (ode.switchRootGradients[slideRoots[j]] != nil) == (pass == 0) {
+        for sigma in 0..<combinations {
+          slideD[j * combinations + sigma] = rootRate(slideRoots[j], t, y, along: slideRates + sigma * n, evaluated: evaluated && pass == 0)
+        }
+      }
     }
-    slidingRoot = root
-    slidingSideA = sideA
+    return finite
   }
 
-  /// Ends sliding; the comparisons held are side `side`'s (A or B), or as they were when nil.
-  func endSliding(toSideA side: Bool? = nil) {
-    guard slidingRoot >= 0 else { return }
-    slidingRoot = -1
-    if let side { restoreModes(from: side ? slidingModesA : slidingModesB) }
+  /// Solves Σ_σ P_σ(w) D[j][σ] = 0 (j = 1…k) for the weights by Newton's method from the
+  /// values in `w`; P_σ(w) = Π_j (σ_j = A ? w_j : 1 − w_j). For one switch the solution is
+  /// closed-form. False when the iteration fails (a singular system, no convergence).
+  private func solveWeights(into w: UnsafeMutablePointer<Double>) -> Bool {
+    let k = slideCount, combinations = 1 << k
+    if k == 1 {
+      let a = slideD[0], b = slideD[1]
+      guard b != a else { return false }
+      w[0] = b / (b - a)
+      return w[0].isFinite
+    }
+    let jacobian = slideNewton, g = slideNewton + k * k, step = slideNewton + k * k + k
+    for _ in 0..<50 {
+      for j in 0..<k {
+        g[j] = 0
+        for i in 0..<k { jacobian[j * k + i] = 0 }
+      }
+      for sigma in 0..<combinations {
+        var product = 1.0
+        for m in 0..<k { product *= (sigma >> m) & 1 == 0 ? w[m] : 1 - w[m] }
+        for j in 0..<k { g[j] += product * slideD[j * combinations + sigma] }
+        for i in 0..<k {
+          var partial = (sigma >> i) & 1 == 0 ? 1.0 : -1.0
+          for m in 0..<k where m != i { partial *= (sigma >> m) & 1 == 0 ? w[m] : 1 - w[m] }
+          for j in 0..<k { jacobian[j * k + i] += partial * slideD[j * combinations + sigma] }
+        }
+      }
+      for j in 0..<k { step[j] = -g[j] }
+      guard Self.solveSmall(jacobian, step, k) else { return false }
+      var largest = 0.0
+      for j in 0..<k {
+        w[j] += step[j]
+        largest = Swift.max(largest, abs(step[j]))
+      }
+      guard largest.isFinite else { return false }
+      if largest <= 1e-15 { return true }
+    }
+    return false
   }
 
-  /// Where sliding stops at (t, y): nil while both sides' flows point into the switch, else
-  /// whether the state leaves into side A (true) or side B.
-  func slidingExit(_ t: Double, _ y: UnsafePointer<Double>) -> Bool? {
-    guard slidingRoot >= 0 else { return nil }
-    let rates = rootRates(slidingRoot, t, y, modesA: slidingModesA, modesB: slidingModesB, slidingProbe)
-    // Side A's flow must lower |g| on side A (ġ_A of the opposite sign to g there), side B's too.
-    if rates.a * slidingSideA >= 0 { return true }
-    if rates.b * slidingSideA <= 0 { return false }
-    return nil
+  /// Solves the k × k system `matrix` · x = `rhs` in place (x into `rhs`) by Gaussian
+  /// elimination with partial pivoting; false when it is singular.
+  private static func solveSmall(_ matrix: UnsafeMutablePointer<Double>, _ rhs: UnsafeMutablePointer<Double>, _ k: Int) -> Bool {
+    for c in 0..<k {
+      var pivot = c
+      for r in (c + 1)..<k where abs(matrix[r * k + c]) > abs(matrix[pivot * k + c]) { pivot = r }
+      guard matrix[pivot * k + c] != 0, matrix[pivot * k + c].isFinite else { return false }
+      if pivot != c {
+        for i in 0..<k { (matrix[c * k + i], matrix[pivot * k + i]) = (matrix[pivot * k + i], matrix[c * k + i]) }
+        (rhs[c], rhs[pivot]) = (rhs[pivot], rhs[c])
+      }
+      for r in (c + 1)..<k {
+        let factor = matrix[r * k + c] / matrix[c * k + c]
+        for i in c..<k { matrix[r * k + i] -= factor * matrix[c * k + i] }
+        rhs[r] -= factor * rhs[c]
+      }
+    }
+    for c in stride(from: k - 1, through: 0, by: -1) {
+      var value = rhs[c]
+      for i in (c + 1)..<k { value -= matrix[c * k + i] * rhs[i] }
+      rhs[c] = value / matrix[c * k + c]
+    }
+    return true
   }
 
   private func slidingRHS(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
-    let rates = rootRates(slidingRoot, t, y, modesA: slidingModesA, modesB: slidingModesB, f)
-    slidingRates = (rates.a, rates.b)
-    let difference = rates.b - rates.a
-    var alpha = difference != 0 ? rates.b / difference : 0.5
-    alpha = alpha.isFinite ? Swift.min(1, Swift.max(0, alpha)) : 0.5
-    slidingWeight = alpha
-    for i in 0..<n { f[i] = alpha * f[i] + (1 - alpha) * slidingRatesB[i] }
-    if let gradient = ode.switchRootGradients[slidingRoot] {
-      // Tangent to the switch to the last bit: remove what rounding left of dg/dt along ∇g
-      // (the gradient's slots still hold its value at (t, y) from `rootRates`).
-      var rate = 0.0, norm = 0.0
-      for (leaf, slot) in gradient {
-        let d = slots[Int(slot)]
-        switch leaf {
-        case .state(let i):
-          rate += d * f[i]
-          norm += d * d
-        case .input(let u): if !inputPinned[u] { rate += d * inputB[u] }
-        case .time: rate += d
+    let k = slideCount, combinations = 1 << k
+    let finite = evaluateSides(t, y)
+    let w = slideNewton + k * k + 2 * k
+    for j in 0..<k { w[j] = slideWeights[j] }
+    if !solveWeights(into: w) {
+      for j in 0..<k { w[j] = slideWeights[j] }
+    }
+    for j in 0..<k {
+      w[j] = w[j].isFinite ? Swift.min(1, Swift.max(0, w[j])) : 0.5
+      slideWeights[j] = w[j]
+    }
+    for i in 0..<n { f[i] = 0 }
+    for sigma in 0..<combinations {
+      var product = 1.0
+      for m in 0..<k { product *= (sigma >> m) & 1 == 0 ? w[m] : 1 - w[m] }
+      if product == 0 { continue }
+      let rates = slideRates + sigma * n
+      for i in 0..<n { f[i] += product * rates[i] }
+    }
+    if (0..<k).allSatisfy({ ode.switchRootGradients[slideRoots[$0]] != nil }) {
+      // Tangent to every switch to the last bit: remove what rounding left of dg_j/dt along the
+      // gradients, f −= Gᵀ(GGᵀ)⁻¹(dg/dt) (the gradients' slots hold their values at (t, y) from
+      // `evaluateSides`).
+      let matrix = slideNewton, rates = slideNewton + k * k
+      for j in 0..<k {
+        let gj = ode.switchRootGradients[slideRoots[j]]!
+        var rate = 0.0
+        for (leaf, slot) in gj {
+          let d = slots[Int(slot)]
+          switch leaf {
+          case .state(let i): rate += d * f[i]
+          case .input(let u): if !inputPinned[u] { rate += d * inputB[u] }
+          case .time: rate += d
+          }
+        }
+        rates[j] = rate
+        for i in 0..<k {
+          var dot = 0.0
+          for (leaf, slot) in gj {
+            guard case .state(let a) = leaf else { continue }
+            for (other, otherSlot) in ode.switchRootGradients[slideRoots[i]]! where other == .state(a) {
+              dot += slots[Int(slot)] * slots[Int(otherSlot)]
+            }
+          }
+          matrix[j * k + i] = dot
         }
       }
-      if norm > 0 && rate.isFinite {
-        let c = rate / norm
-        for (leaf, slot) in gradient { if case .state(let i) = leaf { f[i] -= c * slots[Int(slot)] } }
+      if (0..<k).allSatisfy({ rates[$0].isFinite }) && Self.solveSmall(matrix, rates, k) {
+        for j in 0..<k {
+          for (leaf, slot) in ode.switchRootGradients[slideRoots[j]]! {
+            if case .state(let i) = leaf { f[i] -= rates[j] * slots[Int(slot)] }
+          }
+        }
       }
     }
     // Counted as one evaluation of the right-hand side.
-    hot.pointee.rhsEvaluations &-= 1
-    return rates.finite
+    hot.pointee.rhsEvaluations &+= 1
+    return finite
   }
 
   /// Selects the piece of every stimulus that holds on the segment starting at `t`.
@@ -609,7 +842,7 @@ public final class ODEWorkspace {
   /// state is recorded in `nonFiniteState`) or the run was cancelled.
   @discardableResult
   public func rhs(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
-    if slidingRoot >= 0 { return slidingRHS(t, y, f) }
+    if slideCount > 0 { return slidingRHS(t, y, f) }
     return plainRHS(t, y, f)
   }
 
@@ -682,11 +915,11 @@ public final class ODEWorkspace {
   public func jacobian(
     _ t: Double, _ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>
   ) -> Bool {
-    guard slidingRoot >= 0 else { return plainJacobian(t, y, dfdy, dfdt) }
-    // Sliding: forward differences of the sliding rates, whose weight α moves with the state
-    // and time (α·J_A + (1 − α)·J_B alone would miss (f_A − f_B)·∇α).
+    guard slideCount > 0 else { return plainJacobian(t, y, dfdy, dfdt) }
+    // Sliding: forward differences of the sliding rates, whose weights move with the state and
+    // time (the weighted sides' Jacobians alone would miss the weights' own derivatives).
     hot.pointee.jacobianEvaluations &+= 1
-    let base = slidingJacobianB + n * n
+    let base = slidingBaseRates
     guard slidingRHS(t, y, base) else { return false }
     for column in 0..<n {
       for i in 0..<n { perturbed[i] = y[i] }

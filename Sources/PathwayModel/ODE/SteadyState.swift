@@ -140,8 +140,8 @@ public final class SteadyStateFinder {
     var y = start
     var method: String? = nil
     var integrated = 0.0
-    /// The switch the steady state lies on, when the state came to rest sliding along it.
-    var slidingRoot: Int? = nil
+    /// The switches the steady state lies on, when the state came to rest sliding along them.
+    var slidingRoot: [Int]? = nil
 
     func accept(_ candidate: [Double], _ label: String) -> Bool {
       if !options.allowNegative, let i = negativeState(candidate, options) {
@@ -202,7 +202,8 @@ public final class SteadyStateFinder {
             if accept(current, "integration") {
               attempts.append(SteadyStateAttempt(
                 method: "integration", succeeded: true,
-                detail: "steady on the switch \(ode.switchRootExpressions[root]) = 0 after integrating to t = "
+                detail: "steady on the switch\(root.count == 1 ? "" : "es") "
+                  + root.map { "\(ode.switchRootExpressions[$0]) = 0" }.joined(separator: ", ") + " after integrating to t = "
                   + "\(formatNumber(time + integrated)): the rates on its two sides drive the state into it, and their "
                   + "combination that keeps it there (Filippov's) vanishes (weighted residual \(formatNumber(residual))); "
                   + "no eigenvalues at a switch"))

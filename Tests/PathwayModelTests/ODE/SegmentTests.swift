@@ -204,4 +204,43 @@ struct SegmentTests {
       #expect(slide.end == 10)
     }
   }
+
+  /// Several switches at once. x' = (x < 1 ? 2 − t : −1), y' = (y < 1 ? 1 : −1): x slides on
+  /// x = 1 from 2 − √2 to 2 and leaves below, y slides on y = 1 from t = 1 on (both slide in
+  /// [1, 2]). z' = (z < 1 ? 1 : −1) + (w < 1 ? 1/2 : −1/2), w' = (w < 1 ? 1 : −1) from
+  /// (0, 1/2): w reaches 1 at t = 1/2 and slides, z then grows at 1 and slides from t = 3/4 on
+  /// the two switches together (weights 1/2, 1/2). u' = (u < 2 ? 1 : 0) + (x < 1/2 ? 0 : 1/10)
+  /// crosses its switch at 1.1t − 0.05 = 2 while x slides, without sliding itself.
+  @Test("sliding along several switches at once, one leaving while another stays, and a crossing during a slide",
+        arguments: Stepper.allCases)
+  func slidingSeveral(method: Stepper) throws {
+    let m = try model("""
+      nodes:
+        x: {initial: 0, rate: "if(x < 1, 2 - time, -1)"}
+        y: {initial: 0, rate: "if(y < 1, 1, -1)"}
+        z: {initial: 0, rate: "if(z < 1, 1, -1) + if(w < 1, 0.5, -0.5)"}
+        w: {initial: 0.5, rate: "if(w < 1, 1, -1)"}
+        u: {initial: 0, rate: "if(u < 2, 1, 0) + if(x < 0.5, 0, 0.1)"}
+      """)
+    let times = stride(from: 0.0, through: 4, by: 0.25).map { $0 }
+    // rk1imp (first order, a difference Jacobian per step of eight sides' rates) at a looser tolerance.
+    let rtol = method == .rk1imp ? 1e-6 : 1e-10
+    let s = try integrate(m, to: 4, method: method, rtol: rtol, atol: rtol * 1e-2, times: times)
+    #expect(s.failure == nil, "\(method): \(String(describing: s.failure))")
+    let t1 = 2 - 2.0.squareRoot()
+    func x(_ t: Double) -> Double { t <= t1 ? 2 * t - t * t / 2 : (t <= 2 ? 1 : 1 - (t - 2) * (t - 2) / 2) }
+    func z(_ t: Double) -> Double { t <= 0.5 ? 1.5 * t : min(1, 0.75 + (t - 0.5)) }
+    // x = 1/2 at t = 2 − √3 (then u' = 1.1), u = 2 at t₂, x = 1/2 again at t = 3 (then u' = 0).
+    let ta = 2 - 3.0.squareRoot(), t2 = (2 + 0.1 * ta) / 1.1
+    func u(_ t: Double) -> Double { t <= ta ? t : (t <= t2 ? t + 0.1 * (t - ta) : 2 + 0.1 * (min(t, 3) - t2)) }
+    let tolerance = method == .rk1imp ? 1e-3 : (method.order < 4 ? 1e-6 : 1e-8)
+    for (i, t) in s.trajectory.times.enumerated() {
+      expectClose(try #require(s.trajectory.column("x"))[i], x(t), absolute: tolerance, "\(method) x(\(t))")
+      expectClose(try #require(s.trajectory.column("y"))[i], min(t, 1), absolute: tolerance, "\(method) y(\(t))")
+      expectClose(try #require(s.trajectory.column("z"))[i], z(t), absolute: tolerance, "\(method) z(\(t))")
+      expectClose(try #require(s.trajectory.column("w"))[i], min(0.5 + t, 1), absolute: tolerance, "\(method) w(\(t))")
+      expectClose(try #require(s.trajectory.column("u"))[i], u(t), absolute: tolerance * 10, "\(method) u(\(t))")
+    }
+    #expect(s.slidingIntervals.count == 4, "\(method): \(s.slidingIntervals)")
+  }
 }
