@@ -12,6 +12,23 @@ struct RunCommandTests {
       twice: 2 * x
     """
 
+  @Test("a state that slides along a switch: exit 0, a note on stderr naming the switch and times, the manifest's sliding list")
+  func slidingNote() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("nodes:\n  x: {initial: 0, rate: \"if(x < 1, 1, 0) - x / 2\"}\n", to: dir + "/threshold.yaml")
+    let result = try simulate(["run", "threshold.yaml", "--t-end", "10", "--steps", "5", "-o", "threshold.csv"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("the state slides along the switch x - 1 = 0"), "\(result.stderr)")
+    let lines = try String(contentsOfFile: dir + "/threshold.csv", encoding: .utf8).split(separator: "\n")
+    #expect(abs(Double(lines.last!.split(separator: ",")[1])! - 1) < 1e-9)
+    let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as! [String: Any]
+    let entry = (manifest["outputs"] as! [String: Any])["threshold.csv"] as! [String: Any]
+    let sliding = try #require(entry["sliding"] as? [[String: Any]])
+    #expect(sliding.count == 1 && sliding[0]["switch"] as? String == "x - 1 = 0")
+    #expect(abs((sliding[0]["start"] as? Double ?? 0) - 2 * log(2.0)) < 1e-7 && sliding[0]["end"] as? Double == 10)
+  }
+
   @Test("writes N + 1 rows with both ends, and a manifest with versions, hash and statistics")
   func csvAndManifest() throws {
     let dir = try temporaryDirectory()
