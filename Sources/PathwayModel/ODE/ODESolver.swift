@@ -91,6 +91,9 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     /// flows point into it) while forward sensitivities were integrated: they have no
     /// definition through a sliding mode.
     case slidingSensitivities(root: String)
+    /// The state began to slide along the switch whose root function is `root` while it already
+    /// slid along `capacity` others, the most handled at once.
+    case slidingCapacity(Int, root: String)
   }
 
   public var reason: Reason
@@ -132,6 +135,9 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     case .slidingSensitivities(let root):
       return "at t = \(formatNumber(time)) the state begins to slide along the switch \(root) = 0 (the rates on both sides "
         + "drive it into the switch); sensitivities through a sliding mode are not computed"
+    case .slidingCapacity(let capacity, let root):
+      return "at t = \(formatNumber(time)) the state begins to slide along the switch \(root) = 0 while it already slides "
+        + "along \(capacity) others, the most simulate holds at once"
     }
   }
 
@@ -146,6 +152,7 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     case .cancelled: return "cancelled"
     case .invalidEventDelay(let event, _): return "event_delay:\(event)"
     case .slidingSensitivities: return "sliding_sensitivities"
+    case .slidingCapacity: return "sliding_capacity"
     }
   }
 }
@@ -302,6 +309,8 @@ public final class ODESolver {
   private let modesB: UnsafeMutablePointer<Double>
   private let modesBefore: UnsafeMutablePointer<Double>
   private let modesHeld: UnsafeMutablePointer<Double>
+  /// Why `enterSliding` failed when it was not a step (too many switches at once).
+  private var slidingFailure: SolverFailure?
   /// The first switch along which the state began to slide while sensitivities were integrated
   /// (`switchHandler` set): they are not defined through it.
   private var slidingWithSensitivities: (time: Double, root: Int)?
@@ -385,6 +394,7 @@ public final class ODESolver {
     crossings.removeAll(keepingCapacity: true)
     modesStale = false
     redoneForSwitch = false
+    slidingFailure = nil
     slidingMask = Array(repeating: false, count: ode.switchRoots.count)
     slidingSince = Array(repeating: 0, count: ode.switchRoots.count)
     departingIndex = -1
@@ -569,7 +579,10 @@ public final class ODESolver {
                 if modesStale {
                   // It may start sliding along it, which holds up to the crossing found later in the step.
                   let outcome = enterSliding(staleRoots, at: t, past: staleState, limit: target, reach: reachTime)
-                  if outcome == .failed { break segments }
+                  if outcome == .failed {
+                    failure = failure ?? slidingFailure
+                    break segments
+                  }
                   if outcome == .none { workspace.lockModes(staleTime, staleState) }
                 }
                 guard integrate(to: target) else { break segments }
@@ -601,7 +614,9 @@ public final class ODESolver {
                 relock = false
               } else if !fired && !risingFound && !lastCrossingRoots.isEmpty {
                 switch enterSliding(lastCrossingRoots, at: t, past: crossingState, limit: stop, reach: reachTime) {
-                case .failed: break segments
+                case .failed:
+                  failure = failure ?? slidingFailure
+                  break segments
                 case .sliding: relock = false
                 case .none: if let switchHandler { switchHandler(t, y, lastCrossingRoots, y) }
                 }
@@ -638,7 +653,10 @@ public final class ODESolver {
                 // Both sides' flows into the switch: the state slides along it from the crossing,
                 // reached on side A's branches first (it may lie a millionth of the step ahead).
                 let outcome = enterSliding(staleRoots, at: t, past: staleState, limit: stop, reach: reachTime)
-                if outcome == .failed { break segments }
+                if outcome == .failed {
+                  failure = failure ?? slidingFailure
+                  break segments
+                }
                 if outcome == .sliding {
                   resetDriver(until: segmentEnd, relock: false)
                   redoneForSwitch = false
@@ -763,7 +781,7 @@ public final class ODESolver {
     // The comparisons held for the other switches: as they were, the crossed ones' on their new side.
     workspace.setSlidingBase(modesA)
     for r in roots { workspace.setBaseComparisons(of: r, from: modesB) }
-    for r in roots where workspace.canSlide(along: r) && !slidingMask[r] {
+    for r in roots where ode.modeRoots.contains(r) && !slidingMask[r] {
       workspace.evaluateEvents(now, past)
       let beyond = workspace.eventValue(ode.switchRoots[r])
       guard beyond != 0, beyond.isFinite else { continue }
@@ -779,6 +797,11 @@ public final class ODESolver {
       if switchHandler != nil {
         if slidingWithSensitivities == nil { slidingWithSensitivities = (now, r) }
         continue
+      }
+      guard workspace.canSlide(along: r) else {
+        slidingFailure = SolverFailure(
+          reason: .slidingCapacity(workspace.slideCapacity, root: "\(ode.switchRootExpressions[r])"), time: now, stepSize: 0)
+        return .failed
       }
       workspace.setBaseComparisons(of: r, from: modesA)
       guard let reached = reach(r, sideA, limit) else { return .failed }

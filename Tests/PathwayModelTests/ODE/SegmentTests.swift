@@ -243,4 +243,16 @@ struct SegmentTests {
     }
     #expect(s.slidingIntervals.count == 4, "\(method): \(s.slidingIntervals)")
   }
+
+  @Test("a seventh switch to slide along at once ends the run with the reason, the slides before it kept")
+  func slidingCapacity() throws {
+    let nodes = (1...7).map { "  x\($0): {initial: 0, rate: \"if(x\($0) < \($0), 1, -1)\"}" }.joined(separator: "\n")
+    let s = try integrate(try model("nodes:\n" + nodes + "\n"), to: 8, method: .rodas5p, rtol: 1e-8, atol: 1e-10, times: [0, 2, 4, 6, 8])
+    let failure = try #require(s.failure)
+    #expect(failure.reason == .slidingCapacity(6, root: "x7 - 7"), "\(failure)")
+    expectClose(failure.time, 7, absolute: 1e-6)
+    #expect(s.trajectory.times == [0, 2, 4, 6])
+    let x3 = try #require(s.trajectory.column("x3"))
+    expectClose(x3[3], 3, absolute: 1e-9, "x3(6)")
+  }
 }
