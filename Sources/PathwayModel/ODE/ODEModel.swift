@@ -485,7 +485,8 @@ public final class ODEModel: @unchecked Sendable {
       for (_, expr) in rateExpressions {
         for (a, b) in expr.comparisons {
           let g = Expr.binary(.subtract, a, b)
-          guard seen.insert(g).inserted else { continue }
+          // `x < 1` and `1 > x` switch on one surface: one root function for both.
+          guard !seen.contains(.binary(.subtract, b, a)), seen.insert(g).inserted else { continue }
           let names = g.variables
           if names.allSatisfy({ $0 == Expr.timeName || parameterNames.contains($0) }) {
             if names.contains(Expr.timeName) { timeSwitches.append(g) }
@@ -525,7 +526,9 @@ public final class ODEModel: @unchecked Sendable {
       var modeRoots = [Int](repeating: -1, count: modeSlots.count)
       for (comparison, slot) in modeExpressions {
         guard case .binary(_, let a, let b) = comparison, let i = modeSlots.firstIndex(of: slot) else { continue }
-        modeRoots[i] = rootIndex[Expr.binary(.subtract, a, b).substituting { inlined[$0] }] ?? -1
+        let g = Expr.binary(.subtract, a, b).substituting { inlined[$0] }
+        let reversed = Expr.binary(.subtract, b, a).substituting { inlined[$0] }
+        modeRoots[i] = rootIndex[g] ?? rootIndex[reversed] ?? -1
       }
       self.modeRoots = modeRoots
     }

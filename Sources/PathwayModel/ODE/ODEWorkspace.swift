@@ -457,7 +457,7 @@ public final class ODEWorkspace {
     guard hasModes else { return }
     endSliding()
     slots[ode.lockSlot] = 0
-    plainRHS(t, y, modeScratch)
+    _ = plainRHS(t, y, modeScratch)
     hot.pointee.rhsEvaluations &-= 1
     slots[ode.lockSlot] = 1
   }
@@ -495,7 +495,7 @@ public final class ODEWorkspace {
     let count = ode.modeSlots.count
     for i in 0..<count { buffer[i] = slots[Int(ode.modeSlots[i])] }
     slots[ode.lockSlot] = 0
-    plainRHS(t, y, modeScratch)
+    _ = plainRHS(t, y, modeScratch)
     hot.pointee.rhsEvaluations &-= 1
     slots[ode.lockSlot] = 1
     for i in 0..<count {
