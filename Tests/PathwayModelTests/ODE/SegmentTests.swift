@@ -255,4 +255,19 @@ struct SegmentTests {
     let x3 = try #require(s.trajectory.column("x3"))
     expectClose(x3[3], 3, absolute: 1e-9, "x3(6)")
   }
+
+  @Test("x < 1 and 1 > x are one switch: the state slides along one surface")
+  func slidingReversedComparison() throws {
+    let m = try model("""
+      nodes:
+        x: {initial: 0, rate: "if(x < 1, 0.5, -0.5) + if(1 > x, 0.5, -0.5)"}
+      """)
+    let ode = try ODEModel(model: m)
+    #expect(ode.switchRootExpressions.count == 1)
+    let s = try integrate(m, to: 3, method: .rodas5p, rtol: 1e-10, atol: 1e-12, times: [0, 0.5, 2, 3])
+    #expect(s.failure == nil)
+    let x = try #require(s.trajectory.column("x"))
+    for (i, t) in s.trajectory.times.enumerated() { expectClose(x[i], min(t, 1), absolute: 1e-9, "x(\(t))") }
+    #expect(s.slidingIntervals.count == 1)
+  }
 }
