@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-both}
 FILTER=${2:-}
-QUICK_ADDRESS='BadInputTests|SBMLUnitsTests|SBMLInitialSettingTests|SBMLReaderWarningTests|SteadyStateTests|SteadyStateCommandTests|FaultInjectionTests|ExpressionTests|NativeModelReaderTests|SBMLReaderTests|SBMLQualTests|BNetFormatTests|ScenarioTests|RecordFileTests|FailureModeTests|RunCommandTests|SweepDesignTests'
+QUICK_ADDRESS='SegmentTests|BadInputTests|SBMLUnitsTests|SBMLInitialSettingTests|SBMLReaderWarningTests|SteadyStateTests|SteadyStateCommandTests|FaultInjectionTests|ExpressionTests|NativeModelReaderTests|SBMLReaderTests|SBMLQualTests|BNetFormatTests|ScenarioTests|RecordFileTests|FailureModeTests|RunCommandTests|SweepDesignTests'
 QUICK_THREAD='SweepCommandTests|FaultInjectionTests|SweepDesignTests|IshigamiSensitivityTests'
 
 run() {  # run SANITIZER BUILD_PATH QUICK_FILTER
