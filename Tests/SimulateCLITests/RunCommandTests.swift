@@ -27,6 +27,9 @@ struct RunCommandTests {
     let sliding = try #require(entry["sliding"] as? [[String: Any]])
     #expect(sliding.count == 1 && sliding[0]["switch"] as? String == "x - 1 = 0")
     #expect(abs((sliding[0]["start"] as? Double ?? 0) - 2 * log(2.0)) < 1e-7 && sliding[0]["end"] as? Double == 10)
+    // info lists the switch.
+    let info = try simulate(["info", "threshold.yaml"], in: dir)
+    #expect(info.status == 0 && info.stdout.contains("SWITCHES") && info.stdout.contains("\nx - 1 = 0\n"), "\(info.stdout)")
   }
 
   @Test("writes N + 1 rows with both ends, and a manifest with versions, hash and statistics")

@@ -111,6 +111,13 @@ struct Info: ParsableCommand {
       out += ode.hasSymbolicJacobian
         ? "symbolic (HillCube rows analytic; rate laws differentiated symbolically)\n"
         : "symbolic, with \(ode.finiteDifferenceEntries.count) finite-difference entries (functions without a derivative)\n"
+      if !ode.switchRootExpressions.isEmpty {
+        // Comparisons in the rate laws that move with the state: held per step, crossed at their
+        // root, slid along where both sides drive the state into them (README, Methods).
+        out += "\nSWITCHES (comparisons that move with the state; the integration stops where one crosses, "
+          + "and slides along one that both sides drive the state into)\n"
+        for root in ode.switchRootExpressions { out += "\(root) = 0\n" }
+      }
       out += "\n" + Self.methodsText()
       print(out, terminator: "")
     }
