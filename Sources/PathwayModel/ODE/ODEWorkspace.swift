@@ -60,7 +60,7 @@ public final class ODEWorkspace {
   /// (full mode vectors, `slideCapacity` of each), the comparisons of the other switches
   /// (`slideBase`), the weights of the sides A (warm start of their solution), the rates of
   /// every combination of sides, and dg/dt of each root along each.
-  public let slideCapacity: Int
+  let slideCapacity: Int
   private var slideCount = 0
   private var lastSlideCount = 0
   private let slideRoots: UnsafeMutablePointer<Int>
@@ -74,8 +74,6 @@ public final class ODEWorkspace {
   /// Newton scratch for the weights: the k × k matrix, G, the step, and the weights.
   private let slideNewton: UnsafeMutablePointer<Double>
   private let slidingProbe: UnsafeMutablePointer<Double>
-  /// The sliding rates at the point of a sliding Jacobian.
-  private let slidingBaseRates: UnsafeMutablePointer<Double>
   let baseRates: UnsafeMutablePointer<Double>
   // delay(x, d): the number of terms, a scratch copy of the slots, the lags, and the run's history
   // (empty outside a solve: then every term is x now).
@@ -397,7 +395,6 @@ public final class ODEWorkspace {
     slideD = buffer(capacity * (1 << capacity), 0.0)
     slideNewton = buffer(capacity * capacity + 3 * capacity, 0.0)
     slidingProbe = buffer(n, 0.0)
-    slidingBaseRates = buffer(capacity == 0 ? 1 : n, 0.0)
     delayCount = ode.delays.count
     delayScratch = buffer(max(ode.delays.slotCount, ode.delays.reservedSlots), 0.0)
     delayLags = buffer(delayCount, 0.0)
@@ -456,6 +453,12 @@ public final class ODEWorkspace {
   public func lockModes(_ t: Double, _ y: UnsafePointer<Double>) {
     guard hasModes else { return }
     endSliding()
+    takeComparisons(t, y)
+  }
+
+  /// Evaluates the rate laws at (t, y) with the comparisons following the state, then holds
+  /// them (not counted as an evaluation).
+  private func takeComparisons(_ t: Double, _ y: UnsafePointer<Double>) {
     slots[ode.lockSlot] = 0
     _ = plainRHS(t, y, modeScratch)
     hot.pointee.rhsEvaluations &-= 1
@@ -493,11 +496,8 @@ public final class ODEWorkspace {
   /// held (a sliding state keeps sliding).
   func modes(at t: Double, _ y: UnsafePointer<Double>, into buffer: UnsafeMutablePointer<Double>) {
     let count = ode.modeSlots.count
-    for i in 0..<count { buffer[i] = slots[Int(ode.modeSlots[i])] }
-    slots[ode.lockSlot] = 0
-    _ = plainRHS(t, y, modeScratch)
-    hot.pointee.rhsEvaluations &-= 1
-    slots[ode.lockSlot] = 1
+    saveModes(into: buffer)
+    takeComparisons(t, y)
     for i in 0..<count {
       let value = slots[Int(ode.modeSlots[i])]
       slots[Int(ode.modeSlots[i])] = buffer[i]
@@ -535,9 +535,8 @@ public final class ODEWorkspace {
   /// The rates the state follows now at (t, y), into f: sliding along the switches of the
   /// sliding set, or on the held branches.
   func currentRates(_ t: Double, _ y: UnsafePointer<Double>, _ f: UnsafeMutablePointer<Double>) -> Bool {
-    if slideCount > 0 { return slidingRHS(t, y, f) }
-    restoreModes(from: slideBase)
-    let finite = plainRHS(t, y, f)
+    if slideCount == 0 { restoreModes(from: slideBase) }
+    let finite = rhs(t, y, f)
     hot.pointee.rhsEvaluations &-= 1
     return finite
   }
@@ -619,8 +618,9 @@ public final class ODEWorkspace {
     if slideCount == 0 { restoreModes(from: slideBase) }
   }
 
-  /// Ends sliding along every switch; the held comparisons are the others' as they were and,
-  /// for the switches slid along, side B's. `resumeSliding` takes it up again (same switches).
+  /// Ends sliding along every switch; the held comparisons are `slideBase`'s (for the switches
+  /// slid along, whichever side it last held: the callers take them again from the state, or
+  /// go on from a crossing). `resumeSliding` takes sliding up again (same switches).
   func endSliding() {
     guard slideCount > 0 else { return }
     lastSlideCount = slideCount
@@ -786,16 +786,7 @@ public final class ODEWorkspace {
       let matrix = slideNewton, rates = slideNewton + k * k
       for j in 0..<k {
         let gj = ode.switchRootGradients[slideRoots[j]]!
-        var rate = 0.0
-        for (leaf, slot) in gj {
-          let d = slots[Int(slot)]
-          switch leaf {
-          case .state(let i): rate += d * f[i]
-          case .input(let u): if !inputPinned[u] { rate += d * inputB[u] }
-          case .time: rate += d
-          }
-        }
-        rates[j] = rate
+        rates[j] = rootRate(slideRoots[j], t, y, along: f, evaluated: true)
         for i in 0..<k {
           var dot = 0.0
           for (leaf, slot) in gj {
@@ -919,24 +910,10 @@ public final class ODEWorkspace {
     // Sliding: forward differences of the sliding rates, whose weights move with the state and
     // time (the weighted sides' Jacobians alone would miss the weights' own derivatives).
     hot.pointee.jacobianEvaluations &+= 1
-    let base = slidingBaseRates
-    guard slidingRHS(t, y, base) else { return false }
-    for column in 0..<n {
-      for i in 0..<n { perturbed[i] = y[i] }
-      let h = Swift.max(1e-8, abs(y[column]) * 1.4901161193847656e-08)
-      perturbed[column] += h
-      guard slidingRHS(t, perturbed, perturbedRates) else { return false }
-      for row in 0..<n { dfdy[row * n + column] = (perturbedRates[row] - base[row]) / h }
-    }
-    var dt = 1.4901161193847656e-08 * Swift.max(1, abs(t))
-    if t + dt > hot.pointee.segmentHigh { dt = -dt }
-    guard slidingRHS(t + dt, y, perturbedRates) else { return false }
-    for i in 0..<n { dfdt[i] = (perturbedRates[i] - base[i]) / dt }
-    hot.pointee.rhsEvaluations &-= n + 2
-    for i in 0..<n where pinned[i] {
-      for j in 0..<n { dfdy[i * n + j] = 0 }
-      dfdt[i] = 0
-    }
+    guard rhs(t, y, baseRates) else { return false }
+    rhsEvaluations -= 1
+    guard differenceColumns(t, y, dfdy), differenceTime(t, y, dfdt) else { return false }
+    zeroPinnedRows(dfdy, dfdt)
     return true
   }
 
@@ -1032,24 +1009,14 @@ public final class ODEWorkspace {
       rhsEvaluations -= 1
       if history.isEmpty {
         // Each delay is x now: every column by forward differences.
-        for column in 0..<n {
-          differenceColumn(t, y, column)
-          for row in 0..<n { dfdy[row * n + column] = perturbedRates[row] }
-        }
+        _ = differenceColumns(t, y, dfdy)
       } else {
         // A term changes with t as x(t − d) does, which Rosenbrock methods need in ∂f/∂t for
-        // their order: a forward difference in t (backward at the segment's end, where time is held).
-        var dt = 1.4901161193847656e-08 * max(1, abs(t))
-        if t + dt > hot.pointee.segmentHigh { dt = -dt }
-        rhs(t + dt, y, perturbedRates)
-        rhsEvaluations -= 1
-        for i in 0..<n { dfdt[i] = (perturbedRates[i] - baseRates[i]) / dt }
+        // their order.
+        _ = differenceTime(t, y, dfdt)
       }
     }
-    for i in 0..<n where pinned[i] {
-      for j in 0..<n { dfdy[i * n + j] = 0 }
-      dfdt[i] = 0
-    }
+    zeroPinnedRows(dfdy, dfdt)
     // A symbolic entry can be singular where the rates are not (√x or x^0.5 at x = 0): such an
     // entry is replaced by a forward difference, as a finite-difference Jacobian would give.
     var differenced = -1
@@ -1089,6 +1056,36 @@ public final class ODEWorkspace {
         differenceColumn(t, y, c)
       }
       dfdy[row * n + c] = perturbedRates[row]
+    }
+  }
+
+  /// Every column of ∂f/∂y by forward differences, into `dfdy`; `baseRates` must hold f(t, y).
+  /// False when perturbed rates are not finite.
+  private func differenceColumns(_ t: Double, _ y: UnsafePointer<Double>, _ dfdy: UnsafeMutablePointer<Double>) -> Bool {
+    var finite = true
+    for column in 0..<n {
+      if !differenceColumn(t, y, column) { finite = false }
+      for row in 0..<n { dfdy[row * n + column] = perturbedRates[row] }
+    }
+    return finite
+  }
+
+  /// ∂f/∂t by a forward difference in t (backward at the segment's end, where time is held),
+  /// into `dfdt`; `baseRates` must hold f(t, y). False when the rates there are not finite.
+  private func differenceTime(_ t: Double, _ y: UnsafePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>) -> Bool {
+    var dt = 1.4901161193847656e-08 * max(1, abs(t))
+    if t + dt > hot.pointee.segmentHigh { dt = -dt }
+    let finite = rhs(t + dt, y, perturbedRates)
+    rhsEvaluations -= 1
+    for i in 0..<n { dfdt[i] = (perturbedRates[i] - baseRates[i]) / dt }
+    return finite
+  }
+
+  /// A pinned state does not move: its rows of ∂f/∂y and ∂f/∂t are zero.
+  private func zeroPinnedRows(_ dfdy: UnsafeMutablePointer<Double>, _ dfdt: UnsafeMutablePointer<Double>) {
+    for i in 0..<n where pinned[i] {
+      for j in 0..<n { dfdy[i * n + j] = 0 }
+      dfdt[i] = 0
     }
   }
 
