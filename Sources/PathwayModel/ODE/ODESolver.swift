@@ -287,6 +287,8 @@ public final class ODESolver {
   /// Set while a step is redone for a switch that crossed at its start.
   private var redoneForSwitch = false
   private let staleState: UnsafeMutablePointer<Double>
+  /// The number of the events' root functions, which come before the switches' in `rootsBefore`.
+  private let eventRootCount: Int
   /// The state at the last switch crossing located, just beyond it.
   private let crossingState: UnsafeMutablePointer<Double>
   /// Per switch (an index of `ode.switchRoots`): whether the state slides along it, and since when.
@@ -341,9 +343,9 @@ public final class ODESolver {
       workspace: workspace, options: options, atolScales: scales.allSatisfy { $0 == 1 } ? nil : scales)
     self.denseDriver = ode.monitorsRoots ? nil : driver as? any DenseOutputEngine
     let n = max(1, ode.stateCount)
-    func buffer() -> UnsafeMutablePointer<Double> {
-      let p = UnsafeMutablePointer<Double>.allocate(capacity: n)
-      p.initialize(repeating: 0, count: n)
+    func buffer(_ count: Int = n) -> UnsafeMutablePointer<Double> {
+      let p = UnsafeMutablePointer<Double>.allocate(capacity: count)
+      p.initialize(repeating: 0, count: count)
       return p
     }
     y = buffer()
@@ -354,14 +356,11 @@ public final class ODESolver {
     staleState = buffer()
     crossingState = buffer()
     let modeCount = max(1, ode.modeSlots.count)
-    modesA = .allocate(capacity: modeCount)
-    modesA.initialize(repeating: 0, count: modeCount)
-    modesB = .allocate(capacity: modeCount)
-    modesB.initialize(repeating: 0, count: modeCount)
-    modesBefore = .allocate(capacity: modeCount)
-    modesBefore.initialize(repeating: 0, count: modeCount)
-    modesHeld = .allocate(capacity: modeCount)
-    modesHeld.initialize(repeating: 0, count: modeCount)
+    modesA = buffer(modeCount)
+    modesB = buffer(modeCount)
+    modesBefore = buffer(modeCount)
+    modesHeld = buffer(modeCount)
+    eventRootCount = ode.events.reduce(0) { $0 + $1.roots.count }
   }
 
   deinit {
@@ -476,25 +475,21 @@ public final class ODESolver {
     func stepsTaken() -> Int { totalSteps + driver.counts.steps + driver.counts.failed }
     /// Integrates on the rates followed now (switch `r` on its side A) until its root reaches zero, at
     /// the latest at `limit`: Newton steps in time from the crossing the step's cubic
-    /// interpolant located, which may lie a little early. False when a step fails (`failure` set).
-    func reachSwitch(_ r: Int, sideA: Double, limit: Double) -> Bool {
+    /// interpolant located, which may lie a little early. The time reached, or nil when a step
+    /// fails (`failure` set).
+    func reachSwitch(_ r: Int, _ sideA: Double, _ limit: Double) -> Double? {
       let slot = ode.switchRoots[r]
       for _ in 0..<8 {
         workspace.evaluateEvents(t, y)
         let g = workspace.eventValue(slot)
-        guard g * sideA > 0 else { return true }
-        guard workspace.currentRates(t, y, fb) else { return true }
+        guard g * sideA > 0, workspace.currentRates(t, y, fb) else { break }
         let rate = workspace.rootRate(r, t, y, along: fb)
-        guard rate * sideA < 0 else { return true }
         let target = min(limit, t + (-g / rate) * (1 + 1e-9) + 4 * t.ulp)
-        guard target > t else { return true }
+        guard rate * sideA < 0, target > t else { break }
         resetDriver(until: target, relock: false)
-        guard integrate(to: target) else { return false }
+        guard integrate(to: target) else { return nil }
       }
-      return true
-    }
-    func reachTime(_ r: Int, _ sideA: Double, _ limit: Double) -> Double? {
-      reachSwitch(r, sideA: sideA, limit: limit) ? t : nil
+      return t
     }
     /// Steps the driver up to `target` on the branches held. False when a step fails or the step
     /// limit is reached (`failure` set).
@@ -578,7 +573,7 @@ public final class ODESolver {
                 // A switch that crossed at the very start of the step holds from there.
                 if modesStale {
                   // It may start sliding along it, which holds up to the crossing found later in the step.
-                  let outcome = enterSliding(staleRoots, at: t, past: staleState, limit: target, reach: reachTime)
+                  let outcome = enterSliding(staleRoots, at: t, past: staleState, limit: target, reach: reachSwitch)
                   if outcome == .failed {
                     failure = failure ?? slidingFailure
                     break segments
@@ -609,11 +604,10 @@ public final class ODESolver {
                 departingIndex = r
                 departingSign = sign
                 departingLevel = abs(workspace.eventValue(ode.switchRoots[r]))
-                let index = ode.events.reduce(0) { $0 + $1.roots.count } + r
-                if index < rootsBefore.count { rootsBefore[index] = sign }
+                if eventRootCount + r < rootsBefore.count { rootsBefore[eventRootCount + r] = sign }
                 relock = false
               } else if !fired && !risingFound && !lastCrossingRoots.isEmpty {
-                switch enterSliding(lastCrossingRoots, at: t, past: crossingState, limit: stop, reach: reachTime) {
+                switch enterSliding(lastCrossingRoots, at: t, past: crossingState, limit: stop, reach: reachSwitch) {
                 case .failed:
                   failure = failure ?? slidingFailure
                   break segments
@@ -622,9 +616,8 @@ public final class ODESolver {
                 }
               }
               slidingExitSide = nil
-              if let (time, root) = slidingWithSensitivities {
-                failure = SolverFailure(
-                  reason: .slidingSensitivities(root: "\(ode.switchRootExpressions[root])"), time: time, stepSize: h)
+              if let refused = slidingSensitivitiesFailure(stepSize: h) {
+                failure = refused
                 break segments
               }
               modesStale = false
@@ -652,7 +645,7 @@ public final class ODESolver {
                 workspace.truncateHistory(after: ta)
                 // Both sides' flows into the switch: the state slides along it from the crossing,
                 // reached on side A's branches first (it may lie a millionth of the step ahead).
-                let outcome = enterSliding(staleRoots, at: t, past: staleState, limit: stop, reach: reachTime)
+                let outcome = enterSliding(staleRoots, at: t, past: staleState, limit: stop, reach: reachSwitch)
                 if outcome == .failed {
                   failure = failure ?? slidingFailure
                   break segments
@@ -663,9 +656,8 @@ public final class ODESolver {
                   _ = workspace.rhs(t, y, fa)
                   continue stepping
                 }
-                if let (time, root) = slidingWithSensitivities {
-                  failure = SolverFailure(
-                    reason: .slidingSensitivities(root: "\(ode.switchRootExpressions[root])"), time: time, stepSize: h)
+                if let refused = slidingSensitivitiesFailure(stepSize: h) {
+                  failure = refused
                   break segments
                 }
                 // The comparisons held during the step are the branches before the switch.
@@ -739,6 +731,13 @@ public final class ODESolver {
     return workspace.rhs(t, y, f) ? ending : nil
   }
 
+  /// The failure that ends a solve with sensitivities where the state began to slide.
+  private func slidingSensitivitiesFailure(stepSize h: Double) -> SolverFailure? {
+    slidingWithSensitivities.map {
+      SolverFailure(reason: .slidingSensitivities(root: "\(ode.switchRootExpressions[$0.root])"), time: $0.time, stepSize: h)
+    }
+  }
+
   /// Ends sliding along switch `r` (along all of them when nil) at t, recording the intervals;
   /// a switch left alone holds the comparisons of the side it leaves into.
   private func stopSliding(_ r: Int? = nil, at t: Double, toSideA side: Bool = false) {
@@ -773,9 +772,13 @@ public final class ODESolver {
     workspace.modes(at: t, past, into: modesB)
     // Side A of a crossed switch: the held comparisons, unless they are already side B's (held
     // from a state exactly on the switch): then those at the state mirrored through y from `past`.
-    for i in 0..<ode.stateCount { yi[i] = 2 * y[i] - past[i] }
-    workspace.modes(at: t, yi, into: modesBefore)
+    var mirrored = false
     for r in roots where (0..<ode.modeSlots.count).allSatisfy({ ode.modeRoots[$0] != r || modesA[$0] == modesB[$0] }) {
+      if !mirrored {
+        for i in 0..<ode.stateCount { yi[i] = 2 * y[i] - past[i] }
+        workspace.modes(at: t, yi, into: modesBefore)
+        mirrored = true
+      }
       for i in 0..<ode.modeSlots.count where ode.modeRoots[i] == r { modesA[i] = modesBefore[i] }
     }
     // The comparisons held for the other switches: as they were, the crossed ones' on their new side.
@@ -911,11 +914,11 @@ public final class ODESolver {
 
   /// Notes the rate-law switches that left their sign at the last evaluation, at time t.
   private func recordCrossings(at t: Double) {
-    var r = ode.events.reduce(0) { $0 + $1.roots.count }
+    var r = eventRootCount
     lastCrossingRoots.removeAll(keepingCapacity: true)
     for i in 0..<ode.stateCount { crossingState[i] = yi[i] }
     for (index, root) in ode.switchRoots.enumerated() {
-      if !slidingMask[index] && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) {
+      if switchCrossed(index, root, r) {
         crossings.append(SwitchCrossing(time: t, root: index))
         lastCrossingRoots.append(index)
       }
@@ -925,9 +928,9 @@ public final class ODESolver {
 
   /// True when, at the last evaluation, a rate-law switch has left its sign at the start of the step.
   private func switchCrossed() -> Bool {
-    var r = ode.events.reduce(0) { $0 + $1.roots.count }
+    var r = eventRootCount
     for (index, root) in ode.switchRoots.enumerated() {
-      if !slidingMask[index] && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+      if switchCrossed(index, root, r) { return true }
       r += 1
     }
     return false
@@ -945,10 +948,17 @@ public final class ODESolver {
       }
     }
     for (index, root) in ode.switchRoots.enumerated() {
-      if !slidingMask[index] && index != departingIndex && crossed(workspace.eventValue(root), rootsBefore[r]) { return true }
+      if switchCrossed(index, root, r) { return true }
       r += 1
     }
     return exitNow != nil
+  }
+
+  /// Whether switch `index` (root function in `slot`, `rootsBefore[r]`) has left its sign at the
+  /// last evaluation; one the state slides along, or has just left, is not watched.
+  @inline(__always)
+  private func switchCrossed(_ index: Int, _ slot: Int32, _ r: Int) -> Bool {
+    !slidingMask[index] && index != departingIndex && crossed(workspace.eventValue(slot), rootsBefore[r])
   }
 
   /// Evaluates the triggers and root functions at (t, state), and whether sliding ends there
