@@ -141,7 +141,7 @@ public final class SteadyStateFinder {
     var method: String? = nil
     var integrated = 0.0
     /// The switches the steady state lies on, when the state came to rest sliding along them.
-    var slidingRoot: [Int]? = nil
+    var slidingRoots: [Int]? = nil
 
     func accept(_ candidate: [Double], _ label: String) -> Bool {
       if !options.allowNegative, let i = negativeState(candidate, options) {
@@ -209,7 +209,7 @@ public final class SteadyStateFinder {
                   + "no eigenvalues at a switch"))
               y = current
               method = "integration"
-              slidingRoot = root
+              slidingRoots = root
             }
             break
           }
@@ -260,12 +260,12 @@ public final class SteadyStateFinder {
       if method == nil { y = current }
     }
 
-    if slidingRoot == nil { _ = evaluate(y) }  // else f holds the sliding rates at y
+    if slidingRoots == nil { _ = evaluate(y) }  // else f holds the sliding rates at y
     let rates = Array(UnsafeBufferPointer(start: f, count: n))
     let (residual, worst) = self.residual(y, options)
     var eigenvalues: [(re: Double, im: Double)] = []
     var stability = "unknown"
-    if method != nil, slidingRoot == nil, let values = reducedEigenvalues(at: y, laws: laws) {
+    if method != nil, slidingRoots == nil, let values = reducedEigenvalues(at: y, laws: laws) {
       eigenvalues = values
       stability = Self.classify(values)
     }

@@ -550,7 +550,7 @@ public final class ForwardSensitivity: @unchecked Sendable {
       if let jump = firstJump(in: solution, unresolved: unresolved.value) {
         throw PathwayError(
           .simulationFailed,
-          "equilibrating the reference context, a rate law switched at t = \(formatNumber(jump.time)) (where \(jump.rootFunction) changes sign with the state); the sensitivities jump there and the sensitivity equations do not")
+          "equilibrating the reference context, a rate law switches at t = \(formatNumber(jump.time)) where \(jump.rootFunction) reaches zero without crossing it (the trajectory grazes the switch), so the jump of the sensitivities there is not defined")
       }
       y = solution.finalState
     }
