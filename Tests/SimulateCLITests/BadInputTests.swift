@@ -102,6 +102,35 @@ struct BadInputTests {
     #expect(e.stderr.contains("nests deeper than 500 levels"))
   }
 
+  @Test("expressions at the parser's operator limit read, convert and simulate (tree walks do not run out of stack)")
+  func operatorLimit() throws {
+    // 19,999 operators in one chain: a left-leaning tree 19,999 levels deep.
+    let terms = (0..<20_000).map { "x\($0 % 5)" }.joined(separator: " | ")
+    var bnet = "A, \(terms)\n"
+    for i in 0..<5 { bnet += "x\(i), x\(i)\n" }
+    let dir = try generated("chain.bnet", bnet)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for arguments in [["check", "chain.bnet"], ["convert", "chain.bnet", "-o", "chain.xml"],
+                      ["convert", "chain.bnet", "--to", "sbml-qual", "-o", "qual.xml"],
+                      ["convert", "qual.xml", "-o", "back.bnet"],
+                      ["run", "chain.xml", "--t-end", "1", "-o", "chain.csv"],
+                      ["attractors", "back.bnet", "-o", "chain.json"]] {
+      let result = try simulate(arguments, in: dir)
+      #expect(result.status == 0, "\(arguments): \(result.stderr.prefix(300))")
+    }
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/chain.json"))) as! [String: Any]
+    #expect((json["attractors"] as! [Any]).count == 32)
+
+    let sum = (0..<19_999).map { _ in "x" }.joined(separator: " + ")
+    let rate = try generated("sum.yaml", "nodes:\n  x: {initial: 1, rate: \"\(sum) - 20000 * x\"}\n")
+    defer { try? FileManager.default.removeItem(atPath: rate) }
+    let run = try simulate(["run", "sum.yaml", "--t-end", "1", "--steps", "1", "-o", "sum.csv"], in: rate)
+    #expect(run.status == 0, "\(run.stderr.prefix(300))")
+    let last = try String(contentsOfFile: rate + "/sum.csv", encoding: .utf8).split(separator: "\n").last!
+    // dx/dt = 19999 x - 20000 x = -x.
+    #expect(abs(Double(last.split(separator: ",")[1])! - exp(-1)) < 1e-5)
+  }
+
   @Test("a path that is a directory, and a missing file: exit 66")
   func paths() throws {
     let directory = try simulate(["run", ".", "--t-end", "1", "-o", "-"], in: Self.folder)

@@ -70,6 +70,9 @@ struct ConvertCommandTests {
     let a = try simulate(["attractors", source, "--format", "json", "-o", "-"])
     let b = try simulate(["attractors", dir + "/back.bnet", "--format", "json", "-o", "-"])
     let c = try simulate(["attractors", dir + "/q.xml", "--format", "json", "-o", "-"])
+    // An output named *.qual.xml is SBML-qual without --to.
+    #expect(try simulate(["convert", source, "-o", dir + "/named.qual.xml"]).status == 0)
+    #expect(try String(contentsOfFile: dir + "/named.qual.xml", encoding: .utf8).contains("qual:listOfTransitions"))
     #expect(a.status == 0 && b.status == 0 && c.status == 0, "\(a.stderr)\(b.stderr)\(c.stderr)")
     func attractors(_ json: String) throws -> String {
       let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]

@@ -7,7 +7,7 @@ struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Convert a model between the native format, SBML, SBML-qual, BoolNet and .bnet.",
     discussion: """
-      The input's format follows its extension: .yaml/.yml native, .xml/.sbml SBML (SBML-qual when the document declares the qual package), .bnet, .txt BoolNet (targets, factors). The target follows --to, or the output's extension: .yaml/.yml native, .xml/.sbml SBML Level 3 Version 2 core, .bnet, .txt BoolNet; SBML-qual, also .xml, needs --to sbml-qual.
+      The input's format follows its extension: .yaml/.yml native, .xml/.sbml SBML (SBML-qual when the document declares the qual package), .bnet, .txt BoolNet (targets, factors). The target follows --to, or the output's extension: .yaml/.yml native, .xml/.sbml SBML Level 3 Version 2 core, .bnet, .txt BoolNet, and SBML-qual for a name ending in .qual.xml (any other .xml name needs --to sbml-qual).
 
       What the target cannot express stops the conversion with exit 65 and an error naming it at its file:line:column, and nothing is written: rate laws, modulators, assignments, initial assignments and events in the logical formats (SBML-qual, BoolNet, .bnet; --logic-only drops them and writes the rules alone), events in the native format. What a target has no place for but does not change the dynamics (evidence; τ, n, k, rate_up and rate_down in the logical formats, rate_up and rate_down in SBML; named perturbations in SBML) is dropped with a note on stderr.
 
@@ -71,13 +71,15 @@ struct Convert: ParsableCommand {
     let ext = name.contains(".") ? String(name.split(separator: ".").last!).lowercased() : ""
     switch ext {
     case "yaml", "yml": return .native
-    case "xml", "sbml": return .sbml
+    case "xml", "sbml":
+      let lower = name.lowercased()
+      return lower.hasSuffix(".qual.xml") || lower.hasSuffix(".qual.sbml") ? .sbmlQual : .sbml
     case "bnet": return .bnet
     case "txt": return .boolnet
     default:
       throw PathwayError(
         .usage, "cannot tell the target format from '\(name)'",
-        notes: ["give --to native|sbml|sbml-qual|boolnet|bnet, or an output ending in .yaml, .xml, .bnet or .txt"])
+        notes: ["give --to native|sbml|sbml-qual|boolnet|bnet, or an output ending in .yaml, .xml, .qual.xml, .bnet or .txt"])
     }
   }
 
