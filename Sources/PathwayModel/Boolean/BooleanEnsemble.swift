@@ -26,14 +26,15 @@ public struct BooleanEnsemble: Sendable {
     run == 0 ? seed : SeededRandom.derivedSeed(SeededRandom.derivedSeed(seed, 2), UInt64(run))
   }
 
-  /// Sums `runs` runs on all cores: `body(run, counts)` adds run `run`'s ON bits to `counts`
-  /// (rows × nodes). Runs are split into one contiguous chunk per core, each with its own counts
-  /// (so memory is cores × rows × nodes counts, whatever the number of runs).
+  /// Sums `runs` runs on all cores (on the calling thread unless `parallel`): `body(run, counts)`
+  /// adds run `run`'s ON bits to `counts` (rows × nodes). Runs are split into one contiguous
+  /// chunk per core, each with its own counts (so memory is cores × rows × nodes counts,
+  /// whatever the number of runs).
   static func accumulate(
-    names: [String], times: [Double], runs: Int, _ body: @Sendable (Int, UnsafeMutablePointer<Int>) -> Void
+    names: [String], times: [Double], runs: Int, parallel: Bool = true, _ body: @Sendable (Int, UnsafeMutablePointer<Int>) -> Void
   ) -> BooleanEnsemble {
     let size = times.count * names.count
-    let chunks = max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount))
+    let chunks = parallel ? max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount)) : 1
     let partial: [[Int]] = parallelMap(chunks) { c in
       var counts = [Int](repeating: 0, count: size)
       counts.withUnsafeMutableBufferPointer { buffer in
@@ -57,12 +58,13 @@ public struct BooleanEnsemble: Sendable {
 extension BooleanSimulator {
   /// `runs` synchronous or asynchronous runs of `steps` updates; `initial(seed)` gives each
   /// run's first state from its run seed (the same state for every run unless it is random).
+  /// `parallel` spreads the runs over all cores (the counts do not depend on it).
   public static func ensemble(
     _ network: BooleanNetwork, scheme: UpdateScheme, steps: Int, runs: Int, seed: UInt64,
-    initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: BooleanInputProtocol? = nil
+    initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: BooleanInputProtocol? = nil, parallel: Bool = true
   ) -> BooleanEnsemble {
     let n = network.count
-    return BooleanEnsemble.accumulate(names: network.names, times: (0...steps).map(Double.init), runs: runs) { run, counts in
+    return BooleanEnsemble.accumulate(names: network.names, times: (0...steps).map(Double.init), runs: runs, parallel: parallel) { run, counts in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var row = 0
       advance(network, scheme: scheme, steps: steps, from: initial(runSeed), seed: runSeed, inputs: inputs) { x in
@@ -133,10 +135,12 @@ public enum ContinuousTimeBoolean {
   ///   - rates: each node's rates of turning ON and OFF (finite, ≥ 0; pinned nodes never
   ///     disagree with their function).
   ///   - inputs: inputs that follow stimuli (pinned inputs left out by the caller).
+  ///   - parallel: spread the runs over all cores (the counts do not depend on it).
   public static func ensemble(
     _ network: BooleanNetwork, rates: (up: [Double], down: [Double]), start: Double = 0, times: [Double], runs: Int,
     seed: UInt64,
-    initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: [(node: Int, stimulus: Stimulus)] = []
+    initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: [(node: Int, stimulus: Stimulus)] = [],
+    parallel: Bool = true
   ) -> BooleanEnsemble {
     precondition(
       rates.up.count == network.count && rates.down.count == network.count
@@ -150,7 +154,7 @@ public enum ContinuousTimeBoolean {
     var readers = [[Int]](repeating: [], count: n)
     for (i, f) in network.functions.enumerated() { for j in Set(f.regulators) { readers[j].append(i) } }
     let dependents = readers
-    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs) { run, counts in
+    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs, parallel: parallel) { run, counts in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var generator = Xoshiro256StarStar(seed: runSeed)
       var state = initial(runSeed).words

@@ -3,22 +3,9 @@ import Foundation
 import PathwayModel
 
 /// How `simulate run --boolean` updates the network.
-enum BooleanRunScheme: String, ExpressibleByArgument, CaseIterable {
-  /// Every node at once, step by step.
-  case sync
-  /// One uniformly random node per step.
-  case async
-  /// Continuous-time asynchronous updates at rate 1/τ per node (MaBoSS's), in model time.
-  case continuous
+typealias BooleanRunScheme = BooleanRunMode
 
-  var updateScheme: UpdateScheme? {
-    switch self {
-    case .sync: return .synchronous
-    case .async: return .asynchronous
-    case .continuous: return nil
-    }
-  }
-}
+extension BooleanRunMode: ExpressibleByArgument {}
 
 /// The flags of `simulate run --boolean`: the model's Boolean network instead of its ODEs.
 struct BooleanRunOptions: ParsableArguments {
@@ -75,61 +62,22 @@ extension Run {
       let steps = solver.steps ?? 0
       let seed = booleanMode.seed ?? 1
       let loaded = try model.load()
-      let scenario = try model.scenario()
-      let (pins, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: loaded)
-      for warning in warnings { printError(warning.description) }
-      let network = try BooleanNetwork(model: loaded).pinned(pins)
-
-      var start: BooleanState
-      var randomInitial: (@Sendable (UInt64) -> BooleanState)? = nil
-      /// Each run draws its initial state (stream 1 of its seed): every node at 1/2 (`random`),
-      /// or the nodes the model gives an `initial_probability`; then the bits the scenario sets
-      /// (those it sets on any base) and the pins.
-      func drawing(all: Bool) throws(PathwayError) -> @Sendable (UInt64) -> BooleanState {
-        let on = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState(count: network.count))
-        let off = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState([Bool](repeating: true, count: network.count)))
-        let probabilities = loaded.nodes.map(\.initialProbability)
-        let base = network.initialState
-        return { runSeed in
-          var generator = Xoshiro256StarStar(seed: runSeed, stream: 1)
-          var state: BooleanState
-          if all {
-            state = BooleanState.random(count: network.count, using: &generator)
-          } else {
-            state = base
-            for (i, p) in probabilities.enumerated() { if let p { state[i] = generator.nextUnitDouble() < p } }
-          }
-          for i in 0..<network.count where on[i] == off[i] { state[i] = on[i] }
-          return network.applyingPins(to: state)
-        }
+      var scenario = try model.scenario()
+      let unpinned = try BooleanNetwork(model: loaded)
+      var ode: ODEModel? = nil
+      if continuous {
+        // The ODE run's grid, τ and doses (in model time).
+        var layer = try solver.layer()
+        out.apply(to: &layer)
+        scenario = try model.scenario(extra: layer)
+        ode = try ODEModel(model: loaded)
       }
-      switch booleanMode.initial {
-      case nil where loaded.nodes.contains(where: { $0.initialProbability != nil }):
-        randomInitial = try drawing(all: false)
-        start = randomInitial!(seed)
-      case nil:
-        start = try BooleanSetup.initialState(model: loaded, scenario: scenario)
-      case "reference":
-        let unpinned = try BooleanNetwork(model: loaded)
-        let reference = try BooleanScenarioRun.referenceAttractor(of: unpinned)
-        start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: reference[0])
-      case "all-zero":
-        start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: BooleanState(count: network.count))
-      case "random":
-        randomInitial = try drawing(all: true)
-        start = randomInitial!(seed)
-      case let path?:
-        let keywords = ["reference", "all-zero", "random"]
-        if !FileManager.default.fileExists(atPath: path), let near = didYouMean(path, among: keywords) {
-          throw PathwayError(
-            .usage, "--initial \(path): no such file, and not one of \(keywords.joined(separator: ", "))", notes: [near])
-        }
-        let fromFile = try BooleanSetup.initialState(file: path, names: network.names, base: network.initialState)
-        start = try BooleanSetup.initialState(model: loaded, scenario: scenario, base: fromFile)
-      }
-      start = network.applyingPins(to: start)
-      let fixedStart = start
-      let initial = randomInitial ?? { _ in fixedStart }
+      let choice = try Self.initialChoice(booleanMode.initial, model: loaded, network: unpinned)
+      let design = try BooleanRunDesign(
+        model: loaded, network: unpinned, ode: ode, scenario: scenario, mode: mode, steps: steps, initial: choice)
+      for warning in design.warnings { printError(warning.description) }
+      let network = design.network
+      let pins = design.pins
 
       var columns = Array(0..<network.count)
       if let select = out.select {
@@ -152,44 +100,16 @@ extension Run {
       let file = try OutputFile(path: out.output)
       let separator = CSVWriter.separator(forPath: out.output)
       let layout = out.layout ?? .wide
-      var record: [String: JSONValue] = [:]
       let rows: Int
-      if continuous {
-        // The ODE run's grid, τ and doses (in model time), with the Boolean pins.
-        var layer = try solver.layer()
-        out.apply(to: &layer)
-        let ode = try ODEModel(model: loaded)
-        let resolved = try model.scenario(extra: layer).resolve(for: ode)
-        let tau = loaded.nodes.indices.map { i in ode.stateIndex[i] >= 0 ? resolved.parameters.tau[ode.stateIndex[i]] : 1 }
-        let rates = ContinuousTimeBoolean.rates(of: loaded, tau: tau)
-        if let bad = network.names.indices.first(where: { !(rates.up[$0] >= 0 && rates.up[$0].isFinite && rates.down[$0] >= 0 && rates.down[$0].isFinite) }) {
-          throw PathwayError(.usage, "τ of '\(network.names[bad])' is \(formatNumber(tau[bad])); a continuous-time run needs τ > 0 or rate_up and rate_down")
-        }
-        let dosed = BooleanSetup.inputStimuli(model: loaded, scenario: scenario, continuousTime: true)
-        let inputs = dosed.keys.sorted().filter { pins[$0] == nil }.map { (node: $0, stimulus: dosed[$0]!.stimulus) }
-        let ensemble = ContinuousTimeBoolean.ensemble(
-          network, rates: rates, start: resolved.start, times: resolved.times, runs: runs, seed: seed, initial: initial,
-          inputs: inputs)
-        try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "time", layout: layout, to: file, separator: separator)
-        rows = ensemble.times.count
-        record["t_start"] = .number(resolved.start)
-        record["t_end"] = .number(resolved.end)
-        record["rates"] = .string("rate_up and rate_down per node, else 1/tau")
-        if let unit = loaded.timeUnit { record["time_unit"] = .string(unit) }
+      if runs == 1 && !continuous {
+        let trajectory = design.trajectory(seed: seed)
+        try BooleanTrajectoryCSV.write(trajectory, columns: columns, layout: layout, to: file, separator: separator)
+        rows = trajectory.rowCount
       } else {
-        let scheme = mode.updateScheme!
-        let inputs = BooleanSetup.inputProtocol(model: loaded, scenario: scenario, pins: pins)
-        if runs == 1 {
-          let trajectory = BooleanSimulator.run(network, scheme: scheme, steps: steps, from: start, seed: seed, inputs: inputs)
-          try BooleanTrajectoryCSV.write(trajectory, columns: columns, layout: layout, to: file, separator: separator)
-          rows = trajectory.rowCount
-        } else {
-          let ensemble = BooleanSimulator.ensemble(
-            network, scheme: scheme, steps: steps, runs: runs, seed: seed, initial: initial, inputs: inputs)
-          try BooleanEnsembleCSV.write(ensemble, columns: columns, rowHeader: "step", layout: layout, to: file, separator: separator)
-          rows = ensemble.times.count
-        }
-        record["steps"] = .number(Double(steps))
+        let ensemble = design.ensemble(runs: runs, seed: seed)
+        try BooleanEnsembleCSV.write(
+          ensemble, columns: columns, rowHeader: continuous ? "time" : "step", layout: layout, to: file, separator: separator)
+        rows = ensemble.times.count
       }
       try file.commit()
       if out.output != "-" {
@@ -202,7 +122,7 @@ extension Run {
           "values": .string(runs == 1 ? "0/1 per node" : "share of runs with the node ON"),
           "seed": .number(Double(seed)),
           "initial": .string(booleanMode.initial ?? "model"),
-          "initial_state": .string(randomInitial == nil ? start.description : "drawn per run"),
+          "initial_state": .string(design.fixedStart?.description ?? "drawn per run"),
           "knockout": .array(pins.filter { !$0.value }.keys.sorted().map { .string(network.names[$0]) }),
           "overexpress": .array(pins.filter { $0.value }.keys.sorted().map { .string(network.names[$0]) }),
           "scenarios": .array(model.scenarios.map(JSONValue.string)),
@@ -210,9 +130,26 @@ extension Run {
           "wall_seconds": .number(Date().timeIntervalSince(started)),
           "status": .string("ok"),
         ]
-        entry.merge(record) { _, new in new }
+        entry.merge(design.record) { _, new in new }
         try RunManifest.record(entry, for: Paths.lastComponent(of: out.output), in: Paths.directory(of: out.output))
       }
+    }
+  }
+
+  /// The starting point `--initial` names: the model's, the reference attractor's first state,
+  /// all OFF, drawn at random, or a state read from a file.
+  static func initialChoice(_ text: String?, model: Model, network: BooleanNetwork) throws(PathwayError) -> BooleanInitialChoice {
+    switch text {
+    case nil: return .model
+    case "reference": return .state(try BooleanScenarioRun.referenceAttractor(of: network)[0])
+    case "all-zero": return .allZero
+    case "random": return .random
+    case let path?:
+      let keywords = ["reference", "all-zero", "random"]
+      if !FileManager.default.fileExists(atPath: path), let near = didYouMean(path, among: keywords) {
+        throw PathwayError(.usage, "--initial \(path): no such file, and not one of \(keywords.joined(separator: ", "))", notes: [near])
+      }
+      return .state(try BooleanSetup.initialState(file: path, names: network.names, base: network.initialState))
     }
   }
 }
