@@ -292,6 +292,75 @@ struct SweepCommandTests {
     #expect(repeated.status == 64 && repeated.stderr.contains("lists a size twice"), "\(repeated.stderr)")
   }
 
+  @Test("A Boolean ensemble sweep: continuous-time switching probabilities 1 − exp(−t/τ) within 5σ; a seed column that reproduces each row; any --jobs")
+  func booleanEnsembleSweep() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    // x follows u: with u ON and x OFF at t = 0, x turns ON at rate 1/τ, so the share of
+    // replicates with x ON at t is 1 − exp(−t/τ) (binomial spread √(p(1 − p)/R)); with u OFF, 0.
+    try write("nodes:\n  u: {kind: input}\n  x: {rule: u, initial: 0}\n  y: {rule: x, initial: 0}\n", to: folder.file("follow.yaml"))
+    let replicates = 4000
+    let arguments = [
+      "sweep", "follow.yaml", "--boolean", "continuous", "--runs", String(replicates), "--t-end", "1", "--steps", "4",
+      "--param", "u=list:0,1", "--param", "x.tau=list:0.5,2", "--metric", "final(x)", "--metric", "value(x,0.5)", "--seed", "5",
+      "--no-wall-time", "-q",
+    ]
+    let result = try simulate(arguments + ["-o", "ct", "--jobs", "1"], in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    let text = try folder.text("ct/runs.csv")
+    let (header, rows) = Self.table(text)
+    #expect(header == ["run_id", "shard", "seed", "u", "x.tau", "status", "final(x)", "value(x,0.5)", "steps", "rhs_evals", "wall_ms"])
+    #expect(rows.count == 4)
+    for row in rows {
+      let u = Double(row[3])!, tau = Double(row[4])!
+      #expect(row[5] == "ok")
+      for (column, t) in [(6, 1.0), (7, 0.5)] {
+        let p = u == 1 ? 1 - exp(-t / tau) : 0
+        let sigma = (p * (1 - p) / Double(replicates)).squareRoot()
+        let observed = Double(row[column])!
+        #expect(abs(observed - p) <= 5 * sigma, "u=\(u) τ=\(tau) t=\(t): \(observed) vs \(p) ± \(5 * sigma)")
+      }
+    }
+    let parallel = try simulate(arguments + ["-o", "ct2", "--jobs", "2"], in: folder.path)
+    #expect(parallel.status == 0, "\(parallel.stderr)")
+    #expect(try folder.text("ct2/runs.csv") == text)
+    // The seed column reproduces a row with run --boolean.
+    let row = rows[3]
+    let single = try simulate(
+      ["run", "follow.yaml", "--boolean", "continuous", "--runs", String(replicates), "--t-end", "1", "--steps", "4", "--seed", row[2],
+       "--set", "u=\(row[3])", "--set", "x.tau=\(row[4])", "--select", "x", "-o", "-"], in: folder.path)
+    #expect(single.status == 0, "\(single.stderr)")
+    #expect(single.stdout.split(separator: "\n").last.map { String($0.split(separator: ",")[1]) } == row[6])
+
+    // Synchronous, one replicate: deterministic. y follows u two steps later; a dose is ON at ≥ 0.5;
+    // the initial value of y is swept too.
+    let sync = try simulate(
+      ["sweep", "follow.yaml", "--boolean", "sync", "--runs", "1", "--steps", "2", "--param", "u=list:0,0.4,0.6,1", "--param", "y=list:0,1",
+       "--metric", "final(y)", "--metric", "value(y,0)", "--seed", "1", "-q", "-o", "sync"], in: folder.path)
+    #expect(sync.status == 0, "\(sync.stderr)")
+    let syncRows = Self.table(try folder.text("sync/runs.csv")).rows
+    #expect(syncRows.map { [$0[3], $0[4], $0[6], $0[7]] } == [
+      ["0", "0", "0", "0"], ["0", "1", "0", "1"], ["0.4", "0", "0", "0"], ["0.4", "1", "0", "1"],
+      ["0.6", "0", "1", "0"], ["0.6", "1", "1", "1"], ["1", "0", "1", "0"], ["1", "1", "1", "1"],
+    ])
+
+    // What has no Boolean meaning is refused before any run.
+    for (extra, message) in [
+      (["--boolean", "sync", "--steps", "3", "--param", "x.tau=list:1,2"], "'x.tau' has no meaning in a sync Boolean run"),
+      (["--boolean", "continuous", "--t-end", "1", "--param", "x.n=list:1,2"], "'x.n' has no meaning in a continuous Boolean run"),
+      (["--boolean", "continuous", "--t-end", "1", "--param", "u=fold:1,2"], "fold: multiplies an ODE value"),
+      (["--boolean", "sync", "--param", "u=list:0,1"], "--boolean sync needs --steps N"),
+      (["--boolean", "sync", "--steps", "3", "--rtol", "1e-3", "--param", "u=list:0,1"], "--rtol applies to ODE sweeps"),
+      (["--boolean", "sync", "--steps", "3", "--param", "u=list:0,1", "--metric", "value(x,4)"], "asks for step 4, not an output row"),
+      (["--boolean", "sync", "--steps", "3", "--param", "u=list:0,1", "--metric", "steady(x)"], "steady(x) needs ODEs"),
+      (["--runs", "5", "--param", "u=list:0,1"], "--runs and --initial go with --boolean"),
+    ] {
+      let refused = try simulate(["sweep", "follow.yaml"] + extra + ["-o", "bad"], in: folder.path)
+      #expect(refused.status == 64 && refused.stderr.contains(message), "\(extra): \(refused.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: folder.file("bad/runs.csv")))
+  }
+
   @Test("Usage and output errors")
   func errors() throws {
     let folder = try Folder()

@@ -29,16 +29,21 @@ public struct BooleanEnsemble: Sendable {
   /// Sums `runs` runs on all cores (on the calling thread unless `parallel`): `body(run, counts)`
   /// adds run `run`'s ON bits to `counts` (rows × nodes). Runs are split into one contiguous
   /// chunk per core, each with its own counts (so memory is cores × rows × nodes counts,
-  /// whatever the number of runs).
+  /// whatever the number of runs). `stop`, polled before each run, ends the work early (the
+  /// counts are then incomplete and the caller discards them).
   static func accumulate(
-    names: [String], times: [Double], runs: Int, parallel: Bool = true, _ body: @Sendable (Int, UnsafeMutablePointer<Int>) -> Void
+    names: [String], times: [Double], runs: Int, parallel: Bool = true, stop: (@Sendable () -> Bool)? = nil,
+    _ body: @Sendable (Int, UnsafeMutablePointer<Int>) -> Void
   ) -> BooleanEnsemble {
     let size = times.count * names.count
     let chunks = parallel ? max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount)) : 1
     let partial: [[Int]] = parallelMap(chunks) { c in
       var counts = [Int](repeating: 0, count: size)
       counts.withUnsafeMutableBufferPointer { buffer in
-        for run in (runs * c / chunks)..<(runs * (c + 1) / chunks) { body(run, buffer.baseAddress!) }
+        for run in (runs * c / chunks)..<(runs * (c + 1) / chunks) {
+          if let stop, stop() { break }
+          body(run, buffer.baseAddress!)
+        }
       }
       return counts
     }
@@ -58,13 +63,17 @@ public struct BooleanEnsemble: Sendable {
 extension BooleanSimulator {
   /// `runs` synchronous or asynchronous runs of `steps` updates; `initial(seed)` gives each
   /// run's first state from its run seed (the same state for every run unless it is random).
-  /// `parallel` spreads the runs over all cores (the counts do not depend on it).
+  /// `parallel` spreads the runs over all cores (the counts do not depend on it); `stop`, polled
+  /// before each run, ends early with incomplete counts.
   public static func ensemble(
     _ network: BooleanNetwork, scheme: UpdateScheme, steps: Int, runs: Int, seed: UInt64,
-    initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: BooleanInputProtocol? = nil, parallel: Bool = true
+    initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: BooleanInputProtocol? = nil, parallel: Bool = true,
+    stop: (@Sendable () -> Bool)? = nil
   ) -> BooleanEnsemble {
     let n = network.count
-    return BooleanEnsemble.accumulate(names: network.names, times: (0...steps).map(Double.init), runs: runs, parallel: parallel) { run, counts in
+    return BooleanEnsemble.accumulate(
+      names: network.names, times: (0...steps).map(Double.init), runs: runs, parallel: parallel, stop: stop
+    ) { run, counts in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var row = 0
       advance(network, scheme: scheme, steps: steps, from: initial(runSeed), seed: runSeed, inputs: inputs) { x in
@@ -136,11 +145,12 @@ public enum ContinuousTimeBoolean {
   ///     disagree with their function).
   ///   - inputs: inputs that follow stimuli (pinned inputs left out by the caller).
   ///   - parallel: spread the runs over all cores (the counts do not depend on it).
+  ///   - stop: polled before each run; when it says true the counts are incomplete.
   public static func ensemble(
     _ network: BooleanNetwork, rates: (up: [Double], down: [Double]), start: Double = 0, times: [Double], runs: Int,
     seed: UInt64,
     initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: [(node: Int, stimulus: Stimulus)] = [],
-    parallel: Bool = true
+    parallel: Bool = true, stop: (@Sendable () -> Bool)? = nil
   ) -> BooleanEnsemble {
     precondition(
       rates.up.count == network.count && rates.down.count == network.count
@@ -154,7 +164,7 @@ public enum ContinuousTimeBoolean {
     var readers = [[Int]](repeating: [], count: n)
     for (i, f) in network.functions.enumerated() { for j in Set(f.regulators) { readers[j].append(i) } }
     let dependents = readers
-    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs, parallel: parallel) { run, counts in
+    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs, parallel: parallel, stop: stop) { run, counts in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var generator = Xoshiro256StarStar(seed: runSeed)
       var state = initial(runSeed).words

@@ -41,16 +41,7 @@ extension Run {
   func runBoolean(_ mode: BooleanRunScheme) throws {
     try reportingErrors { () throws(PathwayError) in
       let continuous = mode == .continuous
-      let solverOnly: [(String, Bool)] = [
-        ("--method", solver.method != nil), ("--kernel", solver.kernel != nil), ("--rtol", solver.rtol != nil),
-        ("--atol", solver.atol != nil), ("--max-steps", solver.maxSteps != nil), ("--h-max", solver.hMax != nil),
-        ("--h-init", solver.hInit != nil), ("--include-event-rows", includeEventRows),
-      ]
-      let gridOnly: [(String, Bool)] = [
-        ("--t-start", solver.tStart != nil), ("--t-end", solver.tEnd != nil), ("--dt", solver.dt != nil),
-        ("--times", solver.timesFile != nil), ("--points", solver.points != nil),
-      ]
-      if let flag = (solverOnly + (continuous ? [] : gridOnly)).first(where: { $0.1 })?.0 {
+      if let flag = solver.flagWithoutBooleanMeaning(continuous: continuous) ?? (includeEventRows ? "--include-event-rows" : nil) {
         throw PathwayError(
           .usage, "\(flag) applies to ODE runs\(continuous ? "" : " and --boolean continuous"); a Boolean run takes \(continuous ? "the time grid, " : "--steps, ")--seed, --runs, --initial, --select and the scenario options")
       }

@@ -55,6 +55,21 @@ struct Sweep: ParsableCommand {
   @Option(help: ArgumentHelp("Knockout sweep: update scheme of the attractor search (default sync).", valueName: "sync|async"))
   var update: UpdateScheme?
 
+  @Option(
+    name: .customLong("boolean"),
+    help: ArgumentHelp(
+      "Sweep the Boolean network instead of the ODEs: each run is --runs seeded Boolean runs (sync, async: --steps N updates; continuous: MaBoSS's continuous-time update on the time grid), its metrics measured on the share of runs with each node ON. Sweeps input doses, initial values and, in continuous time, τ.",
+      valueName: "sync|async|continuous"))
+  var booleanMode: BooleanRunMode?
+
+  @Option(name: .customLong("runs"), help: "With --boolean: seeded Boolean runs per sweep run (default 1000).")
+  var replicates: Int?
+
+  @Option(
+    name: .customLong("initial"),
+    help: ArgumentHelp("With --boolean: the initial state, as for run --boolean.", valueName: "FILE|reference|all-zero|random"))
+  var initial: String?
+
   @Option(help: ArgumentHelp("How runs are chosen (default grid).", valueName: Sampling.allCases.map(\.rawValue).joined(separator: "|")))
   var sampling: Sampling?
 
@@ -129,6 +144,13 @@ struct Sweep: ParsableCommand {
     if isKnockoutSweep && (sweepFile != nil || !parameters.isEmpty) {
       throw ValidationError("a knockout sweep (--knockouts, --overexpressions) takes no --param or --sweep")
     }
+    if booleanMode != nil && isKnockoutSweep {
+      throw ValidationError("--boolean sweeps doses, initial values and τ over Boolean ensembles; a knockout sweep (--knockouts, --overexpressions) searches attractors")
+    }
+    if booleanMode == nil && (replicates != nil || initial != nil) {
+      throw ValidationError("--runs and --initial go with --boolean sync|async|continuous")
+    }
+    if let replicates, replicates < 1 { throw ValidationError("--runs must be at least 1") }
     if !isKnockoutSweep && (sizes != nil || update != nil) {
       throw ValidationError("--sizes and --update go with --knockouts or --overexpressions")
     }
@@ -196,30 +218,29 @@ struct Sweep: ParsableCommand {
       scenario = Scenario.layering(scenarioFiles + [scenario])
       if model.scenarios.isEmpty { scenario.name = fromFile.name }
     }
+    if let booleanMode {
+      let setup = try booleanSetup(loaded, mode: booleanMode, scenario: scenario, dimensions: dimensions, file: file, seed: chosenSeed)
+      return try execute(setup: setup, seed: chosenSeed, shard: shardValue)
+    }
     // Thousands of runs repay a native kernel's one-off compilation (same numbers either way).
     if scenario.solver.kernel == nil {
       scenario.solver.kernel = ProcessInfo.processInfo.environment["PATHWAY_KERNEL"] ?? KernelMode.auto.rawValue
     }
-    let jobCount = jobs ?? ProcessInfo.processInfo.activeProcessorCount
     let setup: any SweepSource
     if isKnockoutSweep {
       setup = try knockoutSetup(loaded, scenario: scenario, seed: chosenSeed)
     } else {
       let ode = try ODEModel(model: loaded)
-      let metricTexts = !metrics.isEmpty ? metrics : file?.metrics ?? SweepSetup.defaultMetrics(ode: ode, scenario: scenario)
-      var spec = SweepSpec(
-        dimensions: dimensions, sampling: sampling ?? file?.sampling ?? .grid, samples: samples ?? file?.samples,
-        levels: levels ?? file?.levels ?? 4, seed: chosenSeed, metrics: metricTexts)
-      // Problems with what the sweep file set are located there; what the command line set is not.
-      var locations = file?.locations ?? [:]
-      if sampling != nil { locations["sampling"] = nil }
-      if samples != nil { locations["samples"] = nil }
-      if levels != nil { locations["levels"] = nil }
-      if !metrics.isEmpty { locations["metrics"] = nil }
-      spec.locations = locations
+      let spec = sweepSpec(
+        dimensions, file: file, seed: chosenSeed, defaultMetrics: SweepSetup.defaultMetrics(ode: ode, scenario: scenario))
       setup = try SweepSetup(ode: ode, scenario: scenario, spec: spec)
     }
+    return try execute(setup: setup, seed: chosenSeed, shard: shardValue)
+  }
 
+  /// Runs (or dumps, or submits) a resolved sweep; the exit code.
+  private func execute(setup: any SweepSource, seed chosenSeed: UInt64, shard shardValue: SweepShard) throws(PathwayError) -> Int32 {
+    let jobCount = jobs ?? ProcessInfo.processInfo.activeProcessorCount
     if dumpConfig {
       print(JSONValue.object([
         "scenario": .object(setup.record), "sweep": setup.plan.spec.record, "runs": .number(Double(setup.plan.runCount)),
@@ -257,6 +278,49 @@ struct Sweep: ParsableCommand {
       if outcome.stopReason == .interrupted { printError("simulate: interrupted; finish with the same command and --resume") }
     }
     return outcome.exitCode
+  }
+
+  /// The design from the command line and the sweep file (the command line wins).
+  private func sweepSpec(_ dimensions: [SweepDimension], file: SweepFile?, seed: UInt64, defaultMetrics: @autoclosure () -> [String]) -> SweepSpec {
+    var spec = SweepSpec(
+      dimensions: dimensions, sampling: sampling ?? file?.sampling ?? .grid, samples: samples ?? file?.samples,
+      levels: levels ?? file?.levels ?? 4, seed: seed, metrics: !metrics.isEmpty ? metrics : file?.metrics ?? defaultMetrics())
+    // Problems with what the sweep file set are located there; what the command line set is not.
+    var locations = file?.locations ?? [:]
+    if sampling != nil { locations["sampling"] = nil }
+    if samples != nil { locations["samples"] = nil }
+    if levels != nil { locations["levels"] = nil }
+    if !metrics.isEmpty { locations["metrics"] = nil }
+    spec.locations = locations
+    return spec
+  }
+
+  /// The Boolean ensemble sweep: --runs seeded Boolean runs per sweep run.
+  private func booleanSetup(
+    _ loaded: Model, mode: BooleanRunMode, scenario: Scenario, dimensions: [SweepDimension], file: SweepFile?, seed: UInt64
+  ) throws(PathwayError) -> BooleanEnsembleSweepSetup {
+    let continuous = mode == .continuous
+    let outputOnly = amount != nil ? "--amount" : concentration != nil ? "--concentration" : nil
+    if let flag = solver.flagWithoutBooleanMeaning(continuous: continuous) ?? outputOnly {
+      throw PathwayError(
+        .usage, "\(flag) applies to ODE sweeps\(continuous ? "" : " and --boolean continuous"); a Boolean sweep takes \(continuous ? "the time grid, " : "--steps, ")--runs, --initial, --select and the scenario options")
+    }
+    guard continuous || solver.steps != nil else {
+      throw PathwayError(.usage, "--boolean \(mode.rawValue) needs --steps N: the number of updates (N + 1 rows)")
+    }
+    let names: [String]
+    if let select = scenario.output.select {
+      names = Scenario.expandSelection(select, among: loaded.nodes.map(\.id)).names
+    } else {
+      names = loaded.nodes.filter { !$0.isInput }.map(\.id)
+    }
+    let spec = sweepSpec(dimensions, file: file, seed: seed, defaultMetrics: names.map { "final(\($0))" })
+    let choice = try Run.initialChoice(initial, model: loaded, network: try BooleanNetwork(model: loaded))
+    let setup = try BooleanEnsembleSweepSetup(
+      model: loaded, scenario: scenario, spec: spec, mode: mode, steps: solver.steps ?? 0, replicates: replicates ?? 1000,
+      initial: choice)
+    if !quiet { for warning in setup.warnings { printError(warning.description) } }
+    return setup
   }
 
   /// The knockout sweep: sets of --knockouts and --overexpressions of --sizes, one attractor
@@ -324,6 +388,9 @@ struct Sweep: ParsableCommand {
     if let overexpressions { args += ["--overexpressions", overexpressions] }
     if let sizes { args += ["--sizes", sizes] }
     if let update { args += ["--update", update.rawValue] }
+    if let booleanMode { args += ["--boolean", booleanMode.rawValue] }
+    if let replicates { args += ["--runs", String(replicates)] }
+    if let initial { args += ["--initial", initial] }
     for p in parameters { args += ["--param", p] }
     if let sampling { args += ["--sampling", sampling.rawValue] }
     if let samples { args += ["--samples", String(samples)] }

@@ -79,6 +79,20 @@ struct SolverOptionGroup: ParsableArguments {
   }
 
   /// The flags as a scenario layer (applied after the scenario files).
+  /// The first flag given that a Boolean run has no use for: the solver's, and in discrete
+  /// modes the time grid's (a discrete run counts --steps updates); nil when there is none.
+  func flagWithoutBooleanMeaning(continuous: Bool) -> String? {
+    let solverOnly: [(String, Bool)] = [
+      ("--method", method != nil), ("--kernel", kernel != nil), ("--rtol", rtol != nil), ("--atol", atol != nil),
+      ("--atol-scale", atolScale != nil), ("--max-steps", maxSteps != nil), ("--h-max", hMax != nil), ("--h-init", hInit != nil),
+    ]
+    let gridOnly: [(String, Bool)] = [
+      ("--t-start", tStart != nil), ("--t-end", tEnd != nil), ("--dt", dt != nil), ("--times", timesFile != nil),
+      ("--points", points != nil),
+    ]
+    return (solverOnly + (continuous ? [] : gridOnly)).first(where: \.1)?.0
+  }
+
   func layer() throws(PathwayError) -> Scenario {
     var layer = Scenario()
     layer.time.start = tStart
