@@ -189,11 +189,19 @@ struct SegmentTests {
   /// 0 rises to 1 at t = 2 ln 2 and stays there (below, production wins; above, decay).
   @Test("a threshold production with decay holds the state at the threshold")
   func slidingThreshold() throws {
-    let m = try model("""
+    let direct = try model("""
       nodes:
         x: {initial: 0, rate: "if(x < 1, 1, 0) - x / 2"}
       """)
-    for method in [Stepper.rodas5p, .rodas4, .msbdf, .rkf45] {
+    // The same switch read through an assignment: the root function and its gradient see through it.
+    let throughAssignment = try model("""
+      nodes:
+        x: {initial: 0, rate: "if(below, 1, 0) - x / 2"}
+      assignments:
+        below: x < 1
+      """)
+    for (m, method) in [(direct, Stepper.rodas5p), (direct, .rodas4), (direct, .msbdf), (direct, .rkf45),
+                        (throughAssignment, .rodas5p), (throughAssignment, .msbdf)] {
       let s = try integrate(m, to: 10, method: method, rtol: 1e-9, atol: 1e-12, times: [0, 1, 2, 3, 10])
       #expect(s.failure == nil)
       let x = try #require(s.trajectory.column("x"))
