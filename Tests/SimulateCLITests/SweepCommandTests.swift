@@ -344,6 +344,17 @@ struct SweepCommandTests {
       ["0.6", "0", "1", "0"], ["0.6", "1", "1", "1"], ["1", "0", "1", "0"], ["1", "1", "1", "1"],
     ])
 
+    // The same design from a sweep file's boolean section.
+    try write("parameters:\n  u: [0, 0.4, 0.6, 1]\n  y: [0, 1]\nseed: 1\nmetrics: [final(y), \"value(y,0)\"]\nboolean:\n  update: sync\n  runs: 1\n  steps: 2\n",
+              to: folder.file("sync.sweep.yaml"))
+    let fromFile = try simulate(["sweep", "follow.yaml", "--sweep", "sync.sweep.yaml", "-q", "-o", "syncfile"], in: folder.path)
+    #expect(fromFile.status == 0, "\(fromFile.stderr)")
+    #expect(Self.table(try folder.text("syncfile/runs.csv")).rows.map { [$0[3], $0[4], $0[6], $0[7]] } == syncRows.map { [$0[3], $0[4], $0[6], $0[7]] })
+    try write("parameters:\n  u: [0, 1]\nboolean:\n  update: asynch\nmetrics: [final(y), value(y,0)]\n", to: folder.file("typo.sweep.yaml"))
+    let typo = try simulate(["sweep", "follow.yaml", "--sweep", "typo.sweep.yaml", "-o", "typo"], in: folder.path)
+    #expect(typo.status == 65 && typo.stderr.contains("typo.sweep.yaml:4:11: error: unknown Boolean update 'asynch'"), "\(typo.stderr)")
+    #expect(typo.stderr.contains("a comma inside [ ] splits the list"), "\(typo.stderr)")
+
     // What has no Boolean meaning is refused before any run.
     for (extra, message) in [
       (["--boolean", "sync", "--steps", "3", "--param", "x.tau=list:1,2"], "'x.tau' has no meaning in a sync Boolean run"),

@@ -11,9 +11,21 @@
 /// samples: 1000                            # lhs, sobol, random; trajectories (morris); base points (saltelli)
 /// levels: 4                                # morris grid levels
 /// seed: 42
-/// metrics: [final(Runx2), auc(ALP), tcross(OCN,0.5)]
+/// metrics: [final(Runx2), auc(ALP), "tcross(OCN,0.5)"]   # quoted: a comma inside [ ] splits the list
+/// boolean:                                 # optional: Boolean ensembles instead of ODEs
+///   update: continuous                     # sync, async or continuous
+///   runs: 2000                             # Boolean runs per sweep run
+///   steps: 100                             # sync, async: updates per run
 /// ```
 public struct SweepFile: Sendable {
+  /// The `boolean:` section: each sweep run an ensemble of seeded Boolean runs.
+  public struct BooleanSection: Sendable, Hashable {
+    public var update: BooleanRunMode
+    public var runs: Int?
+    public var steps: Int?
+    public var location: SourceLocation?
+  }
+
   public var name: String
   public var dimensions: [SweepDimension] = []
   public var sampling: Sampling?
@@ -25,8 +37,11 @@ public struct SweepFile: Sendable {
   public var locations: [String: SourceLocation] = [:]
   /// Scenario files, resolved against the sweep file's folder.
   public var scenarios: [String] = []
+  public var boolean: BooleanSection?
 
-  public static let topLevelKeys = ["sweep", "name", "description", "scenarios", "parameters", "sampling", "samples", "levels", "seed", "metrics", "notes"]
+  public static let topLevelKeys = [
+    "sweep", "name", "description", "scenarios", "parameters", "sampling", "samples", "levels", "seed", "metrics", "boolean", "notes",
+  ]
 
   public static func read(path: String) throws(PathwayError) -> SweepFile {
     try read(text: try InputFile.readText(path), file: path)
@@ -88,12 +103,41 @@ public struct SweepFile: Sendable {
     }
     sweep.samples = whole("samples", minimum: 1)
     sweep.levels = whole("levels", minimum: 2)
+    if let sectionValue = top["boolean"], let section = sectionValue.mapping(&bag, what: "boolean") {
+      section.checkKeys(["update", "runs", "steps"], in: "the boolean section", &bag)
+      func count(_ key: String, minimum: Double) -> Int? {
+        guard let value = section[key], let n = value.number(&bag, what: "boolean: \(key)") else { return nil }
+        guard n >= minimum, n == n.rounded(), n < 1e15 else {
+          bag.error(value.location, "boolean: \(key) must be a whole number ≥ \(formatNumber(minimum))")
+          return nil
+        }
+        return Int(n)
+      }
+      let modes = BooleanRunMode.allCases.map(\.rawValue)
+      if let value = section["update"], let text = value.string(&bag, what: "boolean: update") {
+        if let mode = BooleanRunMode(rawValue: text) {
+          sweep.boolean = BooleanSection(
+            update: mode, runs: count("runs", minimum: 1), steps: count("steps", minimum: 0), location: sectionValue.location)
+        } else {
+          bag.error(
+            value.location, "unknown Boolean update '\(text)'",
+            notes: (didYouMean(text, among: modes).map { [$0] } ?? []) + ["updates: " + modes.joined(separator: ", ")])
+        }
+      } else if section["update"] == nil {
+        bag.error(sectionValue.location, "the boolean section needs 'update:' (\(modes.joined(separator: ", ")))")
+      }
+    }
     if let value = top["seed"], let text = value.string(&bag, what: "seed") {
       if let seed = UInt64(text) { sweep.seed = seed } else { bag.error(value.location, "seed must be a whole number from 0 to 2⁶⁴ − 1") }
     }
     if let value = top["metrics"], let texts = value.strings(&bag, what: "metrics") {
       for text in texts {
-        if case .failure(let problem) = Metric.parse(text) { bag.error(value.location, problem.message, notes: problem.notes) }
+        if case .failure(let problem) = Metric.parse(text) {
+          // `[tcross(X,0.5)]` is two items in YAML: say so rather than only that neither is a metric.
+          let split = text.contains("(") != text.contains(")")
+          let hint = split ? ["a comma inside [ ] splits the list: quote a metric that has one, \"tcross(X,0.5)\""] : []
+          bag.error(value.location, problem.message, notes: hint + problem.notes)
+        }
       }
       sweep.metrics = texts
     }

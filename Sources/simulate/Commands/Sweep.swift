@@ -147,7 +147,7 @@ struct Sweep: ParsableCommand {
     if booleanMode != nil && isKnockoutSweep {
       throw ValidationError("--boolean sweeps doses, initial values and τ over Boolean ensembles; a knockout sweep (--knockouts, --overexpressions) searches attractors")
     }
-    if booleanMode == nil && (replicates != nil || initial != nil) {
+    if booleanMode == nil && sweepFile == nil && (replicates != nil || initial != nil) {
       throw ValidationError("--runs and --initial go with --boolean sync|async|continuous")
     }
     if let replicates, replicates < 1 { throw ValidationError("--runs must be at least 1") }
@@ -180,6 +180,9 @@ struct Sweep: ParsableCommand {
 
   private func execute() throws(PathwayError) -> Int32 {
     let file = try sweepFile.map { path throws(PathwayError) in try SweepFile.read(path: path) }
+    if booleanMode == nil && file?.boolean == nil && (replicates != nil || initial != nil) {
+      throw PathwayError(.usage, "--runs and --initial go with --boolean sync|async|continuous (or a sweep file's boolean section)")
+    }
     var dimensions = file?.dimensions ?? []
     for text in parameters {
       switch SweepDimension.parse(text) {
@@ -218,8 +221,8 @@ struct Sweep: ParsableCommand {
       scenario = Scenario.layering(scenarioFiles + [scenario])
       if model.scenarios.isEmpty { scenario.name = fromFile.name }
     }
-    if let booleanMode {
-      let setup = try booleanSetup(loaded, mode: booleanMode, scenario: scenario, dimensions: dimensions, file: file, seed: chosenSeed)
+    if let mode = booleanMode ?? file?.boolean?.update {
+      let setup = try booleanSetup(loaded, mode: mode, scenario: scenario, dimensions: dimensions, file: file, seed: chosenSeed)
       return try execute(setup: setup, seed: chosenSeed, shard: shardValue)
     }
     // Thousands of runs repay a native kernel's one-off compilation (same numbers either way).
@@ -305,8 +308,15 @@ struct Sweep: ParsableCommand {
       throw PathwayError(
         .usage, "\(flag) applies to ODE sweeps\(continuous ? "" : " and --boolean continuous"); a Boolean sweep takes \(continuous ? "the time grid, " : "--steps, ")--runs, --initial, --select and the scenario options")
     }
-    guard continuous || solver.steps != nil else {
-      throw PathwayError(.usage, "--boolean \(mode.rawValue) needs --steps N: the number of updates (N + 1 rows)")
+    let steps = solver.steps ?? file?.boolean?.steps
+    guard continuous || steps != nil else {
+      throw PathwayError(
+        .usage, "--boolean \(mode.rawValue) needs --steps N: the number of updates (N + 1 rows)",
+        notes: file?.boolean == nil ? [] : ["or 'steps:' in the sweep file's boolean section"])
+    }
+    if continuous, let location = file?.boolean?.location, file?.boolean?.steps != nil {
+      throw PathwayError(
+        .invalidInput, [Diagnostic(.error, at: location, "boolean: steps counts the updates of sync and async runs; a continuous-time sweep takes its output grid from --steps, --dt, --points or --times")])
     }
     let names: [String]
     if let select = scenario.output.select {
@@ -317,7 +327,7 @@ struct Sweep: ParsableCommand {
     let spec = sweepSpec(dimensions, file: file, seed: seed, defaultMetrics: names.map { "final(\($0))" })
     let choice = try Run.initialChoice(initial, model: loaded, network: try BooleanNetwork(model: loaded))
     let setup = try BooleanEnsembleSweepSetup(
-      model: loaded, scenario: scenario, spec: spec, mode: mode, steps: solver.steps ?? 0, replicates: replicates ?? 1000,
+      model: loaded, scenario: scenario, spec: spec, mode: mode, steps: steps ?? 0, replicates: replicates ?? file?.boolean?.runs ?? 1000,
       initial: choice)
     if !quiet { for warning in setup.warnings { printError(warning.description) } }
     return setup
