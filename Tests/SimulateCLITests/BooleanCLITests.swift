@@ -251,6 +251,44 @@ struct BooleanCLITests {
     #expect(Set(shares).count == 1 && abs(shares[0] - 0.5) < 5 * (0.25 / 4000).squareRoot(), "\(random.stdout)")
   }
 
+  @Test("run --boolean --states: the probability of each joint state, against independent switching 1 − exp(−t/τ) within 5σ")
+  func stateProbabilities() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // x and y follow u independently at rates 1 and 1/2, both OFF at t = 0 with u ON.
+    try write("nodes:\n  u: {kind: input}\n  x: {rule: u, initial: 0, tau: 1}\n  y: {rule: u, initial: 0, tau: 2}\n", to: dir + "/two.yaml")
+    let runs = 4000
+    let result = try simulate(
+      ["run", "two.yaml", "--boolean", "continuous", "--runs", String(runs), "--t-end", "1", "--steps", "2", "--set", "u=1",
+       "--select", "x,y", "--seed", "3", "--states", "states.csv", "-o", "nodes.csv"], in: dir)
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = try String(contentsOfFile: dir + "/states.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    #expect(lines.first == ["time", "state", "probability"])
+    var byTime: [Double: [String: Double]] = [:]
+    for line in lines.dropFirst() { byTime[Double(line[0])!, default: [:]][line[1]] = Double(line[2])! }
+    #expect(byTime[0] == ["<nil>": 1])
+    for t in [0.5, 1.0] {
+      let states = try #require(byTime[t])
+      #expect(abs(states.values.reduce(0, +) - 1) < 1e-12)
+      let x = 1 - exp(-t), y = 1 - exp(-t / 2)
+      for (label, p) in [("<nil>", (1 - x) * (1 - y)), ("x", x * (1 - y)), ("y", (1 - x) * y), ("x -- y", x * y)] {
+        let observed = states[label] ?? 0
+        #expect(abs(observed - p) <= 5 * (p * (1 - p) / Double(runs)).squareRoot(), "t=\(t) \(label): \(observed) vs \(p)")
+      }
+      // Rows listed most probable first.
+      let listed = lines.dropFirst().filter { Double($0[0])! == t }.map { Double($0[2])! }
+      #expect(listed == listed.sorted(by: >))
+    }
+    let manifest = try json(dir + "/manifest.json")
+    let entry = try #require((manifest["outputs"] as? [String: Any])?["states.csv"] as? [String: Any])
+    #expect(entry["watched"] as? [String] == ["x", "y"])
+    // A synchronous run tallies its single trajectory; an ODE run has no states.
+    let sync = try simulate(["run", "two.yaml", "--boolean", "sync", "--steps", "1", "--set", "u=1", "--select", "x", "--states", "-", "-o", "n.csv"], in: dir)
+    #expect(sync.stdout == "step,state,probability\n0,<nil>,1\n1,x,1\n", "\(sync.stderr)")
+    let ode = try simulate(["run", "two.yaml", "--t-end", "1", "--states", "s.csv", "-o", "o.csv"], in: dir)
+    #expect(ode.status == 64 && ode.stderr.contains("--states applies to Boolean runs"), "\(ode.stderr)")
+  }
+
   @Test("Boolean runs write the long layout too: step or time, variable, value")
   func booleanLongLayout() throws {
     let dir = try temporaryDirectory()

@@ -15,10 +15,33 @@ public struct BooleanEnsemble: Sendable {
   public let runs: Int
   /// Row-major, rows × nodes: the number of runs with the node ON at that row.
   public let counts: [Int]
+  /// The nodes whose joint states are tallied (`stateCounts`); empty when none are.
+  public let watched: [Int]
+  /// Per row, the number of runs in each state of the watched nodes: bit j of the key is
+  /// `watched[j]`.
+  public let stateCounts: [[UInt64: Int]]
+
+  /// The most nodes whose joint states an ensemble tallies (one 64-bit key per state).
+  public static let maximumWatched = 64
 
   /// The share of runs with `node` ON at `row`.
   public func fraction(row: Int, node: Int) -> Double {
     Double(counts[row * names.count + node]) / Double(runs)
+  }
+
+  /// The states of the watched nodes reached at `row`, most frequent first (ties in label
+  /// order), each named by its ON nodes joined by " -- " ("<nil>" when none is ON, as MaBoSS
+  /// writes them), with the share of runs in it.
+  public func states(row: Int) -> [(label: String, probability: Double)] {
+    let labelled = stateCounts[row].map { key, count in (label: label(of: key), count: count) }
+    return labelled.sorted { $0.count != $1.count ? $0.count > $1.count : $0.label < $1.label }
+      .map { ($0.label, Double($0.count) / Double(runs)) }
+  }
+
+  /// The ON watched nodes of `key`, joined by " -- "; "<nil>" when none is ON.
+  public func label(of key: UInt64) -> String {
+    let on = watched.indices.filter { key >> UInt64($0) & 1 == 1 }.map { names[watched[$0]] }
+    return on.isEmpty ? "<nil>" : on.joined(separator: " -- ")
   }
 
   /// The seed of run `run` of the family `seed`: `seed` itself for run 0.
@@ -26,58 +49,85 @@ public struct BooleanEnsemble: Sendable {
     run == 0 ? seed : SeededRandom.derivedSeed(SeededRandom.derivedSeed(seed, 2), UInt64(run))
   }
 
-  /// Sums `runs` runs on all cores (on the calling thread unless `parallel`): `body(run, counts)`
-  /// adds run `run`'s ON bits to `counts` (rows × nodes). Runs are split into one contiguous
-  /// chunk per core, each with its own counts (so memory is cores × rows × nodes counts,
-  /// whatever the number of runs). `stop`, polled before each run, ends the work early (the
-  /// counts are then incomplete and the caller discards them).
+  /// Sums `runs` runs on all cores (on the calling thread unless `parallel`): `body(run, tally)`
+  /// adds run `run`'s states to `tally`. Runs are split into one contiguous chunk per core, each
+  /// with its own tally (so memory is cores × rows × nodes counts, whatever the number of
+  /// runs). `stop`, polled before each run, ends the work early (the counts are then incomplete
+  /// and the caller discards them). `watched` (at most `maximumWatched` nodes) also tallies
+  /// their joint states per row.
   static func accumulate(
-    names: [String], times: [Double], runs: Int, parallel: Bool = true, stop: (@Sendable () -> Bool)? = nil,
-    _ body: @Sendable (Int, UnsafeMutablePointer<Int>) -> Void
+    names: [String], times: [Double], runs: Int, parallel: Bool = true, watched: [Int] = [],
+    stop: (@Sendable () -> Bool)? = nil, _ body: @Sendable (Int, EnsembleTally) -> Void
   ) -> BooleanEnsemble {
+    precondition(watched.count <= maximumWatched, "at most \(maximumWatched) watched nodes")
     let size = times.count * names.count
     let chunks = parallel ? max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount)) : 1
-    let partial: [[Int]] = parallelMap(chunks) { c in
-      var counts = [Int](repeating: 0, count: size)
-      counts.withUnsafeMutableBufferPointer { buffer in
-        for run in (runs * c / chunks)..<(runs * (c + 1) / chunks) {
-          if let stop, stop() { break }
-          body(run, buffer.baseAddress!)
-        }
+    let partial: [(counts: [Int], states: [[UInt64: Int]])] = parallelMap(chunks) { c in
+      let tally = EnsembleTally(rows: times.count, nodes: names.count, watched: watched)
+      for run in (runs * c / chunks)..<(runs * (c + 1) / chunks) {
+        if let stop, stop() { break }
+        body(run, tally)
       }
-      return counts
+      return (Array(UnsafeBufferPointer(start: tally.counts, count: size)), tally.states)
     }
     var total = [Int](repeating: 0, count: size)
-    for counts in partial { for k in 0..<size { total[k] += counts[k] } }
-    return BooleanEnsemble(names: names, times: times, runs: runs, counts: total)
+    var states = [[UInt64: Int]](repeating: [:], count: watched.isEmpty ? 0 : times.count)
+    for part in partial {
+      for k in 0..<size { total[k] += part.counts[k] }
+      for (row, visits) in part.states.enumerated() { states[row].merge(visits, uniquingKeysWith: +) }
+    }
+    return BooleanEnsemble(names: names, times: times, runs: runs, counts: total, watched: watched, stateCounts: states)
+  }
+}
+
+/// One chunk's tallies, filled by one thread: ON counts per row and node, and the visits of each
+/// joint state of the watched nodes per row.
+final class EnsembleTally {
+  let nodes: Int
+  let counts: UnsafeMutablePointer<Int>
+  let watched: [Int]
+  var states: [[UInt64: Int]]
+
+  init(rows: Int, nodes: Int, watched: [Int]) {
+    self.nodes = nodes
+    counts = .allocate(capacity: max(1, rows * nodes))
+    counts.initialize(repeating: 0, count: max(1, rows * nodes))
+    self.watched = watched
+    states = [[UInt64: Int]](repeating: [:], count: watched.isEmpty ? 0 : rows)
   }
 
-  /// Adds the ON bits of the packed state `x` to row `row` of `counts`.
+  deinit { counts.deallocate() }
+
+  /// Adds the packed state `x` to row `row`.
   @inline(__always)
-  static func add(_ x: UnsafePointer<UInt64>, row: Int, nodes: Int, to counts: UnsafeMutablePointer<Int>) {
+  func add(_ x: UnsafePointer<UInt64>, row: Int) {
     let base = row * nodes
     for i in 0..<nodes { counts[base + i] += Int(truncatingIfNeeded: x[i >> 6] >> UInt64(i & 63) & 1) }
+    if watched.isEmpty { return }
+    var key: UInt64 = 0
+    for (j, i) in watched.enumerated() { key |= (x[i >> 6] >> UInt64(i & 63) & 1) << UInt64(j) }
+    states[row][key, default: 0] += 1
   }
 }
 
 extension BooleanSimulator {
   /// `runs` synchronous or asynchronous runs of `steps` updates; `initial(seed)` gives each
   /// run's first state from its run seed (the same state for every run unless it is random).
-  /// `parallel` spreads the runs over all cores (the counts do not depend on it); `stop`, polled
-  /// before each run, ends early with incomplete counts.
+  /// `parallel` spreads the runs over all cores (the counts do not depend on it); `watched` nodes
+  /// also have their joint states tallied; `stop`, polled before each run, ends early with
+  /// incomplete counts.
   public static func ensemble(
     _ network: BooleanNetwork, scheme: UpdateScheme, steps: Int, runs: Int, seed: UInt64,
     initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: BooleanInputProtocol? = nil, parallel: Bool = true,
-    stop: (@Sendable () -> Bool)? = nil
+    watched: [Int] = [], stop: (@Sendable () -> Bool)? = nil
   ) -> BooleanEnsemble {
-    let n = network.count
     return BooleanEnsemble.accumulate(
-      names: network.names, times: (0...steps).map(Double.init), runs: runs, parallel: parallel, stop: stop
-    ) { run, counts in
+      names: network.names, times: (0...steps).map(Double.init), runs: runs, parallel: parallel, watched: watched, stop: stop
+    ) { run, tally in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var row = 0
       advance(network, scheme: scheme, steps: steps, from: initial(runSeed), seed: runSeed, inputs: inputs) { x in
-        BooleanEnsemble.add(x, row: row, nodes: n, to: counts)
+        tally.add(x, row: row)
         row += 1
       }
     }
@@ -145,12 +195,13 @@ public enum ContinuousTimeBoolean {
   ///     disagree with their function).
   ///   - inputs: inputs that follow stimuli (pinned inputs left out by the caller).
   ///   - parallel: spread the runs over all cores (the counts do not depend on it).
+  ///   - watched: nodes whose joint states are tallied per row (at most 64).
   ///   - stop: polled before each run; when it says true the counts are incomplete.
   public static func ensemble(
     _ network: BooleanNetwork, rates: (up: [Double], down: [Double]), start: Double = 0, times: [Double], runs: Int,
     seed: UInt64,
     initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: [(node: Int, stimulus: Stimulus)] = [],
-    parallel: Bool = true, stop: (@Sendable () -> Bool)? = nil
+    parallel: Bool = true, watched: [Int] = [], stop: (@Sendable () -> Bool)? = nil
   ) -> BooleanEnsemble {
     precondition(
       rates.up.count == network.count && rates.down.count == network.count
@@ -164,7 +215,7 @@ public enum ContinuousTimeBoolean {
     var readers = [[Int]](repeating: [], count: n)
     for (i, f) in network.functions.enumerated() { for j in Set(f.regulators) { readers[j].append(i) } }
     let dependents = readers
-    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs, parallel: parallel, stop: stop) { run, counts in
+    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs, parallel: parallel, watched: watched, stop: stop) { run, tally in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var generator = Xoshiro256StarStar(seed: runSeed)
       var state = initial(runSeed).words
@@ -200,7 +251,7 @@ public enum ContinuousTimeBoolean {
           let inputTime = next < changes.count ? changes[next].time : .infinity
           let stop = min(t + wait, inputTime)
           while row < times.count && times[row] < stop {
-            BooleanEnsemble.add(x, row: row, nodes: n, to: counts)
+            tally.add(x, row: row)
             row += 1
           }
           if row == times.count { break }

@@ -164,15 +164,18 @@ public struct BooleanRunDesign: Sendable {
 
   /// `runs` seeded runs (run 0 has seed `seed`) summed as the share of runs with each node ON at
   /// each row. `parallel` splits the runs over all cores; the counts are the same either way.
-  /// `stop` is polled before each run; once it has said true the counts are incomplete.
-  public func ensemble(runs: Int, seed: UInt64, parallel: Bool = true, stop: (@Sendable () -> Bool)? = nil) -> BooleanEnsemble {
+  /// `watched` nodes (at most 64) also have their joint states tallied per row. `stop` is polled
+  /// before each run; once it has said true the counts are incomplete.
+  public func ensemble(
+    runs: Int, seed: UInt64, parallel: Bool = true, watched: [Int] = [], stop: (@Sendable () -> Bool)? = nil
+  ) -> BooleanEnsemble {
     if mode == .continuous {
       return ContinuousTimeBoolean.ensemble(
         network, rates: rates, start: start, times: times, runs: runs, seed: seed, initial: initial, inputs: inputs,
-        parallel: parallel, stop: stop)
+        parallel: parallel, watched: watched, stop: stop)
     }
     return BooleanSimulator.ensemble(
       network, scheme: mode.updateScheme!, steps: steps, runs: runs, seed: seed, initial: initial, inputs: inputProtocol,
-      parallel: parallel, stop: stop)
+      parallel: parallel, watched: watched, stop: stop)
   }
 }

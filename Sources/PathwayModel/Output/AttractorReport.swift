@@ -160,3 +160,21 @@ public enum BooleanEnsembleCSV {
     }
   }
 }
+
+/// The state probabilities of a `BooleanEnsemble` (MaBoSS's probtraj states), long format:
+/// `time` (or `step`), `state` (the ON watched nodes joined by " -- ", "<nil>" for none),
+/// `probability`; per row the states reached, most frequent first.
+public enum BooleanStatesCSV {
+  public static func write(
+    _ ensemble: BooleanEnsemble, rowHeader: String, to file: OutputFile, separator: Character = ","
+  ) throws(PathwayError) {
+    let sep = String(separator)
+    try file.write([rowHeader, "state", "probability"].joined(separator: sep) + "\n")
+    for row in ensemble.times.indices {
+      let t = formatNumber(ensemble.times[row])
+      for (label, probability) in ensemble.states(row: row) {
+        try file.write(t + sep + CSVWriter.field(label, separator: separator) + sep + formatNumber(probability) + "\n")
+      }
+    }
+  }
+}

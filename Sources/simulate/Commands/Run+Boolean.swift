@@ -30,6 +30,13 @@ struct BooleanRunOptions: ParsableArguments {
       "With --boolean: the initial state (default: the model's initial values ≥ 0.5; reference: the first state of the synchronous attractor reached from them with inputs at baseline), then the scenario's inputs at step 0 and initial values.",
       valueName: "FILE|reference|all-zero|random"))
   var initial: String?
+
+  @Option(
+    name: .customLong("states"),
+    help: ArgumentHelp(
+      "With --boolean: also write the probability of each state of the --select nodes (at most 64; all nodes by default) at each row, as MaBoSS's state trajectories: step or time, state (its ON nodes joined by ' -- ', <nil> for none), probability.",
+      valueName: "FILE"))
+  var states: String?
 }
 
 extension Run {
@@ -91,18 +98,33 @@ extension Run {
       let file = try OutputFile(path: out.output)
       let separator = CSVWriter.separator(forPath: out.output)
       let layout = out.layout ?? .wide
+      var watched: [Int] = []
+      if booleanMode.states != nil {
+        guard columns.count <= BooleanEnsemble.maximumWatched else {
+          throw PathwayError(
+            .usage, "--states tallies the joint states of at most \(BooleanEnsemble.maximumWatched) nodes; \(columns.count) are selected",
+            notes: ["choose the nodes with --select"])
+        }
+        watched = columns
+      }
+      let statesFile = try booleanMode.states.map { path throws(PathwayError) in try OutputFile(path: path) }
       let rows: Int
-      if runs == 1 && !continuous {
+      if runs == 1 && !continuous && statesFile == nil {
         let trajectory = design.trajectory(seed: seed)
         try BooleanTrajectoryCSV.write(trajectory, columns: columns, layout: layout, to: file, separator: separator)
         rows = trajectory.rowCount
       } else {
-        let ensemble = design.ensemble(runs: runs, seed: seed)
+        let ensemble = design.ensemble(runs: runs, seed: seed, watched: watched)
         try BooleanEnsembleCSV.write(
           ensemble, columns: columns, rowHeader: continuous ? "time" : "step", layout: layout, to: file, separator: separator)
         rows = ensemble.times.count
+        if let statesFile, let path = booleanMode.states {
+          try BooleanStatesCSV.write(
+            ensemble, rowHeader: continuous ? "time" : "step", to: statesFile, separator: CSVWriter.separator(forPath: path))
+        }
       }
       try file.commit()
+      try statesFile?.commit()
       if out.output != "-" {
         var entry: [String: JSONValue] = [
           "command": .string("run"),
@@ -122,7 +144,19 @@ extension Run {
           "status": .string("ok"),
         ]
         entry.merge(design.record) { _, new in new }
+        if let path = booleanMode.states { entry["states"] = .string(Paths.lastComponent(of: path)) }
         try RunManifest.record(entry, for: Paths.lastComponent(of: out.output), in: Paths.directory(of: out.output))
+      }
+      if let path = booleanMode.states, path != "-" {
+        var entry: [String: JSONValue] = [
+          "command": .string("run"), "mode": .string("boolean"), "update": .string(mode.rawValue), "runs": .number(Double(runs)),
+          "seed": .number(Double(seed)), "values": .string("share of runs in each state of the watched nodes"),
+          "watched": .array(watched.map { .string(network.names[$0]) }),
+          "model": RunManifest.modelRecord(path: model.model, undeclaredInputs: model.undeclaredInputs),
+          "trajectory": .string(Paths.lastComponent(of: out.output)),
+        ]
+        entry.merge(design.record) { _, new in new }
+        try RunManifest.record(entry, for: Paths.lastComponent(of: path), in: Paths.directory(of: path))
       }
     }
   }

@@ -39,6 +39,9 @@ struct Run: ParsableCommand {
       if booleanMode.seed != nil {
         throw ValidationError("--seed applies to Boolean runs (--boolean sync|async|continuous); an ODE run has no random choice")
       }
+      if booleanMode.states != nil {
+        throw ValidationError("--states applies to Boolean runs (--boolean sync|async|continuous): the probability of each network state over the runs")
+      }
       if booleanMode.runs != nil {
         throw ValidationError("--runs applies to Boolean runs (--boolean sync|async|continuous); an ODE run is deterministic (sweep parameters with simulate sweep)")
       }
