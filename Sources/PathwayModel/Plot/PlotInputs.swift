@@ -10,10 +10,14 @@ struct PlotSeries {
 }
 
 /// A time-course CSV written by `simulate run` (wide `time,<ids>` or long `time,variable,value`,
-/// optionally with a leading `run_id`), with what its folder's manifest says about it.
+/// optionally with a leading `run_id`), with what its folder's manifest says about it. A Boolean
+/// ensemble counts `step` instead of `time`; the state probabilities of `run --boolean --states`
+/// (`time,state,probability`) are one series per state, 0 where no run is in it.
 struct TimeCourseInput {
   var file: String
   var series: [PlotSeries]
+  /// What the first column counts: `time`, or `step` for a discrete Boolean ensemble.
+  var axis: String
   /// The scenario's name from manifest.json, else the file name without extension.
   var label: String
   var timeUnit: String?
@@ -21,7 +25,14 @@ struct TimeCourseInput {
   var columnUnits: [String: String]
 
   static func isLong(_ header: [String]) -> Bool {
-    header == ["time", "variable", "value"] || header == ["run_id", "time", "variable", "value"] || isSensitivity(header)
+    let body = header.first == "run_id" ? Array(header.dropFirst()) : header
+    return (body.first == "time" || body.first == "step") && body.count == 3 && body[1] == "variable" && body[2] == "value"
+      || isStates(header) || isSensitivity(header)
+  }
+
+  /// `run --boolean --states`: `time` or `step`, `state`, `probability`.
+  static func isStates(_ header: [String]) -> Bool {
+    (header.first == "time" || header.first == "step") && header.count == 3 && header[1] == "state" && header[2] == "probability"
   }
 
   /// The long layout of `simulate sensitivity`: one series ∂variable/∂parameter per pair, drawn
@@ -35,10 +46,11 @@ struct TimeCourseInput {
     label = metadata.scenarioName ?? Paths.stem(of: table.file)
     timeUnit = metadata.timeUnit
     columnUnits = metadata.columnUnits
+    axis = table.header.contains("step") && !table.header.contains("time") ? "step" : "time"
     if Self.isLong(table.header) {
       let runColumn = table.header.first == "run_id" ? 0 : nil
       let sensitivity = Self.isSensitivity(table.header)
-      let t = table.header.firstIndex(of: "time")!, v = t + 1, value = sensitivity ? 4 : t + 2
+      let t = table.header.firstIndex(of: axis)!, v = t + 1, value = sensitivity ? 4 : t + 2
       var order: [String: Int] = [:]
       var series: [PlotSeries] = []
       for row in table.rows.indices {
@@ -56,9 +68,18 @@ struct TimeCourseInput {
           series.append(PlotSeries(variable: name, run: run, times: [time], values: [y]))
         }
       }
+      if Self.isStates(table.header) {
+        // A state no run is in at some row is absent there: its probability is 0.
+        let rows = Array(Set(series.flatMap(\.times))).sorted()
+        for i in series.indices {
+          let known = Dictionary(zip(series[i].times, series[i].values), uniquingKeysWith: { a, _ in a })
+          series[i].times = rows
+          series[i].values = rows.map { known[$0] ?? 0 }
+        }
+      }
       self.series = series
     } else {
-      guard table.header.first == "time" else {
+      guard table.header.first == axis else {
         throw PathwayError(
           .invalidInput, at: SourceLocation(file: table.file, line: table.headerLine, column: 1),
           "missing column 'time': a time course starts with a 'time' column",
@@ -459,6 +480,11 @@ struct BooleanTrajectoryInput {
   var values: [[Bool]]
 
   static func matches(_ header: [String]) -> Bool { header.first == "step" && header.count > 1 }
+
+  /// Whether every value after the step column is 0 or 1 (a trajectory, not an ensemble's shares).
+  static func isBinary(_ table: CSVTable) -> Bool {
+    table.rows.allSatisfy { row in row.fields.dropFirst().allSatisfy { $0.trimmingSpaces == "0" || $0.trimmingSpaces == "1" } }
+  }
 
   init(table: CSVTable) throws(PathwayError) {
     file = table.file

@@ -120,8 +120,10 @@ public enum Plotter {
     guard let table = input.csv else { return .attractors }
     let header = table.header
     if AttractorInput.isCSV(header) { return .attractors }
-    if BooleanTrajectoryInput.matches(header) { return .raster }
-    if header.first == "time" || TimeCourseInput.isLong(header) { return .timecourse }
+    if TimeCourseInput.isLong(header) { return .timecourse }
+    // A step-by-step Boolean run: a raster of 0/1 states, or an ensemble's shares over steps.
+    if BooleanTrajectoryInput.matches(header) { return BooleanTrajectoryInput.isBinary(table) ? .raster : .timecourse }
+    if header.first == "time" { return .timecourse }
     if SensitivityInput.matches(header) || TornadoInput.matches(header) { return .sensitivity }
     if SweepRunsInput.matches(header) {
       let runs = try SweepRunsInput(table: table)
@@ -179,6 +181,12 @@ public enum Plotter {
 struct PlotInputFile {
   var path: String
   var csv: CSVTable?
+
+  /// A table read already.
+  init(csv: CSVTable) {
+    path = csv.file
+    self.csv = csv
+  }
 
   init(path: String) throws(PathwayError) {
     self.path = path

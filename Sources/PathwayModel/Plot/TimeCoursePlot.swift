@@ -127,7 +127,8 @@ enum TimeCoursePlot {
     let timeDomain = AxisTicks.dataDomain(allPoints.map(\.0), log: logX, nice: false)
     let sharedY = layout != .panels
     let sharedValueDomain = AxisTicks.dataDomain(allPoints.map(\.1), log: logY, nice: true, count: figure.yTickCount)
-    let xLabel = withUnit("time", timeUnit)
+    // Discrete Boolean ensembles count steps, which have no unit.
+    let xLabel = files.allSatisfy { $0.axis == "step" } ? "step" : withUnit("time", timeUnit)
     // Markers on the data points when there are few of them.
     let drawMarkers = allLines.allSatisfy { $0.series.times.count <= 60 } && panels.allSatisfy { $0.lines.count <= 12 }
     for panel in panels {

@@ -38,6 +38,28 @@ struct PlotInputTests {
     }
   }
 
+  @Test("Boolean ensembles: shares over steps are a time course counted in steps; a 0/1 trajectory is a raster; state probabilities are one series per state, 0 where absent")
+  func booleanEnsembles() throws {
+    let shares = try CSVTable.parse(text: "step,x,y\n0,0,1\n1,0.25,1\n2,0.5,0\n", file: "e.csv")
+    #expect(try Plotter.kind(of: PlotInputFile(csv: shares), options: PlotOptions()) == .timecourse)
+    let course = try TimeCourseInput(table: shares, metadata: PlotMetadata())
+    #expect(course.axis == "step" && course.series.map(\.variable) == ["x", "y"] && course.series[0].values == [0, 0.25, 0.5])
+    let binary = try CSVTable.parse(text: "step,x,y\n0,0,1\n1,1,1\n", file: "t.csv")
+    #expect(try Plotter.kind(of: PlotInputFile(csv: binary), options: PlotOptions()) == .raster)
+    let long = try CSVTable.parse(text: "step,variable,value\n0,x,0\n1,x,0.5\n", file: "l.csv")
+    #expect(try Plotter.kind(of: PlotInputFile(csv: long), options: PlotOptions()) == .timecourse)
+    #expect(try TimeCourseInput(table: long, metadata: PlotMetadata()).series[0].values == [0, 0.5])
+
+    let states = try CSVTable.parse(
+      text: "time,state,probability\n0,<nil>,1\n0.5,<nil>,0.75\n0.5,x -- y,0.25\n1,x -- y,1\n", file: "s.csv")
+    #expect(try Plotter.kind(of: PlotInputFile(csv: states), options: PlotOptions()) == .timecourse)
+    let probabilities = try TimeCourseInput(table: states, metadata: PlotMetadata())
+    #expect(probabilities.axis == "time")
+    #expect(probabilities.series.map(\.variable) == ["<nil>", "x -- y"])
+    #expect(probabilities.series.allSatisfy { $0.times == [0, 0.5, 1] })
+    #expect(probabilities.series.map(\.values) == [[1, 0.75, 0], [0, 0.25, 1]])
+  }
+
   @Test("a non-numeric value names file, line and column (exit 65)")
   func nonNumeric() throws {
     let error = try #require(timeCourseError("time,x,y\n0,1,2\n1,abc,3\n"))
