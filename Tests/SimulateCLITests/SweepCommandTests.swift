@@ -220,6 +220,47 @@ struct SweepCommandTests {
     #expect(try folder.text("cut/runs.csv") == folder.text("whole/runs.csv"))
   }
 
+  @Test("Ctrl-C during a Boolean ensemble sweep (inside a run's replicates), then --resume, equals an uninterrupted run")
+  func interruptBooleanEnsembles() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    // A 30-node cascade: each replicate flips its way down the chain.
+    var model = "nodes:\n  u: {kind: input}\n  x0: {rule: u}\n"
+    for i in 1..<30 { model += "  x\(i): {rule: x\(i - 1)}\n" }
+    try write(model, to: folder.file("chain.yaml"))
+    let arguments = [
+      "sweep", "chain.yaml", "--boolean", "continuous", "--runs", "4000", "--t-end", "40", "--steps", "4",
+      "--param", "u=list:0,1", "--param", "x0.tau=lin:0.5:2:6", "--metric", "final(x29)", "--seed", "3", "--jobs", "1",
+      "--no-wall-time", "-q",
+    ]
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: simulateBinary)
+    process.arguments = arguments + ["-o", "cut"]
+    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Wait until the first runs are on disk (the header and one row), then interrupt.
+    let runs = folder.file("cut/runs.csv")
+    let deadline = Date().addingTimeInterval(300)
+    while Date() < deadline {
+      if let text = try? String(contentsOfFile: runs, encoding: .utf8), text.split(separator: "\n").count >= 2 { break }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    process.interrupt()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    let (_, cutRows) = Self.table(try folder.text("cut/runs.csv"))
+    #expect(cutRows.count == 12, "every run has a row")
+    let finished = cutRows.filter { $0[5] == "ok" }.count
+    #expect(finished >= 1 && finished < 12, "\(finished) finished before the interrupt")
+    #expect(cutRows.allSatisfy { $0[5] == "ok" || $0[5] == "not_run" })
+    let resumed = try simulate(arguments + ["--resume", "-o", "cut"], in: folder.path)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let whole = try simulate(arguments + ["-o", "whole"], in: folder.path)
+    #expect(whole.status == 0)
+    #expect(try folder.text("cut/runs.csv") == folder.text("whole/runs.csv"))
+  }
+
   @Test("SBML initial assignments follow a swept parameter; a swept initial value overrides them")
   func initialAssignments() throws {
     let folder = try Folder()
