@@ -18,6 +18,8 @@ struct TimeCourseInput {
   var series: [PlotSeries]
   /// What the first column counts: `time`, or `step` for a discrete Boolean ensemble.
   var axis: String
+  /// What the values are: `probability` for state probabilities, else `value`.
+  var quantity: String
   /// The scenario's name from manifest.json, else the file name without extension.
   var label: String
   var timeUnit: String?
@@ -47,6 +49,7 @@ struct TimeCourseInput {
     timeUnit = metadata.timeUnit
     columnUnits = metadata.columnUnits
     axis = table.header.contains("step") && !table.header.contains("time") ? "step" : "time"
+    quantity = Self.isStates(table.header) ? "probability" : "value"
     if Self.isLong(table.header) {
       let runColumn = table.header.first == "run_id" ? 0 : nil
       let sensitivity = Self.isSensitivity(table.header)

@@ -146,7 +146,8 @@ enum TimeCoursePlot {
         yLabel = panels.count == 1 ? withUnit(variables[0], unit(of: [variables[0]])) : ""
       } else {
         let drawn = Array(Set(panel.lines.map(\.series.variable)))
-        yLabel = variables.count == 1 ? withUnit(variables[0], unit(of: variables)) : withUnit("value", unit(of: drawn))
+        let quantity = files.allSatisfy { $0.quantity == "probability" } ? "probability" : "value"
+        yLabel = variables.count == 1 ? withUnit(variables[0], unit(of: variables)) : withUnit(quantity, unit(of: drawn))
       }
       let lines = panel.lines
       figure.panels.append(

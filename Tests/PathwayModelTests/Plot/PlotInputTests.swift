@@ -54,7 +54,7 @@ struct PlotInputTests {
       text: "time,state,probability\n0,<nil>,1\n0.5,<nil>,0.75\n0.5,x -- y,0.25\n1,x -- y,1\n", file: "s.csv")
     #expect(try Plotter.kind(of: PlotInputFile(csv: states), options: PlotOptions()) == .timecourse)
     let probabilities = try TimeCourseInput(table: states, metadata: PlotMetadata())
-    #expect(probabilities.axis == "time")
+    #expect(probabilities.axis == "time" && probabilities.quantity == "probability" && course.quantity == "value")
     #expect(probabilities.series.map(\.variable) == ["<nil>", "x -- y"])
     #expect(probabilities.series.allSatisfy { $0.times == [0, 0.5, 1] })
     #expect(probabilities.series.map(\.values) == [[1, 0.75, 0], [0, 0.25, 1]])
