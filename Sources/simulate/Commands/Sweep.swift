@@ -25,7 +25,9 @@ struct Sweep: ParsableCommand {
       the runs i, i+N, ...; simulate merge joins shards; --slurm submits an array job and a \
       merge job. --sampling morris or saltelli also writes sensitivity.csv (global indices); \
       --sampling oat (one at a time: a base run, then each quantity alone over its values) writes \
-      it with each run's change against the base, for a tornado plot. See docs/sweeps.md.
+      it with each run's change against the base, for a tornado plot. --boolean sync|async|continuous \
+      --runs R makes each run R seeded Boolean runs (MaBoSS-style scans of doses, initial values \
+      and τ), its metrics measured on the share of runs with each node ON. See docs/sweeps.md.
 
       Exit codes: 0 every run ok; 1 a run failed or did not run; 64 bad command line; 65 bad \
       model, scenario or sweep file; 66 a missing input; 69 sbatch (--slurm) or a C compiler \
