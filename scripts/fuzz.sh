@@ -57,7 +57,7 @@ seed sbml "$REFERENCE"/models/*.xml "$BAD"/*.xml
 seed sbml $(ls "$REFERENCE"/sbml-test-suite/cases/*/*-sbml-l3v2.xml 2>/dev/null | awk 'NR % 5 == 1')
 seed qual "$BAD"/*qual*.xml
 seed bnet "$ROOT"/models/*/*.bnet "$REFERENCE"/boolean/models/*.bnet "$BAD"/*.bnet "$BAD"/*.txt
-seed csv "$BAD"/*.csv $(ls "$REFERENCE"/sbml-test-suite/cases/*/*-results.csv 2>/dev/null | awk 'NR % 20 == 1')
+seed csv "$BAD"/*.csv "$ROOT"/docs/gallery/data/*.csv $(ls "$REFERENCE"/sbml-test-suite/cases/*/*-results.csv 2>/dev/null | awk 'NR % 20 == 1')
 # Expressions: the rules and rates of the models, one per file.
 n=0
 for f in "$ROOT"/models/*/*.yaml; do

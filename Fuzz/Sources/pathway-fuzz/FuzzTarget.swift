@@ -63,8 +63,19 @@ enum FuzzTarget: String, CaseIterable {
       let separator: Character = data.count % 2 == 1 ? "\t" : ","
       guard let table = try? CSVTable.parse(text: text, file: "fuzz.csv", separator: separator) else { return }
       for column in 0..<table.header.count { _ = try? table.numbers(column: column) }
+      // Then what `simulate plot` does with the file: infer the figure's kind, read it, draw it.
+      let path = FuzzTarget.plotInput + (separator == "\t" ? ".tsv" : ".csv")
+      guard FileManager.default.createFile(atPath: path, contents: data) else { return }
+      _ = try? Plotter.plot([path], options: PlotOptions())
     }
   }
+
+  /// A file of this process's own (in a folder without a manifest) that the csv target plots.
+  static let plotInput: String = {
+    let folder = NSTemporaryDirectory() + "pathway-fuzz-\(ProcessInfo.processInfo.processIdentifier)"
+    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder + "/input"
+  }()
 
   /// The model fuzzed scenarios are resolved against: inputs, a parameter, a Hill node, an ODE node.
   static let scenarioModel: ODEModel = {
