@@ -385,6 +385,22 @@ struct SweepCommandTests {
       ["0.6", "0", "1", "0"], ["0.6", "1", "1", "1"], ["1", "0", "1", "0"], ["1", "1", "1", "1"],
     ])
 
+    // Knockout sets over ensembles: a knocked-out x stays OFF and y is unaffected; a swept
+    // over-expression of x replaces the scenario's knockout of x.
+    let knockouts = try simulate(
+      ["sweep", "follow.yaml", "--boolean", "continuous", "--runs", String(replicates), "--t-end", "1", "--steps", "2", "--set", "u=1",
+       "--knockout", "y", "--knockouts", "x", "--overexpressions", "y", "--metric", "final(x)", "--metric", "final(y)", "--seed", "2", "-q",
+       "-o", "ko"], in: folder.path)
+    #expect(knockouts.status == 0, "\(knockouts.stderr)")
+    let (koHeader, koRows) = Self.table(try folder.text("ko/runs.csv"))
+    #expect(koHeader[3...7] == ["knockout", "overexpress", "status", "final(x)", "final(y)"])
+    #expect(koRows.map { [$0[3], $0[4]] } == [["", ""], ["x", ""], ["", "y"], ["x", "y"]])
+    let px = 1 - exp(-1.0), spread = 5 * (px * (1 - px) / Double(replicates)).squareRoot()
+    #expect(abs(Double(koRows[0][6])! - px) <= spread && koRows[0][7] == "0", "\(koRows[0])")
+    #expect(koRows[1][6] == "0" && koRows[1][7] == "0", "\(koRows[1])")
+    #expect(abs(Double(koRows[2][6])! - px) <= spread && koRows[2][7] == "1", "\(koRows[2])")
+    #expect(koRows[3][6] == "0" && koRows[3][7] == "1", "\(koRows[3])")
+
     // The same design from a sweep file's boolean section.
     try write("parameters:\n  u: [0, 0.4, 0.6, 1]\n  y: [0, 1]\nseed: 1\nmetrics: [final(y), \"value(y,0)\"]\nboolean:\n  update: sync\n  runs: 1\n  steps: 2\n",
               to: folder.file("sync.sweep.yaml"))
@@ -406,6 +422,8 @@ struct SweepCommandTests {
       (["--boolean", "sync", "--steps", "3", "--param", "u=list:0,1", "--metric", "value(x,4)"], "asks for step 4, not an output row"),
       (["--boolean", "sync", "--steps", "3", "--param", "u=list:0,1", "--metric", "steady(x)"], "steady(x) needs ODEs"),
       (["--runs", "5", "--param", "u=list:0,1"], "--runs and --initial go with --boolean"),
+      (["--boolean", "sync", "--steps", "3", "--knockouts", "x", "--update", "async"], "--update is the attractor search's update scheme"),
+      (["--boolean", "sync", "--steps", "3", "--knockouts", "q"], "unknown node 'q' in the knockout sweep"),
     ] {
       let refused = try simulate(["sweep", "follow.yaml"] + extra + ["-o", "bad"], in: folder.path)
       #expect(refused.status == 64 && refused.stderr.contains(message), "\(extra): \(refused.stderr)")

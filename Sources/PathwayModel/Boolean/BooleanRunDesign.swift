@@ -66,12 +66,15 @@ public struct BooleanRunDesign: Sendable {
   ///     by a caller that designs many runs.
   ///   - ode: the model's ODEs, for a continuous-time run's τ, time grid and doses.
   ///   - steps: the number of updates of a discrete run.
+  ///   - overriding: pins (node index → ON) that replace the scenario's for the same nodes (a
+  ///     knockout sweep's sets).
   public init(
     model: Model, network unpinned: BooleanNetwork, ode: ODEModel?, scenario: Scenario, mode: BooleanRunMode, steps: Int,
-    initial choice: BooleanInitialChoice
+    initial choice: BooleanInitialChoice, overriding: [Int: Bool] = [:]
   ) throws(PathwayError) {
     self.mode = mode
-    let (pins, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: model)
+    let (scenarioPins, warnings) = try BooleanSetup.pins(knockout: [], overexpress: [], scenario: scenario, model: model)
+    let pins = scenarioPins.merging(overriding) { _, swept in swept }
     let network = unpinned.pinned(pins)
     self.network = network
     self.pins = pins

@@ -46,7 +46,7 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
       if let location { located.error(location, message, notes: notes) } else { usage.error(nil, message, notes: notes) }
     }
     if replicates < 1 { usage.error(nil, "--runs must be at least 1") }
-    for problem in spec.validate() { report(spec.location(of: problem), problem.message, notes: problem.notes) }
+    for problem in spec.validate(timeCourseMetrics: true) { report(spec.location(of: problem), problem.message, notes: problem.notes) }
     if spec.sampling.needsBaseValues {
       report(
         spec.locations["sampling"], "one-at-a-time sampling varies quantities around their ODE values; a Boolean sweep has none",
@@ -83,6 +83,11 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
             notes: ["a Boolean sweep varies \(what)"])
         }
       }
+    }
+    // A knockout sweep's sets: every node named must exist.
+    for name in Set((spec.perturbationSets?.knockout ?? []) + (spec.perturbationSets?.overexpress ?? [])).sorted()
+    where model.nodeIndex(name) == nil {
+      usage.error(nil, "unknown node '\(name)' in the knockout sweep", notes: didYouMean(name, among: names).map { [$0] } ?? [])
     }
     var metrics: [Metric] = []
     var metricNodes: [Int] = []
@@ -173,17 +178,23 @@ final class BooleanEnsembleSweepWorker: SweepRunner {
     let values = plan.values(of: run)
     let seed = plan.seed(of: run)
     var record = RunRecord(
-      run: run, values: values, seed: seed, status: .ok, metrics: [Double](repeating: .nan, count: setup.metrics.count))
+      run: run, values: values, labels: plan.labels(of: run), seed: seed, status: .ok,
+      metrics: [Double](repeating: .nan, count: setup.metrics.count))
     if cancellation?() == true {
       record.status = .notRun
       return record
     }
     var layer = Scenario()
     layer.settings = zip(setup.targets, values).map { Scenario.Setting(target: $0, value: $1) }
+    // A knockout sweep's set replaces the scenario's pins of the same nodes.
+    var pins: [Int: Bool] = [:]
+    if plan.spec.perturbationSets != nil {
+      for (node, on) in plan.perturbationSets[run] { pins[setup.model.nodeIndex(node)!] = on }
+    }
     do {
       let design = try BooleanRunDesign(
         model: setup.model, network: setup.network, ode: setup.ode, scenario: layer.layered(over: setup.scenario), mode: setup.mode,
-        steps: setup.steps, initial: setup.initial)
+        steps: setup.steps, initial: setup.initial, overriding: pins)
       // The replicates run on this thread: the sweep's threads share the cores. An interruption
       // between replicates leaves the run not run.
       let stopped = StopFlag()

@@ -299,8 +299,10 @@ public struct SweepSpec: Sendable, Hashable {
   }
 
   /// Checks what can be checked without the model: counts, lengths, sample sizes.
-  public func validate() -> [SweepSpecProblem] {
-    if let sets = perturbationSets { return validate(sets) }
+  /// `timeCourseMetrics`: a knockout sweep of Boolean ensembles measures time courses
+  /// (`final(X)` …) rather than attractors (`on(X)` and the attractor counts).
+  public func validate(timeCourseMetrics: Bool = false) -> [SweepSpecProblem] {
+    if let sets = perturbationSets { return validate(sets, timeCourseMetrics: timeCourseMetrics) }
     var problems: [SweepSpecProblem] = []
     if dimensions.isEmpty {
       problems.append(SweepSpecProblem("nothing to sweep", notes: ["give --param id=range (repeatable) or --sweep FILE"]))
@@ -402,7 +404,7 @@ public struct SweepSpec: Sendable, Hashable {
     return problems
   }
 
-  private func validate(_ sets: PerturbationSets) -> [SweepSpecProblem] {
+  private func validate(_ sets: PerturbationSets, timeCourseMetrics: Bool) -> [SweepSpecProblem] {
     var problems: [SweepSpecProblem] = []
     if !dimensions.isEmpty { problems.append(SweepSpecProblem("a knockout sweep and --param cannot be combined")) }
     if sets.knockout.isEmpty && sets.overexpress.isEmpty {
@@ -424,8 +426,12 @@ public struct SweepSpec: Sendable, Hashable {
     if sampling != .grid || samples != nil {
       problems.append(SweepSpecProblem("a knockout sweep enumerates its sets; --sampling and --samples do not apply"))
     }
-    for metric in metrics where !PerturbationSets.summaryMetrics.contains(metric) {
-      if case .failure(let problem) = BooleanMetric.parse(metric) { problems.append(problem) }
+    for metric in metrics where timeCourseMetrics || !PerturbationSets.summaryMetrics.contains(metric) {
+      if timeCourseMetrics {
+        if case .failure(let problem) = Metric.parse(metric) { problems.append(problem) }
+      } else if case .failure(let problem) = BooleanMetric.parse(metric) {
+        problems.append(problem)
+      }
     }
     return problems
   }

@@ -146,8 +146,8 @@ struct Sweep: ParsableCommand {
     if isKnockoutSweep && (sweepFile != nil || !parameters.isEmpty) {
       throw ValidationError("a knockout sweep (--knockouts, --overexpressions) takes no --param or --sweep")
     }
-    if booleanMode != nil && isKnockoutSweep {
-      throw ValidationError("--boolean sweeps doses, initial values and τ over Boolean ensembles; a knockout sweep (--knockouts, --overexpressions) searches attractors")
+    if booleanMode != nil && update != nil {
+      throw ValidationError("--update is the attractor search's update scheme; a Boolean ensemble sweep (--boolean) updates as --boolean says")
     }
     if booleanMode == nil && sweepFile == nil && (replicates != nil || initial != nil) {
       throw ValidationError("--runs and --initial go with --boolean sync|async|continuous")
@@ -224,7 +224,9 @@ struct Sweep: ParsableCommand {
       if model.scenarios.isEmpty { scenario.name = fromFile.name }
     }
     if let mode = booleanMode ?? file?.boolean?.update {
-      let setup = try booleanSetup(loaded, mode: mode, scenario: scenario, dimensions: dimensions, file: file, seed: chosenSeed)
+      let sets = isKnockoutSweep ? try perturbationSets(loaded) : nil
+      let setup = try booleanSetup(
+        loaded, mode: mode, scenario: scenario, dimensions: dimensions, sets: sets, file: file, seed: chosenSeed)
       return try execute(setup: setup, seed: chosenSeed, shard: shardValue)
     }
     // Thousands of runs repay a native kernel's one-off compilation (same numbers either way).
@@ -302,7 +304,8 @@ struct Sweep: ParsableCommand {
 
   /// The Boolean ensemble sweep: --runs seeded Boolean runs per sweep run.
   private func booleanSetup(
-    _ loaded: Model, mode: BooleanRunMode, scenario: Scenario, dimensions: [SweepDimension], file: SweepFile?, seed: UInt64
+    _ loaded: Model, mode: BooleanRunMode, scenario: Scenario, dimensions: [SweepDimension], sets: PerturbationSets?,
+    file: SweepFile?, seed: UInt64
   ) throws(PathwayError) -> BooleanEnsembleSweepSetup {
     let continuous = mode == .continuous
     let outputOnly = amount != nil ? "--amount" : concentration != nil ? "--concentration" : nil
@@ -326,7 +329,8 @@ struct Sweep: ParsableCommand {
     } else {
       names = loaded.nodes.filter { !$0.isInput }.map(\.id)
     }
-    let spec = sweepSpec(dimensions, file: file, seed: seed, defaultMetrics: names.map { "final(\($0))" })
+    var spec = sweepSpec(dimensions, file: file, seed: seed, defaultMetrics: names.map { "final(\($0))" })
+    spec.perturbationSets = sets
     let choice = try Run.initialChoice(initial, model: loaded, network: try BooleanNetwork(model: loaded))
     let setup = try BooleanEnsembleSweepSetup(
       model: loaded, scenario: scenario, spec: spec, mode: mode, steps: steps ?? 0, replicates: replicates ?? file?.boolean?.runs ?? 1000,
@@ -335,9 +339,9 @@ struct Sweep: ParsableCommand {
     return setup
   }
 
-  /// The knockout sweep: sets of --knockouts and --overexpressions of --sizes, one attractor
-  /// search each, on the Boolean network with the scenarios' perturbations applied.
-  private func knockoutSetup(_ loaded: Model, scenario: Scenario, seed: UInt64) throws(PathwayError) -> BooleanSweepSetup {
+  /// The sets of a knockout sweep: --knockouts and --overexpressions (or all nodes but the
+  /// inputs) in sets of --sizes.
+  private func perturbationSets(_ loaded: Model) throws(PathwayError) -> PerturbationSets {
     func nodes(_ text: String?) -> [String] {
       guard let text else { return [] }
       if text == "all" { return loaded.nodes.filter { !$0.isInput }.map(\.id) }
@@ -358,8 +362,14 @@ struct Sweep: ParsableCommand {
       let distinct = Set(nodes(knockouts) + nodes(overexpressions)).count
       setSizes = setSizes.filter { $0 <= max(1, distinct) }
     }
-    let sets = PerturbationSets(
+    return PerturbationSets(
       knockout: nodes(knockouts), overexpress: nodes(overexpressions), sizes: setSizes, update: update ?? .synchronous)
+  }
+
+  /// The knockout sweep: sets of --knockouts and --overexpressions of --sizes, one attractor
+  /// search each, on the Boolean network with the scenarios' perturbations applied.
+  private func knockoutSetup(_ loaded: Model, scenario: Scenario, seed: UInt64) throws(PathwayError) -> BooleanSweepSetup {
+    let sets = try perturbationSets(loaded)
     let readouts = metrics.isEmpty ? loaded.nodes.filter { $0.kind == .output }.map { "on(\($0.id))" } : metrics
     var spec = SweepSpec(
       dimensions: [], sampling: sampling ?? .grid, samples: samples, seed: seed, metrics: PerturbationSets.summaryMetrics + readouts)
