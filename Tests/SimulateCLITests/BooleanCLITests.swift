@@ -289,6 +289,26 @@ struct BooleanCLITests {
     #expect(ode.status == 64 && ode.stderr.contains("--states applies to Boolean runs"), "\(ode.stderr)")
   }
 
+  @Test("a MaBoSS model (.bnd with its .cfg) is a model to every command: check, run, convert")
+  func mabossModel() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write("Node S { logic = S; rate_up = 0; rate_down = 0; }\nNode A { logic = S; rate_up = @logic ? $u_A : 0; rate_down = @logic ? 0 : 1; }\n",
+              to: dir + "/toy.bnd")
+    try write("$u_A = 2;\nS.istate = 1;\nA.istate = 0;\n", to: dir + "/toy.cfg")
+    let check = try simulate(["check", "toy.bnd"], in: dir)
+    #expect(check.status == 0 && check.stdout.hasPrefix("ok: toy: 2 nodes (1 inputs)"), "\(check.stdout)\(check.stderr)")
+    let run = try simulate(["run", "toy.bnd", "--boolean", "continuous", "--t-end", "1", "--steps", "1", "--runs", "4000", "-o", "-"], in: dir)
+    #expect(run.status == 0, "\(run.stderr)")
+    // A turns ON at rate 2: 1 − e^(−2) at t = 1.
+    let share = Double(run.stdout.split(separator: "\n").last!.split(separator: ",")[2])!
+    let p = 1 - exp(-2.0)
+    #expect(abs(share - p) <= 5 * (p * (1 - p) / 4000).squareRoot(), "\(share) vs \(p)")
+    let convert = try simulate(["convert", "toy.bnd", "-o", "toy.yaml"], in: dir)
+    #expect(convert.status == 0, "\(convert.stderr)")
+    #expect(try String(contentsOfFile: dir + "/toy.yaml", encoding: .utf8).contains("rate_up: 2"))
+  }
+
   @Test("Boolean runs write the long layout too: step or time, variable, value")
   func booleanLongLayout() throws {
     let dir = try temporaryDirectory()

@@ -33,7 +33,7 @@ struct Check: ParsableCommand {
   /// True when `path` holds a model rather than a scenario.
   static func isModel(_ path: String) -> Bool {
     let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
-    if ["xml", "sbml", "bnet", "txt"].contains(ext) { return true }
+    if ["xml", "sbml", "txt"].contains(ext) || (ModelLoader.bnetExtensions + ModelLoader.mabossExtensions).contains(ext) { return true }
     guard let text = try? InputFile.readText(path) else { return false }
     return text.split(separator: "\n").contains { $0.hasPrefix("nodes:") }
   }

@@ -88,12 +88,48 @@ struct MaBoSSReaderTests {
     ("Node A { logic = !A; }\nNode A { logic = A; }", "node 'A' is defined twice"),
     ("A { logic = A; }", "expected 'Node NAME { … }' or '$parameter = value;', found 'A'"),
     ("Node time { logic = !time; }", "'time' is not a valid node name: it means the simulation time"),
+    ("Node A { logic = !A; rate_up = $A_up ? @max_rate : (@logic ? 1 : 0); }\n$A_up = 1;",
+     "rate_up of 'A' takes @max_rate (MaBoSS's mutation idiom) with these parameter values"),
   ])
   func refused(bnd: String, message: String) {
     let error = pathwayError { _ = try Self.read(bnd, nil) }
     #expect(error?.exitCode == 65)
     #expect(error?.diagnostics.first?.message.hasPrefix(message) == true, "\(error?.diagnostics.first?.message ?? "no error")")
     #expect(error?.diagnostics.first?.location?.line != nil)
+  }
+
+  /// MaBoSS's mutation idiom: `rate_up = ($X_ko ? 0 : ($X_up ? R : (@logic ? u : 0)))`, with the
+  /// mirror image for rate_down. With both parameters 0 the node follows its logic; knocked out,
+  /// its rates no longer depend on @logic and it decays at R: P(ON) = e^(−R t).
+  @Test("the mutation idiom: wild type follows its logic; a parameter knockout flips at logic-free rates, with a warning")
+  func mutationIdiom() throws {
+    let bnd = """
+      Node S { logic = S; rate_up = 0; rate_down = 0; }
+      Node A {
+        logic = S;
+        rate_up = ($A_ko ? 0.0 : ($A_up ? 2.0 : (@logic ? $u_A : 0)));
+        rate_down = ($A_ko ? 2.0 : ($A_up ? 0.0 : (@logic ? 0 : $d_A)));
+      }
+      """
+    let wild = try Self.read(bnd, "$A_ko = 0; $A_up = 0; $u_A = 1; $d_A = 1; S.istate = 1; A.istate = 1;")
+    let a = try #require(wild.nodes.first { $0.id == "A" })
+    #expect(a.rule?.expr == .variable("S") && a.rateUp == 1 && a.rateDown == 1 && wild.warnings.isEmpty)
+    let knocked = try Self.read(bnd, "$A_ko = 1; $A_up = 0; $u_A = 1; $d_A = 1; S.istate = 1; A.istate = 1;")
+    let k = try #require(knocked.nodes.first { $0.id == "A" })
+    #expect(k.rule?.expr == .zero && k.rateUp == 0 && k.rateDown == 2)
+    #expect(knocked.warnings.contains { $0.message.contains("the rates of 'A' do not depend on @logic") })
+    let network = try BooleanNetwork(model: knocked)
+    let runs = 4000
+    let ensemble = ContinuousTimeBoolean.ensemble(
+      network, rates: ContinuousTimeBoolean.rates(of: knocked), times: [0, 0.5, 1], runs: runs, seed: 7,
+      initial: { _ in BooleanState([true, true]) })
+    for (row, t) in [0.5, 1.0].enumerated() {
+      let p = exp(-2 * t), observed = ensemble.fraction(row: row + 1, node: 1)
+      #expect(abs(observed - p) <= 5 * (p * (1 - p) / Double(runs)).squareRoot(), "t=\(t): \(observed) vs \(p)")
+    }
+    let up = try Self.read(bnd, "$A_ko = 0; $A_up = 1; $u_A = 1; $d_A = 1; S.istate = 0; A.istate = 0;")
+    let u = try #require(up.nodes.first { $0.id == "A" })
+    #expect(u.rule?.expr == .one && u.rateUp == 2 && u.rateDown == 0)
   }
 
   @Test("deep nesting and long chains are errors at their place, not a stack overflow")

@@ -612,6 +612,17 @@ extension MaBoSSReader {
     }
 
     /// Whether `node` reads a node's state (outside `@logic`).
+    /// Whether `node` reads the attribute `@name` anywhere.
+    static func reads(attribute name: String, in node: Term) -> Bool {
+      switch node {
+      case .attribute(let a, _): return a == name
+      case .number, .parameter, .name: return false
+      case .unary(_, let a): return reads(attribute: name, in: a)
+      case .binary(_, let l, let r): return reads(attribute: name, in: l) || reads(attribute: name, in: r)
+      case .ternary(let c, let a, let e): return [c, a, e].contains { reads(attribute: name, in: $0) }
+      }
+    }
+
     static func readsState(_ node: Term) -> String? {
       switch node {
       case .name(let name, _): return name
@@ -668,6 +679,14 @@ extension MaBoSSReader {
           var values: [Double] = []
           for logic in hasLogic ? [1.0, 0] : [nil] {
             guard let v = MaBoSSReader.evaluate(expression, parameters: parameters, logic: logic) else {
+              if Self.reads(attribute: "max_rate", in: expression) {
+                bag.error(
+                  a.location, "\(key) of '\(block.name)' takes @max_rate (MaBoSS's mutation idiom) with these parameter values",
+                  notes: [
+                    "set the mutation parameters to 0 and pin the node instead: --knockout \(block.name), --overexpress \(block.name) or a scenario's perturbations"
+                  ])
+                return nil
+              }
               bag.error(
                 a.location,
                 "\(key) of '\(block.name)' reads an unknown parameter or an attribute other than @logic\(hasLogic ? "" : " (the node has no logic)")")
@@ -682,8 +701,32 @@ extension MaBoSSReader {
           }
           return (values[0], values[values.count - 1])
         }
+        /// A node that flips at rates its logic does not change: ON at `up` while OFF, OFF at
+        /// `down` while ON, whatever the others do.
+        func constantRates(up: Double, down: Double) {
+          let rule: Expr? = up > 0 && down > 0 ? .unary(.not, .variable(block.name)) : up > 0 ? .one : down > 0 ? .zero : nil
+          if let rule {
+            node.rule = ParsedExpression(
+              expr: rule, text: rule.description, origin: block.location,
+              references: rule.variables.map { .init(name: $0, location: block.location) })
+          } else {
+            node.kind = .input
+          }
+          node.rateUp = up
+          node.rateDown = down
+        }
         if let logic = attributes["logic"] {
           guard let up = rate("rate_up", default: (1, 0)), let down = rate("rate_down", default: (0, 1)) else { continue }
+          if (up.false != 0 || down.true != 0) && up.true == up.false && down.true == down.false {
+            // Rates that @logic does not change (a node mutated through its parameters, say
+            // `$X_ko ? 0 : …`): the logic is never read.
+            bag.warning(
+              logic.location,
+              "the rates of '\(block.name)' do not depend on @logic (rate_up \(formatNumber(up.true)), rate_down \(formatNumber(down.true))); its logic is not used")
+            constantRates(up: up.true, down: down.true)
+            nodes.append(node)
+            continue
+          }
           if up.false != 0 || down.true != 0 {
             bag.error(
               (up.false != 0 ? attributes["rate_up"] : attributes["rate_down"])?.location ?? block.location,
@@ -707,16 +750,7 @@ extension MaBoSSReader {
         } else {
           // No logic: ON at rate_up while OFF, OFF at rate_down while ON, whatever the others do.
           guard let up = rate("rate_up", default: (0, 0))?.true, let down = rate("rate_down", default: (0, 0))?.true else { continue }
-          let rule: Expr? = up > 0 && down > 0 ? .unary(.not, .variable(block.name)) : up > 0 ? .one : down > 0 ? .zero : nil
-          if let rule {
-            node.rule = ParsedExpression(
-              expr: rule, text: rule.description, origin: block.location,
-              references: rule.variables.map { .init(name: $0, location: block.location) })
-          } else {
-            node.kind = .input
-          }
-          node.rateUp = up
-          node.rateDown = down
+          constantRates(up: up, down: down)
         }
         nodes.append(node)
       }
