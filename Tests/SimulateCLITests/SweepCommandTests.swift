@@ -385,6 +385,26 @@ struct SweepCommandTests {
       ["0.6", "0", "1", "0"], ["0.6", "1", "1", "1"], ["1", "0", "1", "0"], ["1", "1", "1", "1"],
     ])
 
+    // Phenotypes: the share of replicates in which a Boolean expression of nodes holds. x and y
+    // (τ 1 and 2) switch independently, so x & y holds with the product of their probabilities.
+    try write("nodes:\n  u: {kind: input}\n  x: {rule: u, initial: 0, tau: 1}\n  y: {rule: u, initial: 0, tau: 2}\n", to: folder.file("two.yaml"))
+    let phenotypes = try simulate(
+      ["sweep", "two.yaml", "--boolean", "continuous", "--runs", String(replicates), "--t-end", "1", "--steps", "2", "--param", "u=list:1",
+       "--metric", "final(x & y)", "--metric", "final(x & !y)", "--metric", "value(!x & !y,0.5)", "--seed", "4", "-q", "-o", "pheno"],
+      in: folder.path)
+    #expect(phenotypes.status == 0, "\(phenotypes.stderr)")
+    let phenoRow = Self.table(try folder.text("pheno/runs.csv")).rows[0]
+    for (column, t, p) in [
+      (5, 1.0, (1 - exp(-1.0)) * (1 - exp(-0.5))), (6, 1.0, (1 - exp(-1.0)) * exp(-0.5)), (7, 0.5, exp(-0.5) * exp(-0.25)),
+    ] {
+      let observed = Double(phenoRow[column])!
+      #expect(abs(observed - p) <= 5 * (p * (1 - p) / Double(replicates)).squareRoot(), "column \(column) at t=\(t): \(observed) vs \(p)")
+    }
+    let unknownPhenotype = try simulate(
+      ["sweep", "two.yaml", "--boolean", "sync", "--steps", "1", "--param", "u=list:1", "--metric", "final(x & zz)", "-o", "bad"],
+      in: folder.path)
+    #expect(unknownPhenotype.status == 64 && unknownPhenotype.stderr.contains("unknown node 'zz' in the metric 'final(x & zz)'"))
+
     // Knockout sets over ensembles: a knocked-out x stays OFF and y is unaffected; a swept
     // over-expression of x replaces the scenario's knockout of x.
     let knockouts = try simulate(

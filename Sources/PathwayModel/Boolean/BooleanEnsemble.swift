@@ -20,6 +20,15 @@ public struct BooleanEnsemble: Sendable {
   /// Per row, the number of runs in each state of the watched nodes: bit j of the key is
   /// `watched[j]`.
   public let stateCounts: [[UInt64: Int]]
+  /// Row-major, rows × readouts: the number of runs in which each readout (a Boolean function
+  /// of the state, such as `Runx2 & !OCN`) holds at that row.
+  public let readoutCounts: [Int]
+  public let readoutCount: Int
+
+  /// The share of runs in which readout `readout` holds at `row`.
+  public func readoutFraction(row: Int, readout: Int) -> Double {
+    Double(readoutCounts[row * readoutCount + readout]) / Double(runs)
+  }
 
   /// The most nodes whose joint states an ensemble tallies (one 64-bit key per state).
   public static let maximumWatched = 64
@@ -56,27 +65,32 @@ public struct BooleanEnsemble: Sendable {
   /// and the caller discards them). `watched` (at most `maximumWatched` nodes) also tallies
   /// their joint states per row.
   static func accumulate(
-    names: [String], times: [Double], runs: Int, parallel: Bool = true, watched: [Int] = [],
+    names: [String], times: [Double], runs: Int, parallel: Bool = true, watched: [Int] = [], readouts: [BooleanFunction] = [],
     stop: (@Sendable () -> Bool)? = nil, _ body: @Sendable (Int, EnsembleTally) -> Void
   ) -> BooleanEnsemble {
     precondition(watched.count <= maximumWatched, "at most \(maximumWatched) watched nodes")
     let size = times.count * names.count
+    let readoutSize = times.count * readouts.count
     let chunks = parallel ? max(1, min(runs, ProcessInfo.processInfo.activeProcessorCount)) : 1
-    let partial: [(counts: [Int], states: [[UInt64: Int]])] = parallelMap(chunks) { c in
-      let tally = EnsembleTally(rows: times.count, nodes: names.count, watched: watched)
+    let partial: [(counts: [Int], states: [[UInt64: Int]], readouts: [Int])] = parallelMap(chunks) { c in
+      let tally = EnsembleTally(rows: times.count, nodes: names.count, watched: watched, readouts: readouts)
       for run in (runs * c / chunks)..<(runs * (c + 1) / chunks) {
         if let stop, stop() { break }
         body(run, tally)
       }
-      return (Array(UnsafeBufferPointer(start: tally.counts, count: size)), tally.states)
+      return (Array(UnsafeBufferPointer(start: tally.counts, count: size)), tally.states, tally.readoutCounts)
     }
     var total = [Int](repeating: 0, count: size)
     var states = [[UInt64: Int]](repeating: [:], count: watched.isEmpty ? 0 : times.count)
+    var readoutTotal = [Int](repeating: 0, count: readoutSize)
     for part in partial {
       for k in 0..<size { total[k] += part.counts[k] }
       for (row, visits) in part.states.enumerated() { states[row].merge(visits, uniquingKeysWith: +) }
+      for k in 0..<readoutSize { readoutTotal[k] += part.readouts[k] }
     }
-    return BooleanEnsemble(names: names, times: times, runs: runs, counts: total, watched: watched, stateCounts: states)
+    return BooleanEnsemble(
+      names: names, times: times, runs: runs, counts: total, watched: watched, stateCounts: states, readoutCounts: readoutTotal,
+      readoutCount: readouts.count)
   }
 }
 
@@ -87,13 +101,17 @@ final class EnsembleTally {
   let counts: UnsafeMutablePointer<Int>
   let watched: [Int]
   var states: [[UInt64: Int]]
+  let readouts: [BooleanFunction]
+  var readoutCounts: [Int]
 
-  init(rows: Int, nodes: Int, watched: [Int]) {
+  init(rows: Int, nodes: Int, watched: [Int], readouts: [BooleanFunction] = []) {
     self.nodes = nodes
     counts = .allocate(capacity: max(1, rows * nodes))
     counts.initialize(repeating: 0, count: max(1, rows * nodes))
     self.watched = watched
     states = [[UInt64: Int]](repeating: [:], count: watched.isEmpty ? 0 : rows)
+    self.readouts = readouts
+    readoutCounts = [Int](repeating: 0, count: rows * readouts.count)
   }
 
   deinit { counts.deallocate() }
@@ -103,6 +121,12 @@ final class EnsembleTally {
   func add(_ x: UnsafePointer<UInt64>, row: Int) {
     let base = row * nodes
     for i in 0..<nodes { counts[base + i] += Int(truncatingIfNeeded: x[i >> 6] >> UInt64(i & 63) & 1) }
+    for (r, readout) in readouts.enumerated() {
+      let regulators = readout.regulators
+      if readout.evaluate({ j in x[regulators[j] >> 6] >> UInt64(regulators[j] & 63) & 1 == 1 }) {
+        readoutCounts[row * readouts.count + r] += 1
+      }
+    }
     if watched.isEmpty { return }
     var key: UInt64 = 0
     for (j, i) in watched.enumerated() { key |= (x[i >> 6] >> UInt64(i & 63) & 1) << UInt64(j) }
@@ -119,10 +143,11 @@ extension BooleanSimulator {
   public static func ensemble(
     _ network: BooleanNetwork, scheme: UpdateScheme, steps: Int, runs: Int, seed: UInt64,
     initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: BooleanInputProtocol? = nil, parallel: Bool = true,
-    watched: [Int] = [], stop: (@Sendable () -> Bool)? = nil
+    watched: [Int] = [], readouts: [BooleanFunction] = [], stop: (@Sendable () -> Bool)? = nil
   ) -> BooleanEnsemble {
     return BooleanEnsemble.accumulate(
-      names: network.names, times: (0...steps).map(Double.init), runs: runs, parallel: parallel, watched: watched, stop: stop
+      names: network.names, times: (0...steps).map(Double.init), runs: runs, parallel: parallel, watched: watched, readouts: readouts,
+      stop: stop
     ) { run, tally in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var row = 0
@@ -196,12 +221,13 @@ public enum ContinuousTimeBoolean {
   ///   - inputs: inputs that follow stimuli (pinned inputs left out by the caller).
   ///   - parallel: spread the runs over all cores (the counts do not depend on it).
   ///   - watched: nodes whose joint states are tallied per row (at most 64).
+  ///   - readouts: Boolean functions of the state whose runs are counted per row.
   ///   - stop: polled before each run; when it says true the counts are incomplete.
   public static func ensemble(
     _ network: BooleanNetwork, rates: (up: [Double], down: [Double]), start: Double = 0, times: [Double], runs: Int,
     seed: UInt64,
     initial: @escaping @Sendable (UInt64) -> BooleanState, inputs: [(node: Int, stimulus: Stimulus)] = [],
-    parallel: Bool = true, watched: [Int] = [], stop: (@Sendable () -> Bool)? = nil
+    parallel: Bool = true, watched: [Int] = [], readouts: [BooleanFunction] = [], stop: (@Sendable () -> Bool)? = nil
   ) -> BooleanEnsemble {
     precondition(
       rates.up.count == network.count && rates.down.count == network.count
@@ -215,7 +241,8 @@ public enum ContinuousTimeBoolean {
     var readers = [[Int]](repeating: [], count: n)
     for (i, f) in network.functions.enumerated() { for j in Set(f.regulators) { readers[j].append(i) } }
     let dependents = readers
-    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs, parallel: parallel, watched: watched, stop: stop) { run, tally in
+    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs, parallel: parallel, watched: watched, readouts: readouts, stop: stop
+    ) { run, tally in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var generator = Xoshiro256StarStar(seed: runSeed)
       var state = initial(runSeed).words

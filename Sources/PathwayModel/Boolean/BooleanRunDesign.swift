@@ -167,18 +167,20 @@ public struct BooleanRunDesign: Sendable {
 
   /// `runs` seeded runs (run 0 has seed `seed`) summed as the share of runs with each node ON at
   /// each row. `parallel` splits the runs over all cores; the counts are the same either way.
-  /// `watched` nodes (at most 64) also have their joint states tallied per row. `stop` is polled
-  /// before each run; once it has said true the counts are incomplete.
+  /// `watched` nodes (at most 64) also have their joint states tallied per row, and the runs in
+  /// which each of `readouts` holds are counted per row. `stop` is polled before each run; once
+  /// it has said true the counts are incomplete.
   public func ensemble(
-    runs: Int, seed: UInt64, parallel: Bool = true, watched: [Int] = [], stop: (@Sendable () -> Bool)? = nil
+    runs: Int, seed: UInt64, parallel: Bool = true, watched: [Int] = [], readouts: [BooleanFunction] = [],
+    stop: (@Sendable () -> Bool)? = nil
   ) -> BooleanEnsemble {
     if mode == .continuous {
       return ContinuousTimeBoolean.ensemble(
         network, rates: rates, start: start, times: times, runs: runs, seed: seed, initial: initial, inputs: inputs,
-        parallel: parallel, watched: watched, stop: stop)
+        parallel: parallel, watched: watched, readouts: readouts, stop: stop)
     }
     return BooleanSimulator.ensemble(
       network, scheme: mode.updateScheme!, steps: steps, runs: runs, seed: seed, initial: initial, inputs: inputProtocol,
-      parallel: parallel, watched: watched, stop: stop)
+      parallel: parallel, watched: watched, readouts: readouts, stop: stop)
   }
 }

@@ -5,6 +5,9 @@ import Foundation
 /// (synchronous, asynchronous or continuous-time) and measures the metrics on the share of
 /// replicates with each node ON over the output rows (steps, or model time in continuous time).
 ///
+/// A metric reads a node (`final(Runx2)`) or a Boolean expression of nodes, a phenotype
+/// (`final(Runx2 & !OCN)`: the share of replicates in which it holds).
+///
 /// What can be swept: an input's dose (ON at ≥ 0.5), a node's initial value (ON at ≥ 0.5) and,
 /// in continuous time, a node's τ (its rates of turning ON and OFF are 1/τ unless the model
 /// gives `rate_up` and `rate_down`). Run r's ensemble seed is the plan's seed of r, the seed
@@ -23,6 +26,9 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
   public let metricColumns: [Int]
   /// The nodes of each run's trajectory: the selection (or every node), then the metrics' nodes.
   public let outputNodes: [Int]
+  /// The metrics' phenotypes (Boolean expressions of nodes), after the nodes in each trajectory.
+  public let readouts: [BooleanFunction]
+  public let readoutNames: [String]
   public let trajectoryColumns: [Int]
   public let trajectoryNames: [String]
   public let record: [String: JSONValue]
@@ -90,21 +96,50 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
       usage.error(nil, "unknown node '\(name)' in the knockout sweep", notes: didYouMean(name, among: names).map { [$0] } ?? [])
     }
     var metrics: [Metric] = []
-    var metricNodes: [Int] = []
+    var metricNodes: [Int?] = []
+    var readouts: [BooleanFunction] = []
+    var readoutNames: [String] = []
+    var metricReadouts: [Int?] = []
     for text in spec.metrics {
       guard case .success(let metric) = Metric.parse(text) else { continue }  // reported by validate()
-      guard let node = model.nodeIndex(metric.variable) else {
-        report(
-          spec.locations["metrics"], "unknown node '\(metric.variable)' in the metric '\(text)'",
-          notes: (didYouMean(metric.variable, among: names).map { [$0] } ?? []) + ["a Boolean sweep measures nodes"])
-        continue
-      }
       if metric.needsSteadyState {
         report(spec.locations["metrics"], "steady(\(metric.variable)) needs ODEs; a Boolean sweep measures its rows", notes: ["use final(X) over enough steps"])
         continue
       }
+      if let node = model.nodeIndex(metric.variable) {
+        metrics.append(metric)
+        metricNodes.append(node)
+        metricReadouts.append(nil)
+        continue
+      }
+      // A phenotype: a Boolean expression of nodes.
+      let function: BooleanFunction
+      do {
+        let parsed = try ExpressionParser.parse(metric.variable)
+        if let unknown = parsed.names.first(where: { model.nodeIndex($0) == nil }) {
+          report(
+            spec.locations["metrics"], "unknown node '\(unknown)' in the metric '\(text)'",
+            notes: (didYouMean(unknown, among: names).map { [$0] } ?? [])
+              + ["a Boolean sweep measures nodes and Boolean expressions of them, such as final(Runx2 & !OCN)"])
+          continue
+        }
+        let table = try TruthTable(rule: parsed, target: text)
+        function = BooleanFunction(regulators: parsed.names.map { model.nodeIndex($0)! }, form: .table(table.words))
+      } catch {
+        report(
+          spec.locations["metrics"], "the metric '\(text)' reads neither a node nor a Boolean expression of nodes",
+          notes: error.diagnostics.map(\.message))
+        continue
+      }
+      if let known = readoutNames.firstIndex(of: metric.variable) {
+        metricReadouts.append(known)
+      } else {
+        metricReadouts.append(readouts.count)
+        readouts.append(function)
+        readoutNames.append(metric.variable)
+      }
       metrics.append(metric)
-      metricNodes.append(node)
+      metricNodes.append(nil)
     }
     try located.throwIfErrors()
     try usage.throwIfErrors(.usage)
@@ -131,7 +166,7 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
       selected = chosen.compactMap { model.nodeIndex($0) }
     }
     var outputs = selected
-    for node in metricNodes where !outputs.contains(node) { outputs.append(node) }
+    for case let node? in metricNodes where !outputs.contains(node) { outputs.append(node) }
 
     self.model = model
     self.scenario = scenario
@@ -144,10 +179,15 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
     self.targets = spec.dimensions.map(\.target)
     self.plan = SweepPlan(spec)
     self.metrics = metrics
-    self.metricColumns = metricNodes.map { outputs.firstIndex(of: $0)! }
+    self.metricColumns = zip(metricNodes, metricReadouts).map { node, readout in
+      node.map { outputs.firstIndex(of: $0)! } ?? outputs.count + readout!
+    }
     self.outputNodes = outputs
-    self.trajectoryColumns = Array(selected.indices)
-    self.trajectoryNames = selected.map { names[$0] }
+    self.readouts = readouts
+    self.readoutNames = readoutNames
+    // Saved trajectories: the selected nodes, then the phenotypes.
+    self.trajectoryColumns = Array(selected.indices) + (0..<readouts.count).map { outputs.count + $0 }
+    self.trajectoryNames = selected.map { names[$0] } + readoutNames
     var record = trial.record
     record["mode"] = .string("boolean")
     record["update"] = .string(mode.rawValue)
@@ -199,7 +239,7 @@ final class BooleanEnsembleSweepWorker: SweepRunner {
       // between replicates leaves the run not run.
       let stopped = StopFlag()
       let cancellation = self.cancellation
-      let ensemble = design.ensemble(runs: setup.replicates, seed: seed, parallel: false) {
+      let ensemble = design.ensemble(runs: setup.replicates, seed: seed, parallel: false, readouts: setup.readouts) {
         guard cancellation?() == true else { return false }
         stopped.raised = true
         return true
@@ -208,12 +248,16 @@ final class BooleanEnsembleSweepWorker: SweepRunner {
         record.status = .notRun
         return record
       }
+      // The nodes' shares, then the phenotypes'.
       let columns = setup.outputNodes
-      var fractions = [Double](repeating: 0, count: ensemble.times.count * columns.count)
+      let width = columns.count + setup.readouts.count
+      var fractions = [Double](repeating: 0, count: ensemble.times.count * width)
       for row in ensemble.times.indices {
-        for (c, node) in columns.enumerated() { fractions[row * columns.count + c] = ensemble.fraction(row: row, node: node) }
+        for (c, node) in columns.enumerated() { fractions[row * width + c] = ensemble.fraction(row: row, node: node) }
+        for r in setup.readouts.indices { fractions[row * width + columns.count + r] = ensemble.readoutFraction(row: row, readout: r) }
       }
-      let trajectory = Trajectory(names: columns.map { ensemble.names[$0] }, times: ensemble.times, values: fractions)
+      let trajectory = Trajectory(
+        names: columns.map { ensemble.names[$0] } + setup.readoutNames, times: ensemble.times, values: fractions)
       for (m, metric) in setup.metrics.enumerated() { record.metrics[m] = metric.evaluate(trajectory, column: setup.metricColumns[m]) }
       if keepTrajectory { record.trajectory = trajectory }
     } catch {
