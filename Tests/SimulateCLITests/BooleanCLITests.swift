@@ -251,7 +251,7 @@ struct BooleanCLITests {
     #expect(Set(shares).count == 1 && abs(shares[0] - 0.5) < 5 * (0.25 / 4000).squareRoot(), "\(random.stdout)")
   }
 
-  @Test("run --boolean --states: the probability of each joint state, against independent switching 1 − exp(−t/τ) within 5σ")
+  @Test("run --boolean --states: the probability of each joint state, against independent switching 1 − exp(−t/τ) within 5σ; phenotype columns count the same runs")
   func stateProbabilities() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -279,6 +279,21 @@ struct BooleanCLITests {
       let listed = lines.dropFirst().filter { Double($0[0])! == t }.map { Double($0[2])! }
       #expect(listed == listed.sorted(by: >))
     }
+    // Phenotype columns from the same seed count the same runs: x & y is the state "x -- y", and
+    // !x & !y the state "<nil>".
+    let phenotypes = try simulate(
+      ["run", "two.yaml", "--boolean", "continuous", "--runs", String(runs), "--t-end", "1", "--steps", "2", "--set", "u=1",
+       "--select", "x,x & y,!x & !y", "--seed", "3", "-o", "-"], in: dir)
+    #expect(phenotypes.status == 0, "\(phenotypes.stderr)")
+    let phenotypeRows = phenotypes.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    #expect(phenotypeRows.first == ["time", "x", "x & y", "!x & !y"])
+    for row in phenotypeRows.dropFirst() {
+      let states = byTime[Double(row[0])!] ?? [:]
+      #expect(Double(row[2])! == states["x -- y"] ?? 0 && Double(row[3])! == states["<nil>"] ?? 0, "\(row) vs \(states)")
+    }
+    let unknownPhenotype = try simulate(
+      ["run", "two.yaml", "--boolean", "sync", "--steps", "1", "--select", "x & q", "-o", "-"], in: dir)
+    #expect(unknownPhenotype.status == 64 && unknownPhenotype.stderr.contains("--select: unknown node 'q' in 'x & q'"))
     let manifest = try json(dir + "/manifest.json")
     let entry = try #require((manifest["outputs"] as? [String: Any])?["states.csv"] as? [String: Any])
     #expect(entry["watched"] as? [String] == ["x", "y"])

@@ -403,7 +403,7 @@ struct SweepCommandTests {
     let unknownPhenotype = try simulate(
       ["sweep", "two.yaml", "--boolean", "sync", "--steps", "1", "--param", "u=list:1", "--metric", "final(x & zz)", "-o", "bad"],
       in: folder.path)
-    #expect(unknownPhenotype.status == 64 && unknownPhenotype.stderr.contains("unknown node 'zz' in the metric 'final(x & zz)'"))
+    #expect(unknownPhenotype.status == 64 && unknownPhenotype.stderr.contains("the metric 'final(x & zz)': unknown node 'zz' in 'x & zz'"))
 
     // Knockout sets over ensembles: a knocked-out x stays OFF and y is unaffected; a swept
     // over-expression of x replaces the scenario's knockout of x.

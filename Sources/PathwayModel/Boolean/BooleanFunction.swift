@@ -145,3 +145,36 @@ public struct BooleanFunction: Sendable, Hashable {
     return BooleanFunction(regulators: used.map { regulators[$0] }, form: .table(reduced))
   }
 }
+
+/// Why a phenotype's text is not a Boolean expression of the network's nodes.
+public struct PhenotypeProblem: Error, Sendable {
+  public var message: String
+  public var notes: [String]
+}
+
+extension BooleanFunction {
+  /// A phenotype: `text`, a Boolean expression of nodes (`Runx2 & Osx & !OCN`), as a function of
+  /// the nodes `names` lists (regulators are indices into it).
+  public static func phenotype(_ text: String, names: [String]) -> Result<BooleanFunction, PhenotypeProblem> {
+    let index = Dictionary(names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    do {
+      let parsed = try ExpressionParser.parse(text)
+      if let unknown = parsed.names.first(where: { index[$0] == nil }) {
+        return .failure(
+          PhenotypeProblem(
+            message: "unknown node '\(unknown)' in '\(text)'",
+            notes: (didYouMean(unknown, among: names).map { [$0] } ?? []) + ["a phenotype is a Boolean expression of nodes, such as Runx2 & !OCN"]))
+      }
+      let table = try TruthTable(rule: parsed, target: text)
+      return .success(BooleanFunction(regulators: parsed.names.map { index[$0]! }, form: .table(table.words)))
+    } catch {
+      return .failure(
+        PhenotypeProblem(message: "'\(text)' is neither a node nor a Boolean expression of nodes", notes: error.diagnostics.map(\.message)))
+    }
+  }
+
+  /// Whether a `--select` item is a phenotype (an expression) rather than a node name or pattern.
+  public static func looksLikePhenotype(_ text: String) -> Bool {
+    text.contains { "&|!()^ ".contains($0) }
+  }
+}

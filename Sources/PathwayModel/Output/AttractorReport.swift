@@ -129,34 +129,30 @@ public enum BooleanTrajectoryCSV {
 }
 
 /// The CSV of a `BooleanEnsemble`: `time` (or `step`), then per node the share of runs with it
-/// ON at that row (0 or 1 for a single run).
+/// ON at that row (0 or 1 for a single run), then per readout (`readoutNames`, the ensemble's
+/// readouts in order) the share of runs in which it holds.
 public enum BooleanEnsembleCSV {
   public static func write(
-    _ ensemble: BooleanEnsemble, columns: [Int]? = nil, rowHeader: String, layout: OutputLayout = .wide, to file: OutputFile,
-    separator: Character = ","
+    _ ensemble: BooleanEnsemble, columns: [Int]? = nil, readoutNames: [String] = [], rowHeader: String, layout: OutputLayout = .wide,
+    to file: OutputFile, separator: Character = ","
   ) throws(PathwayError) {
     let columns = columns ?? Array(ensemble.names.indices)
     let sep = String(separator)
+    let names = (columns.map { ensemble.names[$0] } + readoutNames).map { CSVWriter.field($0, separator: separator) }
+    func values(_ row: Int) -> [Double] {
+      columns.map { ensemble.fraction(row: row, node: $0) } + readoutNames.indices.map { ensemble.readoutFraction(row: row, readout: $0) }
+    }
     if layout == .long {
       try file.write([rowHeader, "variable", "value"].joined(separator: sep) + "\n")
-      let names = columns.map { CSVWriter.field(ensemble.names[$0], separator: separator) }
       for row in ensemble.times.indices {
         let t = formatNumber(ensemble.times[row])
-        for (name, node) in zip(names, columns) {
-          try file.write(t + sep + name + sep + formatNumber(ensemble.fraction(row: row, node: node)) + "\n")
-        }
+        for (name, value) in zip(names, values(row)) { try file.write(t + sep + name + sep + formatNumber(value) + "\n") }
       }
       return
     }
-    try file.write(([rowHeader] + columns.map { CSVWriter.field(ensemble.names[$0], separator: separator) }).joined(separator: sep) + "\n")
+    try file.write(([rowHeader] + names).joined(separator: sep) + "\n")
     for row in ensemble.times.indices {
-      var line = formatNumber(ensemble.times[row])
-      for node in columns {
-        line += sep
-        line += formatNumber(ensemble.fraction(row: row, node: node))
-      }
-      line += "\n"
-      try file.write(line)
+      try file.write(([formatNumber(ensemble.times[row])] + values(row).map(formatNumber)).joined(separator: sep) + "\n")
     }
   }
 }

@@ -114,21 +114,10 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
       }
       // A phenotype: a Boolean expression of nodes.
       let function: BooleanFunction
-      do {
-        let parsed = try ExpressionParser.parse(metric.variable)
-        if let unknown = parsed.names.first(where: { model.nodeIndex($0) == nil }) {
-          report(
-            spec.locations["metrics"], "unknown node '\(unknown)' in the metric '\(text)'",
-            notes: (didYouMean(unknown, among: names).map { [$0] } ?? [])
-              + ["a Boolean sweep measures nodes and Boolean expressions of them, such as final(Runx2 & !OCN)"])
-          continue
-        }
-        let table = try TruthTable(rule: parsed, target: text)
-        function = BooleanFunction(regulators: parsed.names.map { model.nodeIndex($0)! }, form: .table(table.words))
-      } catch {
-        report(
-          spec.locations["metrics"], "the metric '\(text)' reads neither a node nor a Boolean expression of nodes",
-          notes: error.diagnostics.map(\.message))
+      switch BooleanFunction.phenotype(metric.variable, names: names) {
+      case .success(let f): function = f
+      case .failure(let problem):
+        report(spec.locations["metrics"], "the metric '\(text)': \(problem.message)", notes: problem.notes)
         continue
       }
       if let known = readoutNames.firstIndex(of: metric.variable) {

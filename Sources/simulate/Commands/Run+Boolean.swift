@@ -67,6 +67,9 @@ extension Run {
         // The ODE run's grid, τ and doses (in model time).
         var layer = try solver.layer()
         out.apply(to: &layer)
+        // Phenotypes in --select are the ensemble's columns, not the ODE run's.
+        let nodesSelected = layer.output.select?.filter { !BooleanFunction.looksLikePhenotype($0) }
+        layer.output.select = nodesSelected?.isEmpty == true ? nil : nodesSelected
         scenario = try model.scenario(extra: layer)
         ode = try ODEModel(model: loaded)
       }
@@ -78,8 +81,18 @@ extension Run {
       let pins = design.pins
 
       var columns = Array(0..<network.count)
+      // Phenotypes among the selection (Boolean expressions of nodes): the share of runs in
+      // which each holds, as columns after the nodes'.
+      var phenotypes: [(name: String, function: BooleanFunction)] = []
       if let select = out.select {
-        let requested = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var requested = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for text in requested where BooleanFunction.looksLikePhenotype(text) {
+          switch BooleanFunction.phenotype(text, names: network.names) {
+          case .success(let function): phenotypes.append((text, function))
+          case .failure(let problem): throw PathwayError(.usage, "--select: \(problem.message)", notes: problem.notes)
+          }
+        }
+        requested.removeAll(where: BooleanFunction.looksLikePhenotype)
         let (names, unmatched) = Scenario.expandSelection(requested, among: network.names)
         if let pattern = unmatched.first {
           throw PathwayError(.usage, "--select: no node matches '\(pattern)'")
@@ -109,14 +122,15 @@ extension Run {
       }
       let statesFile = try booleanMode.states.map { path throws(PathwayError) in try OutputFile(path: path) }
       let rows: Int
-      if runs == 1 && !continuous && statesFile == nil {
+      if runs == 1 && !continuous && statesFile == nil && phenotypes.isEmpty {
         let trajectory = design.trajectory(seed: seed)
         try BooleanTrajectoryCSV.write(trajectory, columns: columns, layout: layout, to: file, separator: separator)
         rows = trajectory.rowCount
       } else {
-        let ensemble = design.ensemble(runs: runs, seed: seed, watched: watched)
+        let ensemble = design.ensemble(runs: runs, seed: seed, watched: watched, readouts: phenotypes.map(\.function))
         try BooleanEnsembleCSV.write(
-          ensemble, columns: columns, rowHeader: continuous ? "time" : "step", layout: layout, to: file, separator: separator)
+          ensemble, columns: columns, readoutNames: phenotypes.map(\.name), rowHeader: continuous ? "time" : "step", layout: layout,
+          to: file, separator: separator)
         rows = ensemble.times.count
         if let statesFile, let path = booleanMode.states {
           try BooleanStatesCSV.write(
