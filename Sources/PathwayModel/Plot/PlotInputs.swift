@@ -493,6 +493,16 @@ struct BooleanTrajectoryInput {
     file = table.file
     nodes = Array(table.header.dropFirst())
     steps = try table.numbers(column: 0)
+    // Found by fuzzing: steps out of order gave the raster an empty axis range (a trap).
+    for row in steps.indices where !steps[row].isFinite || (row > 0 && steps[row] <= steps[row - 1]) {
+      let text = table.rows[row].fields[0]
+      throw PathwayError(
+        .invalidInput, at: table.location(row: row, column: 0),
+        steps[row].isFinite
+          ? "step '\(text)' does not follow step \(formatNumber(steps[row - 1])): the steps of a Boolean trajectory increase"
+          : "step '\(text)' is not a finite number",
+        notes: ["a Boolean trajectory is one row per step, in order, as simulate run --boolean writes it"])
+    }
     var values = [[Bool]](repeating: [], count: nodes.count)
     for row in table.rows.indices {
       for c in 1..<table.header.count {
