@@ -94,8 +94,8 @@ public struct BooleanEnsemble: Sendable {
   }
 }
 
-/// One chunk's tallies, filled by one thread: ON counts per row and node, and the visits of each
-/// joint state of the watched nodes per row.
+/// One chunk's tallies, filled by one thread: ON counts per row and node, the runs in which each
+/// readout holds per row, and the visits of each joint state of the watched nodes per row.
 final class EnsembleTally {
   let nodes: Int
   let counts: UnsafeMutablePointer<Int>
@@ -241,7 +241,8 @@ public enum ContinuousTimeBoolean {
     var readers = [[Int]](repeating: [], count: n)
     for (i, f) in network.functions.enumerated() { for j in Set(f.regulators) { readers[j].append(i) } }
     let dependents = readers
-    return BooleanEnsemble.accumulate(names: network.names, times: times, runs: runs, parallel: parallel, watched: watched, readouts: readouts, stop: stop
+    return BooleanEnsemble.accumulate(
+      names: network.names, times: times, runs: runs, parallel: parallel, watched: watched, readouts: readouts, stop: stop
     ) { run, tally in
       let runSeed = BooleanEnsemble.runSeed(seed, run)
       var generator = Xoshiro256StarStar(seed: runSeed)

@@ -166,7 +166,7 @@ extension BooleanFunction {
             notes: (didYouMean(unknown, among: names).map { [$0] } ?? []) + ["a phenotype is a Boolean expression of nodes, such as Runx2 & !OCN"]))
       }
       let table = try TruthTable(rule: parsed, target: text)
-      return .success(BooleanFunction(regulators: parsed.names.map { index[$0]! }, form: .table(table.words)))
+      return .success(BooleanFunction(regulators: parsed.names.map { index[$0]! }, form: .table(table.words)).withoutIgnoredRegulators())
     } catch {
       return .failure(
         PhenotypeProblem(message: "'\(text)' is neither a node nor a Boolean expression of nodes", notes: error.diagnostics.map(\.message)))

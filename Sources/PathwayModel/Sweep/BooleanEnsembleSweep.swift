@@ -95,11 +95,13 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
     where model.nodeIndex(name) == nil {
       usage.error(nil, "unknown node '\(name)' in the knockout sweep", notes: didYouMean(name, among: names).map { [$0] } ?? [])
     }
+    // Each metric reads a node, or a phenotype (a Boolean expression of nodes) counted once
+    // however many metrics read it.
+    enum Source { case node(Int), readout(Int) }
     var metrics: [Metric] = []
-    var metricNodes: [Int?] = []
+    var sources: [Source] = []
     var readouts: [BooleanFunction] = []
     var readoutNames: [String] = []
-    var metricReadouts: [Int?] = []
     for text in spec.metrics {
       guard case .success(let metric) = Metric.parse(text) else { continue }  // reported by validate()
       if metric.needsSteadyState {
@@ -107,28 +109,21 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
         continue
       }
       if let node = model.nodeIndex(metric.variable) {
-        metrics.append(metric)
-        metricNodes.append(node)
-        metricReadouts.append(nil)
-        continue
-      }
-      // A phenotype: a Boolean expression of nodes.
-      let function: BooleanFunction
-      switch BooleanFunction.phenotype(metric.variable, names: names) {
-      case .success(let f): function = f
-      case .failure(let problem):
-        report(spec.locations["metrics"], "the metric '\(text)': \(problem.message)", notes: problem.notes)
-        continue
-      }
-      if let known = readoutNames.firstIndex(of: metric.variable) {
-        metricReadouts.append(known)
+        sources.append(.node(node))
+      } else if let known = readoutNames.firstIndex(of: metric.variable) {
+        sources.append(.readout(known))
       } else {
-        metricReadouts.append(readouts.count)
-        readouts.append(function)
-        readoutNames.append(metric.variable)
+        switch BooleanFunction.phenotype(metric.variable, names: names) {
+        case .success(let function):
+          sources.append(.readout(readouts.count))
+          readouts.append(function)
+          readoutNames.append(metric.variable)
+        case .failure(let problem):
+          report(spec.locations["metrics"], "the metric '\(text)': \(problem.message)", notes: problem.notes)
+          continue
+        }
       }
       metrics.append(metric)
-      metricNodes.append(nil)
     }
     try located.throwIfErrors()
     try usage.throwIfErrors(.usage)
@@ -155,7 +150,7 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
       selected = chosen.compactMap { model.nodeIndex($0) }
     }
     var outputs = selected
-    for case let node? in metricNodes where !outputs.contains(node) { outputs.append(node) }
+    for case .node(let node) in sources where !outputs.contains(node) { outputs.append(node) }
 
     self.model = model
     self.scenario = scenario
@@ -168,8 +163,11 @@ public final class BooleanEnsembleSweepSetup: SweepSource {
     self.targets = spec.dimensions.map(\.target)
     self.plan = SweepPlan(spec)
     self.metrics = metrics
-    self.metricColumns = zip(metricNodes, metricReadouts).map { node, readout in
-      node.map { outputs.firstIndex(of: $0)! } ?? outputs.count + readout!
+    self.metricColumns = sources.map { source in
+      switch source {
+      case .node(let node): return outputs.firstIndex(of: node)!
+      case .readout(let r): return outputs.count + r
+      }
     }
     self.outputNodes = outputs
     self.readouts = readouts
