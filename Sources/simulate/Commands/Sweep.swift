@@ -149,10 +149,6 @@ struct Sweep: ParsableCommand {
     if booleanMode != nil && update != nil {
       throw ValidationError("--update is the attractor search's update scheme; a Boolean ensemble sweep (--boolean) updates as --boolean says")
     }
-    if booleanMode == nil && sweepFile == nil && (replicates != nil || initial != nil) {
-      throw ValidationError("--runs and --initial go with --boolean sync|async|continuous")
-    }
-    if let replicates, replicates < 1 { throw ValidationError("--runs must be at least 1") }
     if !isKnockoutSweep && (sizes != nil || update != nil) {
       throw ValidationError("--sizes and --update go with --knockouts or --overexpressions")
     }
