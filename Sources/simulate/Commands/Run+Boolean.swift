@@ -2,9 +2,6 @@ import ArgumentParser
 import Foundation
 import PathwayModel
 
-/// How `simulate run --boolean` updates the network.
-typealias BooleanRunScheme = BooleanRunMode
-
 extension BooleanRunMode: ExpressibleByArgument {}
 
 /// The flags of `simulate run --boolean`: the model's Boolean network instead of its ODEs.
@@ -14,7 +11,7 @@ struct BooleanRunOptions: ParsableArguments {
     help: ArgumentHelp(
       "Run the Boolean network instead of the ODEs. sync, async: --steps N updates, a 0/1 CSV (step,<nodes>). continuous: a node that disagrees with its rule flips at rate 1/τ (MaBoSS's continuous-time asynchronous update), on the --t-end and --steps/--dt grid (time,<nodes>).",
       valueName: "sync|async|continuous"))
-  var scheme: BooleanRunScheme?
+  var scheme: BooleanRunMode?
 
   @Option(
     name: .customLong("runs"),
@@ -45,7 +42,7 @@ extension Run {
   /// Pins come from the scenario's perturbations (a knockout holds 0, an over-expression 1, from
   /// step 0 on); inputs follow the scenario's stimuli with time counted in steps (its
   /// `boolean: inputs:` entries override the ODE doses and timings). The ODE flags have no meaning here and are refused.
-  func runBoolean(_ mode: BooleanRunScheme) throws {
+  func runBoolean(_ mode: BooleanRunMode) throws {
     try reportingErrors { () throws(PathwayError) in
       let continuous = mode == .continuous
       if let flag = solver.flagWithoutBooleanMeaning(continuous: continuous) ?? (includeEventRows ? "--include-event-rows" : nil) {
@@ -107,19 +104,22 @@ extension Run {
           columns.append(i)
         }
       }
-      let started = Date()
-      let file = try OutputFile(path: out.output)
-      let separator = CSVWriter.separator(forPath: out.output)
-      let layout = out.layout ?? .wide
       var watched: [Int] = []
-      if booleanMode.states != nil {
+      if let path = booleanMode.states {
         guard columns.count <= BooleanEnsemble.maximumWatched else {
           throw PathwayError(
             .usage, "--states tallies the joint states of at most \(BooleanEnsemble.maximumWatched) nodes; \(columns.count) are selected",
             notes: ["choose the nodes with --select"])
         }
+        guard !(path == "-" && out.output == "-") else {
+          throw PathwayError(.usage, "--states - and -o - would both write to standard output; give one of them a file")
+        }
         watched = columns
       }
+      let started = Date()
+      let file = try OutputFile(path: out.output)
+      let separator = CSVWriter.separator(forPath: out.output)
+      let layout = out.layout ?? .wide
       let statesFile = try booleanMode.states.map { path throws(PathwayError) in try OutputFile(path: path) }
       let rows: Int
       if runs == 1 && !continuous && statesFile == nil && phenotypes.isEmpty {
