@@ -53,6 +53,25 @@ struct SweepCommandTests {
     }.joined(separator: "\n")
   }
 
+  /// Starts `simulate ARGUMENTS -o cut` in `folder`, sends SIGINT once `ready` holds for the text
+  /// of cut/runs.csv (or after `waiting` seconds), and returns the exit status.
+  static func interrupt(_ arguments: [String], in folder: Folder, waiting: Double, ready: (String) -> Bool) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: simulateBinary)
+    process.arguments = arguments + ["-o", "cut"]
+    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(waiting)
+    while Date() < deadline {
+      if let text = try? String(contentsOfFile: folder.file("cut/runs.csv"), encoding: .utf8), ready(text) { break }
+      Thread.sleep(forTimeInterval: 0.02)
+    }
+    process.interrupt()
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+
   @Test("dx/dt = −k·x over k = log:0.01:10:1000: every final(x) is exp(−5k) to 1e-6")
   func decayAccuracy() throws {
     let folder = try Folder()
@@ -189,22 +208,11 @@ struct SweepCommandTests {
       "sweep", "decay.yaml", "--param", "k=lin:0.1:1:100000", "--t-end", "1", "--steps", "1", "--method", "rkf45",
       "--rtol", "1e-4", "--metric", "final(x)", "--seed", "3", "--no-wall-time", "-q",
     ]
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: simulateBinary)
-    process.arguments = arguments + ["-o", "cut"]
-    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    // Wait until some runs are on disk, then interrupt.
-    let runs = folder.file("cut/runs.csv")
-    let deadline = Date().addingTimeInterval(120)
-    while Date() < deadline {
-      if let size = (try? FileManager.default.attributesOfItem(atPath: runs))?[.size] as? Int, size > 100_000 { break }
-      Thread.sleep(forTimeInterval: 0.05)
+    // Interrupt once some runs are on disk.
+    let status = try Self.interrupt(arguments, in: folder, waiting: 120) { runs in
+      runs.utf8.count > 100_000
     }
-    process.interrupt()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 130)
+    #expect(status == 130)
     #expect(try folder.text("cut/manifest.json").contains("\"status\": \"interrupted\""))
     let (_, cutRows) = Self.table(try folder.text("cut/runs.csv"))
     #expect(cutRows.count == 100_000, "every run has a row")
@@ -233,22 +241,11 @@ struct SweepCommandTests {
       "--param", "u=list:0,1", "--param", "x0.tau=lin:0.5:2:6", "--metric", "final(x29)", "--seed", "3", "--jobs", "1",
       "--no-wall-time", "-q",
     ]
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: simulateBinary)
-    process.arguments = arguments + ["-o", "cut"]
-    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    // Wait until the first runs are on disk (the header and one row), then interrupt.
-    let runs = folder.file("cut/runs.csv")
-    let deadline = Date().addingTimeInterval(300)
-    while Date() < deadline {
-      if let text = try? String(contentsOfFile: runs, encoding: .utf8), text.split(separator: "\n").count >= 2 { break }
-      Thread.sleep(forTimeInterval: 0.02)
+    // Interrupt once the first run is on disk (the header and one row).
+    let status = try Self.interrupt(arguments, in: folder, waiting: 300) { runs in
+      runs.split(separator: "\n").count >= 2
     }
-    process.interrupt()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 130)
+    #expect(status == 130)
     let (_, cutRows) = Self.table(try folder.text("cut/runs.csv"))
     #expect(cutRows.count == 12, "every run has a row")
     let finished = cutRows.filter { $0[5] == "ok" }.count
