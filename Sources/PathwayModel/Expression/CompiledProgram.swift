@@ -22,6 +22,15 @@ public struct Instruction: Sendable, Hashable {
   public var a: Int32
   public var b: Int32
   public var c: Int32
+
+  /// The slots the instruction reads.
+  public var operands: [Int32] {
+    switch op {
+    case .copy, .square, .negate, .not, .exp, .log, .sqrt, .call1: return [a]
+    case .select, .hill, .hillr, .mode: return [a, b, c]
+    default: return [a, b]
+    }
+  }
 }
 
 /// A straight-line program over a flat buffer of `Double` slots.
@@ -52,6 +61,31 @@ public final class CompiledProgram: @unchecked Sendable {
   }
 
   public var instructionCount: Int { code.count }
+
+  /// The instructions of `programs` (run in order) that contribute to the slots `needed`, in
+  /// their order: an instruction stays when a later kept one, or `needed`, reads what it writes.
+  public static func liveInstructions(_ programs: [CompiledProgram], needed: Set<Int32>) -> [Instruction] {
+    var instructions: [Instruction] = []
+    for program in programs { instructions.append(contentsOf: program.code) }
+    var keep = [Bool](repeating: false, count: instructions.count)
+    var live = needed
+    for index in instructions.indices.reversed() {
+      let instruction = instructions[index]
+      guard live.remove(instruction.dst) != nil else { continue }
+      keep[index] = true
+      for operand in instruction.operands { live.insert(operand) }
+    }
+    return instructions.indices.filter { keep[$0] }.map { instructions[$0] }
+  }
+
+  /// `programs` run in order, cut to what the slots `needed` depend on (`liveInstructions`);
+  /// the other slots are left as they were.
+  public static func pruned(_ programs: [CompiledProgram], needed: Set<Int32>) -> CompiledProgram {
+    let constants = Dictionary(programs.flatMap(\.constants).map { ($0.slot, $0.value) }, uniquingKeysWith: { a, _ in a })
+    return CompiledProgram(
+      instructions: liveInstructions(programs, needed: needed), slotCount: programs.map(\.slotCount).max() ?? 0,
+      constants: constants.map { (slot: $0.key, value: $0.value) }.sorted { $0.slot < $1.slot })
+  }
 
   /// Writes the constants into a workspace of at least `slotCount` slots.
   public func initialize(_ slots: UnsafeMutablePointer<Double>) {

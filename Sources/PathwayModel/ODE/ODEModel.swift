@@ -147,6 +147,19 @@ public final class ODEModel: @unchecked Sendable {
   var monitorsRoots: Bool { !events.isEmpty || !switchRoots.isEmpty }
   /// Runs after `rhsProgram`: computes triggers, delays, priorities and assignment values.
   let eventProgram: CompiledProgram
+  /// The slots each evaluation must leave computed: the rates (after `rhsProgram`); the
+  /// Jacobian's entries (after `jacobianProgram`); the events' and switches' quantities (after
+  /// `eventProgram`).
+  let rateSlots: Set<Int32>
+  let jacobianSlots: Set<Int32>
+  let eventSlots: Set<Int32>
+  /// `rhsProgram` cut to what the rates need: a right-hand-side evaluation skips the assignments
+  /// only outputs read. `assignments` runs the whole `rhsProgram` before outputs are written.
+  let rateProgram: CompiledProgram
+  /// `rhsProgram` then `jacobianProgram`, cut to what the Jacobian's entries need.
+  let fusedJacobianProgram: CompiledProgram
+  /// `rhsProgram` then `eventProgram`, cut to what the events and switches need.
+  let fusedEventProgram: CompiledProgram
   /// What the other programs compute from parameters and constants alone (products of rate
   /// constants, a compartment's size times a rate constant, ...): run once when a run's
   /// parameters are loaded rather than in every evaluation.
@@ -158,6 +171,7 @@ public final class ODEModel: @unchecked Sendable {
   /// The native kernel, built on first request and shared by every solver of this model.
   private let nativeLock = NSLock()
   private var nativeResult: Result<NativeKernel, PathwayError>? = nil
+  private var automaticRefusal: PathwayError? = nil
 
   /// The factor of the absolute tolerance of each state: the size of its compartment at the
   /// start (the model's own initial values) for an SBML species reported as a concentration,
@@ -178,14 +192,21 @@ public final class ODEModel: @unchecked Sendable {
   }
 
   /// The native code of the rate-law programs (compiled, or loaded from the kernel cache, once).
-  public func nativeKernel() throws(PathwayError) -> NativeKernel {
+  /// With `automatic` (`--kernel auto`), a kernel too long to be worth compiling is not built
+  /// (`NativeKernelBuilder.automaticLineLimit`); that refusal does not stop an explicit request.
+  public func nativeKernel(automatic: Bool = false) throws(PathwayError) -> NativeKernel {
     nativeLock.lock()
     defer { nativeLock.unlock() }
     if let nativeResult { return try nativeResult.get() }
+    if automatic, let automaticRefusal { throw automaticRefusal }
     let result: Result<NativeKernel, PathwayError>
     do throws(PathwayError) {
-      result = .success(try NativeKernelBuilder.build(self))
+      result = .success(try NativeKernelBuilder.build(self, lineLimit: automatic ? NativeKernelBuilder.automaticLineLimit : nil))
     } catch {
+      if automatic {
+        automaticRefusal = error
+        throw error
+      }
       result = .failure(error)
     }
     nativeResult = result
@@ -561,6 +582,28 @@ public final class ODEModel: @unchecked Sendable {
     self.eventProgram = builder.build(jacobianEnd..<builder.mark)
     self.parameterProgram = builder.buildInvariant()
     self.parameterResults = builder.invariantSlotsWritten
+    let rateSlots = Set(rateStates.map(\.slot))
+    var jacobianSlots = Set(jacobianEntries.map(\.slot))
+    jacobianSlots.formUnion(timeEntries.map(\.slot))
+    jacobianSlots.formUnion(inputEntries.map(\.slot))
+    var eventSlots = Set(switchRoots)
+    for gradient in switchRootGradients { for entry in gradient ?? [] { eventSlots.insert(entry.slot) } }
+    for event in events {
+      eventSlots.insert(event.trigger)
+      eventSlots.formUnion(event.roots)
+      if let slot = event.delay { eventSlots.insert(slot) }
+      if let slot = event.priority { eventSlots.insert(slot) }
+      for assignment in event.assignments {
+        eventSlots.insert(assignment.slot)
+        if let slot = assignment.multiplier { eventSlots.insert(slot) }
+      }
+    }
+    self.rateSlots = rateSlots
+    self.jacobianSlots = jacobianSlots
+    self.eventSlots = eventSlots
+    self.rateProgram = .pruned([rhsProgram], needed: rateSlots)
+    self.fusedJacobianProgram = .pruned([rhsProgram, jacobianProgram], needed: jacobianSlots)
+    self.fusedEventProgram = .pruned([rhsProgram, eventProgram], needed: eventSlots)
     self.slotCount = Int(builder.slotCount)
     var slots = variables
     for (name, slot) in zip(ordered.map(\.id), assignmentSlots) { slots[name] = slot }

@@ -335,7 +335,7 @@ public final class ODESolver {
     switch options.kernel {
     case .interpreted: break
     case .native: kernel = try ode.nativeKernel()
-    case .auto: kernel = try? ode.nativeKernel()
+    case .auto: kernel = try? ode.nativeKernel(automatic: true)
     }
     self.workspace = ODEWorkspace(ode, outputs: outputs, kernel: kernel)
     let scales = options.atolScale == .compartment ? ode.absoluteToleranceScales : []

@@ -164,15 +164,10 @@ public final class ODEWorkspace {
   private let nativeAssignments: NativeKernel.Function?
   private let nativeEvents: NativeKernel.Function?
 
-  /// The rate-law program then `program`, or the native function that fuses both.
+  /// The native function, or `fused` (the rate-law program then another, cut to what the other needs).
   @inline(__always)
-  private func runAfterRateLaws(_ native: NativeKernel.Function?, _ program: CompiledProgram) {
-    if let native {
-      native(slots)
-    } else {
-      ode.rhsProgram.run(slots)
-      program.run(slots)
-    }
+  private func runAfterRateLaws(_ native: NativeKernel.Function?, _ fused: CompiledProgram) {
+    if let native { native(slots) } else { fused.run(slots) }
   }
 
   /// Writes state, inputs and time into the slots (time kept inside the segment).
@@ -548,7 +543,7 @@ public final class ODEWorkspace {
     if let gradient = ode.switchRootGradients[r] {
       if !evaluated {
         loadSlots(t, y)
-        runAfterRateLaws(nativeEvents, ode.eventProgram)
+        runAfterRateLaws(nativeEvents, ode.fusedEventProgram)
       }
       var rate = 0.0
       for (leaf, slot) in gradient {
@@ -568,11 +563,11 @@ public final class ODEWorkspace {
     let delta = 1e-6 / Swift.max(speed, 1e-6 / Swift.max(1, abs(t)))
     for i in 0..<n { slidingProbe[i] = y[i] + delta * v[i] }
     loadSlots(t + delta, slidingProbe)
-    runAfterRateLaws(nativeEvents, ode.eventProgram)
+    runAfterRateLaws(nativeEvents, ode.fusedEventProgram)
     let ahead = slots[root]
     for i in 0..<n { slidingProbe[i] = y[i] - delta * v[i] }
     loadSlots(t - delta, slidingProbe)
-    runAfterRateLaws(nativeEvents, ode.eventProgram)
+    runAfterRateLaws(nativeEvents, ode.fusedEventProgram)
     let behind = slots[root]
     return (ahead - behind) / (2 * delta)
   }
@@ -681,7 +676,7 @@ public final class ODEWorkspace {
     let evaluated = (0..<k).contains { ode.switchRootGradients[slideRoots[$0]] != nil }
     if evaluated {
       loadSlots(t, y)
-      runAfterRateLaws(nativeEvents, ode.eventProgram)
+      runAfterRateLaws(nativeEvents, ode.fusedEventProgram)
     }
     // Symbolic gradients first (read from the slots), differences after (they overwrite them).
     for pass in 0..<2 {
@@ -845,7 +840,7 @@ public final class ODEWorkspace {
     if let nativeRHS {
       nativeRHS(slots, f)
     } else {
-      ode.rhsProgram.run(slots)
+      ode.rateProgram.run(slots)
       for r in 0..<rateCount { f[rateStateIndex[r]] = slots[rateStateSlot[r]] }
     }
     for h in 0..<hillCount {
@@ -924,7 +919,7 @@ public final class ODEWorkspace {
     dfdy.update(repeating: 0, count: n * n)
     dfdt.update(repeating: 0, count: n)
     loadSlots(t, y)
-    runAfterRateLaws(nativeJacobian, ode.jacobianProgram)
+    runAfterRateLaws(nativeJacobian, ode.fusedJacobianProgram)
     for (row, column, slot) in ode.jacobianEntries { dfdy[row * n + column] += slots[Int(slot)] }
     for (row, slot) in ode.timeDerivativeEntries { dfdt[row] += slots[Int(slot)] }
     for (row, input, slot) in ode.inputDerivativeEntries where !inputPinned[input] {
@@ -1119,7 +1114,7 @@ public final class ODEWorkspace {
   /// with the current segment's inputs; read them with `eventValue(_:)`.
   func evaluateEvents(_ t: Double, _ y: UnsafePointer<Double>) {
     loadSlots(t, y)
-    runAfterRateLaws(nativeEvents, ode.eventProgram)
+    runAfterRateLaws(nativeEvents, ode.fusedEventProgram)
   }
 
   @inline(__always)

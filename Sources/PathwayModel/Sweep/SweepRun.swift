@@ -145,7 +145,7 @@ public final class SweepSetup: SweepSource {
     switch base.options.kernel {
     case .interpreted: native = false
     case .native: native = true
-    case .auto: native = (try? ode.nativeKernel()) != nil
+    case .auto: native = (try? ode.nativeKernel(automatic: true)) != nil
     }
     record["kernel"] = .string(native ? KernelMode.native.rawValue : KernelMode.interpreted.rawValue)
     return record

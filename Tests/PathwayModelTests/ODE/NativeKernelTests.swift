@@ -129,6 +129,20 @@ struct NativeKernelTests {
     #expect(failing?.description.contains("/bin/false failed") == true)
   }
 
+  @Test("a kernel over the line limit is not compiled, unless it is in the cache already",
+        .enabled(if: hasCompiler))
+  func lineLimit() throws {
+    let ode = try ODEModel(model: try model(Self.everyOperation))
+    let cache = Self.temporaryCache()
+    let lines = NativeKernelBuilder.source(for: ode).split(separator: "\n", omittingEmptySubsequences: false).count - 1
+    let refused = pathwayError { _ = try NativeKernelBuilder.build(ode, cacheDirectory: cache, lineLimit: lines - 1) }
+    #expect(refused?.exitCode == 69)
+    #expect(refused?.description.contains("\(lines) lines of C") == true)
+    #expect((try FileManager.default.contentsOfDirectory(atPath: cache)).isEmpty, "nothing compiled")
+    _ = try NativeKernelBuilder.build(ode, cacheDirectory: cache, lineLimit: lines)
+    _ = try NativeKernelBuilder.build(ode, cacheDirectory: cache, lineLimit: 1)  // cached: loaded whatever its size
+  }
+
   @Test("constants print as C literals that parse back to the same double")
   func literals() {
     for value in [0.1, 1e-300, Double.leastNonzeroMagnitude, 1.7976931348623157e308, -2.5, 3, 1e22, 123456789.125] {

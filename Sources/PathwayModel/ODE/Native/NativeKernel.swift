@@ -85,44 +85,17 @@ public enum NativeKernelBuilder {
       (ode.rhsProgram.constants + ode.jacobianProgram.constants + ode.eventProgram.constants).map { (Int($0.slot), $0.value) },
       uniquingKeysWith: { a, _ in a })
     // What each function must leave in its slots; the union is written back to `s`.
-    let rates = Set(ode.rateStates.map { Int($0.slot) })
-    var jacobianNeeded = Set(ode.jacobianEntries.map { Int($0.slot) })
-    jacobianNeeded.formUnion(ode.timeDerivativeEntries.map { Int($0.slot) })
-    jacobianNeeded.formUnion(ode.inputDerivativeEntries.map { Int($0.slot) })
-    var eventNeeded = Set(ode.switchRoots.map(Int.init))
-    for gradient in ode.switchRootGradients { for entry in gradient ?? [] { eventNeeded.insert(Int(entry.slot)) } }
-    for event in ode.events {
-      eventNeeded.insert(Int(event.trigger))
-      eventNeeded.formUnion(event.roots.map(Int.init))
-      if let slot = event.delay { eventNeeded.insert(Int(slot)) }
-      if let slot = event.priority { eventNeeded.insert(Int(slot)) }
-      for assignment in event.assignments {
-        eventNeeded.insert(Int(assignment.slot))
-        if let slot = assignment.multiplier { eventNeeded.insert(Int(slot)) }
-      }
-    }
-    let exported = Set(ode.assignmentSlots.map(Int.init)).union(rates).union(jacobianNeeded).union(eventNeeded)
-      .union(ode.modeSlots.map(Int.init)).union(ode.parameterResults.map(Int.init))
+    let exported = Set(
+      (ode.assignmentSlots + ode.rateSlots + ode.jacobianSlots + ode.eventSlots + ode.modeSlots + ode.parameterResults).map(Int.init))
     let reserved = ode.reservedSlotCount  // states, inputs, parameters, time, delay leaves, the mode lock
     func isLocal(_ slot: Int) -> Bool { slot >= reserved && !exported.contains(slot) && constants[slot] == nil }
     /// The statements of `programs` that contribute to `needed` (dead code removed: a right-hand
     /// side call does not compute assignments only outputs read), locals declared first.
-    func body(_ programs: [CompiledProgram], needed: Set<Int>? = nil) -> String {
-      var instructions: [Instruction] = []
-      for program in programs { for i in 0..<program.code.count { instructions.append(program.code[i]) } }
-      var keep = [Bool](repeating: needed == nil, count: instructions.count)
-      if var live = needed {
-        for index in instructions.indices.reversed() {
-          let instruction = instructions[index]
-          guard live.contains(Int(instruction.dst)) else { continue }
-          keep[index] = true
-          live.remove(Int(instruction.dst))
-          for operand in operands(instruction) { live.insert(Int(operand)) }
-        }
-      }
+    func body(_ programs: [CompiledProgram], needed: Set<Int32>? = nil) -> String {
+      let instructions = needed.map { CompiledProgram.liveInstructions(programs, needed: $0) } ?? programs.flatMap { Array($0.code) }
       var locals: [Int] = [], declared = Set<Int>()
       var lines = ""
-      for (index, instruction) in instructions.enumerated() where keep[index] {
+      for instruction in instructions {
         if isLocal(Int(instruction.dst)) && declared.insert(Int(instruction.dst)).inserted { locals.append(Int(instruction.dst)) }
         lines += "  " + statement(instruction, constants: constants, isLocal: isLocal) + "\n"
       }
@@ -147,23 +120,14 @@ public enum NativeKernelBuilder {
 
 
       """
-    out += "void pathway_rhs(double *restrict s, double *restrict f) {\n" + body([ode.rhsProgram], needed: rates)
+    out += "void pathway_rhs(double *restrict s, double *restrict f) {\n" + body([ode.rhsProgram], needed: ode.rateSlots)
     for (state, slot) in ode.rateStates { out += "  f[\(state)] = \(value(slot));\n" }
     out += "}\n\n"
     out += "void pathway_assignments(double *restrict s) {\n" + body([ode.rhsProgram]) + "}\n\n"
     out += "void pathway_rhs_jacobian(double *restrict s) {\n"
-      + body([ode.rhsProgram, ode.jacobianProgram], needed: jacobianNeeded) + "}\n\n"
-    out += "void pathway_rhs_events(double *restrict s) {\n" + body([ode.rhsProgram, ode.eventProgram], needed: eventNeeded) + "}\n"
+      + body([ode.rhsProgram, ode.jacobianProgram], needed: ode.jacobianSlots) + "}\n\n"
+    out += "void pathway_rhs_events(double *restrict s) {\n" + body([ode.rhsProgram, ode.eventProgram], needed: ode.eventSlots) + "}\n"
     return out
-  }
-
-  /// The slots an instruction reads.
-  static func operands(_ i: Instruction) -> [Int32] {
-    switch i.op {
-    case .copy, .square, .negate, .not, .exp, .log, .sqrt, .call1: return [i.a]
-    case .select, .hill, .hillr, .mode: return [i.a, i.b, i.c]
-    default: return [i.a, i.b]
-    }
   }
 
   /// A constant as a C literal that parses to exactly `value`.
@@ -305,9 +269,17 @@ public enum NativeKernelBuilder {
     return NSTemporaryDirectory() + "simulate-kernels"
   }
 
-  /// Compiles (or finds in the cache) and loads the kernel of `ode`.
+  /// The largest kernel, in lines of C, that `auto` compiles: C compilers take time superlinear in
+  /// the size of these straight-line functions (a 3,000-line kernel builds in about a second, a
+  /// 69,000-line one in almost two minutes), so beyond this `auto` keeps the interpreter unless
+  /// the kernel is already in the cache. `--kernel native` compiles any size.
+  public static let automaticLineLimit = 20_000
+
+  /// Compiles (or finds in the cache) and loads the kernel of `ode`. A kernel longer than
+  /// `lineLimit` lines that is not in the cache is not compiled (an error).
   public static func build(
-    _ ode: ODEModel, compiler: String? = findCompiler(), cacheDirectory directory: String = cacheDirectory
+    _ ode: ODEModel, compiler: String? = findCompiler(), cacheDirectory directory: String = cacheDirectory,
+    lineLimit: Int? = nil
   ) throws(PathwayError) -> NativeKernel {
     guard let compiler else {
       throw PathwayError(.unavailable, "--kernel native: no C compiler found (set PATHWAY_CC, or install cc)")
@@ -325,6 +297,11 @@ public enum NativeKernelBuilder {
     let library = "\(directory)/\(key.prefix(32)).so"
     var compileSeconds = 0.0
     if !FileManager.default.fileExists(atPath: library) {
+      let lines = source.utf8.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+      if let lineLimit, lines > lineLimit {
+        throw PathwayError(.unavailable, "--kernel auto: the native kernel would be \(lines) lines of C (more than \(lineLimit)); "
+                           + "the interpreter runs instead (--kernel native compiles it anyway)")
+      }
       let start = ContinuousClock.now
       do {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
