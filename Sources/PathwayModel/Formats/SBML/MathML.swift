@@ -216,6 +216,12 @@ struct MathMLConverter {
         try arity(2...2)
         return .call(.delay, args)
       }
+      // http://www.sbml.org/sbml/symbols/distrib/normal: a package's function (random draws).
+      if url.hasPrefix("http://www.sbml.org/sbml/symbols/"), let package = url.split(separator: "/").dropLast().last,
+        package != "symbols"
+      {
+        throw error(head, "unsupported SBML construct: the '\(package)' package's function '\(url.split(separator: "/").last!)' (only SBML core is supported)")
+      }
       throw error(head, "unknown csymbol function '\(url)'")
     default:
       let unary: [String: Builtin] = [

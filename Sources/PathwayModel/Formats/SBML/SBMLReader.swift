@@ -103,6 +103,14 @@ private struct Importer {
       for child in node.children { walk(child, inMath: inMath || node.name == "math", inAnnotation: annotation) }
     }
     walk(root, inMath: false, inAnnotation: false)
+    // A package the document requires (prefix:required="true" on <sbml>) changes what the core
+    // elements mean even where it adds no element of its own (distrib's csymbols in MathML).
+    for (key, value) in root.attributes.sorted(by: { $0.key < $1.key }) where key.hasSuffix(":required") && (value == "true" || value == "1") {
+      let package = String(key.dropLast(":required".count))
+      if packages.insert(package).inserted {
+        refuse(root, "the '\(package)' package", "\(key)=\"\(value)\": it changes what the model means; only SBML core is supported")
+      }
+    }
     return found
   }
 
