@@ -192,6 +192,14 @@ public final class ODEModel: @unchecked Sendable {
   }
 
   /// The native code of the rate-law programs (compiled, or loaded from the kernel cache, once).
+  /// Why `--kernel auto` runs the interpreter for this model (a kernel too long to compile), once
+  /// `nativeKernel(automatic: true)` has been asked; nil otherwise.
+  public var automaticKernelRefusal: PathwayError? {
+    nativeLock.lock()
+    defer { nativeLock.unlock() }
+    return nativeResult == nil ? automaticRefusal : nil
+  }
+
   /// With `automatic` (`--kernel auto`), a kernel too long to be worth compiling is not built
   /// (`NativeKernelBuilder.automaticLineLimit`); that refusal does not stop an explicit request.
   public func nativeKernel(automatic: Bool = false) throws(PathwayError) -> NativeKernel {

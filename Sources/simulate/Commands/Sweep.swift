@@ -237,6 +237,12 @@ struct Sweep: ParsableCommand {
       let spec = sweepSpec(
         dimensions, file: file, seed: chosenSeed, defaultMetrics: SweepSetup.defaultMetrics(ode: ode, scenario: scenario))
       setup = try SweepSetup(ode: ode, scenario: scenario, spec: spec)
+      if !quiet && scenario.solver.kernel == KernelMode.auto.rawValue {
+        _ = try? ode.nativeKernel(automatic: true)
+        if let refusal = ode.automaticKernelRefusal, let reason = refusal.diagnostics.first?.message {
+          printError("note: --kernel auto runs the interpreter (same numbers, slower rate laws): \(reason)")
+        }
+      }
     }
     return try execute(setup: setup, seed: chosenSeed, shard: shardValue)
   }

@@ -299,8 +299,8 @@ public enum NativeKernelBuilder {
     if !FileManager.default.fileExists(atPath: library) {
       let lines = source.utf8.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
       if let lineLimit, lines > lineLimit {
-        throw PathwayError(.unavailable, "--kernel auto: the native kernel would be \(lines) lines of C (more than \(lineLimit)); "
-                           + "the interpreter runs instead (--kernel native compiles it anyway)")
+        throw PathwayError(.unavailable, "the native kernel would be \(lines) lines of C, more than the \(lineLimit) that are "
+                           + "compiled automatically (--kernel native compiles it anyway)")
       }
       let start = ContinuousClock.now
       do {
