@@ -143,6 +143,19 @@ struct NativeKernelTests {
     _ = try NativeKernelBuilder.build(ode, cacheDirectory: cache, lineLimit: 1)  // cached: loaded whatever its size
   }
 
+  @Test("a build removes the temporaries of killed builds a day old, and keeps recent ones",
+        .enabled(if: hasCompiler))
+  func abandonedTemporaries() throws {
+    let ode = try ODEModel(model: try model(Self.everyOperation))
+    let cache = Self.temporaryCache()
+    let old = cache + "/.0123456789abcdef0123456789abcdef.999.42.c", recent = cache + "/.0123456789abcdef0123456789abcdef.998.43.c"
+    for path in [old, recent] { #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8))) }
+    try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 86_400)], ofItemAtPath: old)
+    _ = try NativeKernelBuilder.build(ode, cacheDirectory: cache)
+    #expect(!FileManager.default.fileExists(atPath: old))
+    #expect(FileManager.default.fileExists(atPath: recent))
+  }
+
   @Test("constants print as C literals that parse back to the same double")
   func literals() {
     for value in [0.1, 1e-300, Double.leastNonzeroMagnitude, 1.7976931348623157e308, -2.5, 3, 1e22, 123456789.125] {

@@ -269,6 +269,20 @@ public enum NativeKernelBuilder {
     return NSTemporaryDirectory() + "simulate-kernels"
   }
 
+  /// Deletes the temporary sources and objects of builds that were killed (a process stopped by
+  /// SIGKILL leaves its `.KEY.PID.RANDOM.c`): those a day old or older, so that a build still
+  /// running, perhaps on another node sharing the folder, keeps its files.
+  static func removeAbandonedTemporaries(in directory: String) {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    let cutoff = Date().addingTimeInterval(-86_400)
+    for name in names where name.hasPrefix(".") && (name.hasSuffix(".c") || name.hasSuffix(".so")) {
+      let path = directory + "/" + name
+      if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < cutoff {
+        try? FileManager.default.removeItem(atPath: path)
+      }
+    }
+  }
+
   /// The largest kernel, in lines of C, that `auto` compiles: C compilers take time superlinear in
   /// the size of these straight-line functions (a 3,000-line kernel builds in about a second, a
   /// 69,000-line one in almost two minutes), so beyond this `auto` keeps the interpreter unless
@@ -308,6 +322,7 @@ public enum NativeKernelBuilder {
       } catch {
         throw PathwayError(.unavailable, "\(directory): cannot create the kernel cache: \(error.localizedDescription)")
       }
+      removeAbandonedTemporaries(in: directory)
       // Unique temporary names, then an atomic rename: concurrent processes (a Slurm array)
       // may build the same kernel at once.
       let unique = "\(directory)/.\(key.prefix(32)).\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
