@@ -191,18 +191,10 @@ public final class ODEModel: @unchecked Sendable {
     return scales
   }
 
-  /// Why `--kernel auto` runs the interpreter for this model (a kernel too long to compile
-  /// automatically, no compiler, a compiler that fails), once `nativeKernel(automatic: true)` has
-  /// been asked; nil otherwise.
-  public var automaticKernelRefusal: PathwayError? {
-    nativeLock.lock()
-    defer { nativeLock.unlock() }
-    return nativeResult == nil ? automaticRefusal : nil
-  }
-
   /// The native code of the rate-law programs (compiled, or loaded from the kernel cache, once).
   /// With `automatic` (`--kernel auto`), a kernel too long to be worth compiling is not built
-  /// (`NativeKernelBuilder.automaticLineLimit`); that refusal does not stop an explicit request.
+  /// (`NativeKernelBuilder.automaticLineLimit`); that refusal (remembered, so that every worker
+  /// does not generate the source again) does not stop an explicit request.
   public func nativeKernel(automatic: Bool = false) throws(PathwayError) -> NativeKernel {
     nativeLock.lock()
     defer { nativeLock.unlock() }

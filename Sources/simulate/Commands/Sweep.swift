@@ -238,9 +238,11 @@ struct Sweep: ParsableCommand {
         dimensions, file: file, seed: chosenSeed, defaultMetrics: SweepSetup.defaultMetrics(ode: ode, scenario: scenario))
       setup = try SweepSetup(ode: ode, scenario: scenario, spec: spec)
       if !quiet && scenario.solver.kernel == KernelMode.auto.rawValue {
-        _ = try? ode.nativeKernel(automatic: true)
-        if let refusal = ode.automaticKernelRefusal, let reason = refusal.diagnostics.first?.message {
-          printError("note: --kernel auto runs the interpreter (same numbers, slower rate laws): \(reason)")
+        do throws(PathwayError) {
+          _ = try ode.nativeKernel(automatic: true)  // built once here, reused by every worker
+        } catch {
+          printError("note: --kernel auto runs the interpreter (same numbers, slower rate laws): "
+                     + (error.diagnostics.first?.message ?? error.description))
         }
       }
     }
