@@ -74,6 +74,8 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
   public enum Reason: Sendable, Hashable {
     /// The derivative of `species` was NaN or infinite.
     case nonFiniteDerivative(species: String)
+    /// The value of `species` itself was NaN or infinite (an initial value, or an event's assignment).
+    case nonFiniteState(species: String, value: Double)
     /// The Jacobian entry ∂(d`species`/dt)/∂`of` was NaN or infinite (the rates were finite).
     case nonFiniteJacobian(species: String, of: String)
     /// `maxSteps` steps were taken before reaching the end.
@@ -118,6 +120,8 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
     case .nonFiniteDerivative(let species):
       let when = evaluationTime.map { "at t = \(formatNumber($0))" } ?? ""
       return "the derivative of '\(species)' is not finite \(when) (last good state \(at))"
+    case .nonFiniteState(let species, let value):
+      return "the value of '\(species)' is \(formatNumber(value)) at t = \(formatNumber(time)); an initial value or an event's assignment is not a finite number"
     case .nonFiniteJacobian(let species, let of):
       let when = evaluationTime.map { "at t = \(formatNumber($0))" } ?? ""
       return "the Jacobian entry ∂(d\(species)/dt)/∂\(of) is not finite \(when), although the rates are (last good state \(at)); "
@@ -145,6 +149,7 @@ public struct SolverFailure: Error, Sendable, CustomStringConvertible {
   public var code: String {
     switch reason {
     case .nonFiniteDerivative(let species): return "nonfinite:\(species)"
+    case .nonFiniteState(let species, _): return "nonfinite_state:\(species)"
     case .nonFiniteJacobian(let species, _): return "nonfinite_jacobian:\(species)"
     case .maxStepsReached: return "max_steps"
     case .stepSizeUnderflow: return "step_underflow"
@@ -451,6 +456,9 @@ public final class ODESolver {
     while outputIndex < times.count && times[outputIndex] <= start {
       record(&trajectory, times[outputIndex])
       outputIndex += 1
+    }
+    if failure == nil, let bad = (0..<n).first(where: { !y[$0].isFinite }) {
+      failure = SolverFailure(reason: .nonFiniteState(species: ode.stateNames[bad], value: y[bad]), time: start, stepSize: 0)
     }
     var totalSteps = 0, totalFailed = 0
     var h = 0.0
@@ -1118,6 +1126,9 @@ public final class ODESolver {
       return SolverFailure(
         reason: .nonFiniteJacobian(species: ode.stateNames[entry.row], of: ode.stateNames[entry.column]), time: t, stepSize: h,
         evaluationTime: workspace.nonFiniteTime)
+    }
+    if let bad = (0..<ode.stateCount).first(where: { !y[$0].isFinite }) {
+      return SolverFailure(reason: .nonFiniteState(species: ode.stateNames[bad], value: y[bad]), time: t, stepSize: h)
     }
     if status == .failure {
       var failure = SolverFailure(reason: .stepperFailed("\(driver.stepper.rawValue) step failed (\(status))"), time: t, stepSize: h)

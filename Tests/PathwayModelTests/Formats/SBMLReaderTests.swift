@@ -147,6 +147,50 @@ struct SBMLReaderTests {
     #expect(error?.diagnostics.allSatisfy { $0.location?.line != nil } == true)
   }
 
+  static let decayBody = """
+        <listOfCompartments><compartment id="c" size="1" constant="true"/></listOfCompartments>
+        <listOfSpecies><species id="S" compartment="c" initialConcentration="1" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/></listOfSpecies>
+        <listOfParameters><parameter id="k" value="0.5" constant="true"/></listOfParameters>
+        <listOfReactions><reaction id="r" reversible="false"><listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/></listOfReactants>
+          <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>k</ci><ci>S</ci></apply></math></kineticLaw></reaction></listOfReactions>
+    """
+
+  @Test("a package declared required=\"false\" (layout) is ignored with one warning; the model reads as core")
+  func optionalPackageIgnored() throws {
+    let text = Self.document(
+      Self.decayBody + "\n" + """
+            <lay:listOfLayouts><lay:layout lay:id="l1"><lay:dimensions lay:width="100" lay:height="100"/></lay:layout></lay:listOfLayouts>
+        """,
+      extraNamespaces: "xmlns:lay=\"http://www.sbml.org/sbml/level3/version1/layout/version1\" lay:required=\"false\" ")
+    let m = try read(text)
+    #expect(m.nodes.map(\.id) == ["S"])
+    let warnings = m.warnings.filter { $0.message.contains("'layout' package is ignored") }
+    #expect(warnings.count == 1)
+    #expect(warnings.first?.location?.line == 9)
+  }
+
+  @Test("a package declared required but unused reads as core with a warning; a used one is refused where it is used")
+  func requiredPackages() throws {
+    let unused = Self.document(
+      Self.decayBody,
+      extraNamespaces: "xmlns:comp=\"http://www.sbml.org/sbml/level3/version1/comp/version1\" comp:required=\"true\" ")
+    let m = try read(unused)
+    #expect(m.warnings.contains { $0.message.contains("declares the 'comp' package required") })
+    // An attribute of a required package on a core element changes that element's meaning.
+    let attribute = Self.document(
+      Self.decayBody.replacingOccurrences(of: "<species id=\"S\"", with: "<species multi:speciesType=\"T\" id=\"S\""),
+      extraNamespaces: "xmlns:multi=\"http://www.sbml.org/sbml/level3/version1/multi/version1\" multi:required=\"true\" ")
+    let error = pathwayError { _ = try read(attribute) }
+    #expect(error?.exitCode == 65)
+    #expect(error?.diagnostics.first?.message.contains("attribute 'multi:speciesType' of the 'multi' package") == true)
+    #expect(error?.diagnostics.first?.location?.line == 5)
+    // A package the document never declares cannot be known to be optional: refused.
+    let undeclared = Self.document(
+      Self.decayBody + "\n    <x:extra xmlns:x=\"http://www.sbml.org/sbml/level3/version1/spatial/version1\"/>")
+    let refused = pathwayError { _ = try read(undeclared) }
+    #expect(refused?.diagnostics.first?.message.contains("element <extra> of the 'spatial' package (only SBML core is supported)") == true)
+  }
+
   @Test("what SBML forbids a rule or an event to assign is refused, with the line", arguments: [
     // (the model's body, the start of the message)
     ("""

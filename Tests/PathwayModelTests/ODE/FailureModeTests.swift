@@ -41,6 +41,25 @@ struct FailureModeTests {
     #expect(s.trajectory.rowCount == 2)
   }
 
+  @Test("a NaN initial value that no rate reads is named at the start, not left to a failed step",
+        arguments: [Stepper.msbdf, .rkf45, .bsimp, .rodas5p])
+  func nonFiniteInitialValue(stepper: Stepper) throws {
+    // dx/dt = 0 is finite whatever x holds: only the state itself shows the NaN.
+    let m = try model("""
+      nodes:
+        a: {initial: 1, rate: -a}
+        x: {initial: 0, rate: 0}
+      """)
+    let ode = try ODEModel(model: m)
+    let solver = try ODESolver(ode, options: SolverOptions(method: stepper, rtol: 1e-6, atol: 1e-8))
+    let s = solver.solve(RunParameters(ode), initial: [1, .nan], start: 0, end: 2, times: [0, 1, 2])
+    let failure = try #require(s.failure)
+    #expect(failure.code == "nonfinite_state:x", "\(failure)")
+    #expect(failure.time == 0)
+    #expect(failure.description.contains("the value of 'x'"))
+    #expect(s.trajectory.rowCount == 1, "the row at t = 0 shows the NaN")
+  }
+
   @Test("a short span late in time integrates: the first step is not below t's resolution",
         arguments: [Stepper.msbdf, .rkf45, .bsimp, .rodas5p])
   func shortSpanLateInTime(stepper: Stepper) throws {

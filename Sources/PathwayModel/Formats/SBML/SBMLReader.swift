@@ -54,6 +54,8 @@ private struct Importer {
   let file: String
   var bag = DiagnosticBag()
   var math: MathMLConverter
+  /// Packages declared required="false" whose constructs were skipped (`unsupported`).
+  var ignoredPackages = Set<String>()
   var level = 3
   var version = 2
 
@@ -74,42 +76,91 @@ private struct Importer {
   }
   static let mathNamespace = "http://www.w3.org/1998/Math/MathML"
 
-  /// Collects every construct this reader refuses, with its location.
+  /// The package a namespace belongs to: `…/level3/version1/comp/version1` → `comp`.
+  static func packageName(_ namespace: String) -> String {
+    namespace.split(separator: "/").dropLast().last.map(String.init) ?? namespace
+  }
+
+  /// Collects every construct this reader refuses, with its location; packages it ignores go to
+  /// the warnings.
+  ///
+  /// A package declared `prefix:required="false"` on `<sbml>` cannot change the model's
+  /// mathematics (SBML Level 3 core, §4.1.2): its elements and attributes (layout, render, fbc's
+  /// flux bounds, …) are skipped with one warning. A required package, or one the document does not
+  /// declare, is refused at its first element or attribute; one declared required but never used
+  /// (flattened `comp` models) leaves a core model and a warning. Package symbols in MathML
+  /// (distrib's csymbols) are refused where the math is read.
   mutating func unsupported(_ root: XMLNode) -> [Diagnostic] {
     var found: [Diagnostic] = []
-    func refuse(_ node: XMLNode, _ construct: String, _ reason: String) {
-      found.append(Diagnostic(.error, at: node.location(file), "unsupported SBML construct: \(construct) (\(reason))"))
+    func refuse(_ node: XMLNode, _ construct: String, _ reason: String, notes: [String] = []) {
+      found.append(Diagnostic(.error, at: node.location(file), "unsupported SBML construct: \(construct) (\(reason))", notes: notes))
     }
-    // Packages: any element in a namespace other than core, MathML or XHTML (notes).
-    var packages = Set<String>()
-    func walk(_ node: XMLNode, inMath: Bool, inAnnotation: Bool) {
-      let annotation = inAnnotation || node.name == "annotation" || node.name == "notes"
-      if !annotation && !node.namespace.isEmpty && !Self.isCore(node.namespace)
-        && node.namespace != Self.mathNamespace && node.namespace != "http://www.w3.org/1999/xhtml"
-      {
-        // http://www.sbml.org/sbml/level3/version1/comp/version1 → comp
-        let package = node.namespace.split(separator: "/").dropLast().last.map(String.init) ?? node.namespace
-        if packages.insert(package).inserted {
-          refuse(node, "the '\(package)' package", "only SBML core is supported")
+    // prefix:required on <sbml>, by the namespace the prefix stands for there.
+    var requiredByNamespace: [String: (attribute: String, value: Bool)] = [:]
+    for (key, value) in root.attributes where key.hasSuffix(":required") {
+      let prefix = String(key.dropLast(":required".count))
+      guard let namespace = root.declaredPrefixes[prefix] else { continue }
+      requiredByNamespace[namespace] = (key, value == "true" || value == "1")
+    }
+    func isPackage(_ namespace: String) -> Bool {
+      !namespace.isEmpty && !Self.isCore(namespace) && namespace != Self.mathNamespace
+        && namespace != "http://www.w3.org/1999/xhtml"
+    }
+    var refusedPackages = Set<String>()
+    var usedNamespaces = Set<String>()
+    /// Whether a package construct at `node` is refused (once per package) or ignored (warned once).
+    func packageConstruct(_ node: XMLNode, namespace: String, what: String) {
+      usedNamespaces.insert(namespace)
+      let package = Self.packageName(namespace)
+      let notes =
+        package == "comp"
+        ? ["a flattened model is SBML core: libsbml's CompFlatteningConverter (or sbmlutils' flatten_sbml) writes one"] : []
+      switch requiredByNamespace[namespace]?.value {
+      case false?:
+        if ignoredPackages.insert(package).inserted {
+          bag.warning(
+            node.location(file),
+            "the '\(package)' package is ignored (\(requiredByNamespace[namespace]!.attribute)=\"false\": it does not change the model's mathematics)")
+        }
+      case true?:
+        if refusedPackages.insert(package).inserted {
+          refuse(node, "\(what) of the '\(package)' package", "\(requiredByNamespace[namespace]!.attribute)=\"true\": it changes what the model means; only SBML core is supported", notes: notes)
+        }
+      case nil:
+        if refusedPackages.insert(package).inserted {
+          refuse(node, "\(what) of the '\(package)' package", "only SBML core is supported", notes: notes)
         }
       }
+    }
+    func walk(_ node: XMLNode, scope: [String: String], inAnnotation: Bool) {
+      let scope = node.declaredPrefixes.isEmpty ? scope : scope.merging(node.declaredPrefixes) { $1 }
+      let annotation = inAnnotation || node.name == "annotation" || node.name == "notes"
       if !annotation {
+        if isPackage(node.namespace) {
+          packageConstruct(node, namespace: node.namespace, what: "element <\(node.name)>")
+        }
+        // Package attributes on core elements (multi:speciesType, fbc:charge, …).
+        for key in node.attributes.keys.sorted() {
+          guard let colon = key.firstIndex(of: ":") else { continue }
+          let prefix = String(key[..<colon])
+          if prefix == "xmlns" || prefix == "xml" || (node === root && key.hasSuffix(":required")) { continue }
+          let namespace = scope[prefix] ?? prefix
+          if isPackage(namespace) { packageConstruct(node, namespace: namespace, what: "attribute '\(key)'") }
+        }
         switch node.name {
         case "reaction" where node.attributes["fast"] == "true":
           refuse(node, "fast reaction '\(node.attributes["id"] ?? "")'", "fast reactions need an algebraic solver")
         default: break
         }
       }
-      for child in node.children { walk(child, inMath: inMath || node.name == "math", inAnnotation: annotation) }
+      for child in node.children { walk(child, scope: scope, inAnnotation: annotation) }
     }
-    walk(root, inMath: false, inAnnotation: false)
-    // A package the document requires (prefix:required="true" on <sbml>) changes what the core
-    // elements mean even where it adds no element of its own (distrib's csymbols in MathML).
-    for (key, value) in root.attributes.sorted(by: { $0.key < $1.key }) where key.hasSuffix(":required") && (value == "true" || value == "1") {
-      let package = String(key.dropLast(":required".count))
-      if packages.insert(package).inserted {
-        refuse(root, "the '\(package)' package", "\(key)=\"\(value)\": it changes what the model means; only SBML core is supported")
-      }
+    walk(root, scope: [:], inAnnotation: false)
+    for (namespace, declaration) in requiredByNamespace.sorted(by: { $0.key < $1.key })
+    where declaration.value && !usedNamespaces.contains(namespace) {
+      bag.warning(
+        root.location(file),
+        "the document declares the '\(Self.packageName(namespace))' package required (\(declaration.attribute)=\"true\") but uses none of its elements or attributes; it is read as SBML core")
     }
     return found
   }
@@ -557,6 +608,7 @@ private struct Importer {
 
     // Reactions: kinetic laws as assignments named by the reaction, stoichiometries per species.
     var reactionRates: [(id: String, expr: Expr, node: XMLNode)] = []
+    var withoutLaw: [(id: String, node: XMLNode)] = []
     var change: [String: [(stoichiometry: Expr, reaction: String)]] = [:]
     // Stoichiometries a rule, an event or an initial assignment gives: the reactions use the symbol.
     let assignedStoichiometries = assignedByRule.union(rateRules.keys).union(eventTargets).union(initiallyAssigned)
@@ -577,6 +629,7 @@ private struct Importer {
         reactionRates.append((id, try mathOrIgnored(law, "the kinetic law of '\(id)'").map(rewrite) ?? .zero, law))
       } else {
         reactionRates.append((id, .zero, reaction))
+        withoutLaw.append((id, reaction))
       }
       localNames = [:]
       for (list, sign) in [("listOfReactants", -1.0), ("listOfProducts", 1.0)] {
@@ -607,6 +660,18 @@ private struct Importer {
           bag.error(location(modifier), "reaction '\(id)' has an unknown modifier '\(s)'")
         }
       }
+    }
+    // SBML makes the kinetic law optional; without one a reaction has no rate (0), said once.
+    if let first = withoutLaw.first {
+      let names = withoutLaw.prefix(4).map { "'\($0.id)'" }.joined(separator: ", ") + (withoutLaw.count > 4 ? ", …" : "")
+      bag.warning(
+        location(first.node),
+        withoutLaw.count == 1
+          ? "reaction \(names) has no kinetic law; its rate is 0"
+          : "\(withoutLaw.count) reactions have no kinetic law (\(names)); their rates are 0",
+        notes: ignoredPackages.contains("fbc")
+          ? ["the model carries flux balance constraints (fbc): it is meant for flux balance analysis (cobrapy, the COBRA Toolbox), not for time courses"]
+          : [])
     }
 
     // Nodes and parameters.

@@ -15,6 +15,8 @@ final class XMLNode {
   var segments: [String] = [""]
   let line: Int
   let column: Int
+  /// The namespace prefixes this element declares (`xmlns:p="uri"`: p → uri; "" for the default).
+  var declaredPrefixes: [String: String] = [:]
 
   init(name: String, namespace: String, attributes: [String: String], line: Int, column: Int) {
     self.name = name
@@ -48,6 +50,7 @@ enum XMLTreeReader {
     let delegate = Delegate(maximumDepth: maximumDepth)
     let parser = XMLParser(data: data)
     parser.shouldProcessNamespaces = true
+    parser.shouldReportNamespacePrefixes = true
     parser.shouldResolveExternalEntities = false
     parser.delegate = delegate
     let ok = parser.parse()
@@ -123,6 +126,8 @@ enum XMLTreeReader {
     var root: XMLNode?
     var problem: (line: Int, column: Int, message: String)?
     let maximumDepth: Int
+    /// Prefix declarations reported before the element that carries them starts.
+    var pendingPrefixes: [String: String] = [:]
 
     init(maximumDepth: Int) { self.maximumDepth = maximumDepth }
 
@@ -138,6 +143,8 @@ enum XMLTreeReader {
       let node = XMLNode(
         name: elementName, namespace: namespaceURI ?? "", attributes: attributes, line: parser.lineNumber,
         column: parser.columnNumber)
+      node.declaredPrefixes = pendingPrefixes
+      pendingPrefixes = [:]
       if let parent = stack.last {
         parent.children.append(node)
         parent.segments.append("")
@@ -145,6 +152,10 @@ enum XMLTreeReader {
         root = node
       }
       stack.append(node)
+    }
+
+    func parser(_ parser: XMLParser, didStartMappingPrefix prefix: String, toURI namespaceURI: String) {
+      pendingPrefixes[prefix] = namespaceURI
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
