@@ -191,6 +191,38 @@ struct SBMLReaderTests {
     #expect(refused?.diagnostics.first?.message.contains("element <extra> of the 'spatial' package (only SBML core is supported)") == true)
   }
 
+  @Test("comp ports and distrib uncertainties add no mathematics: skipped with a warning; a submodel is refused")
+  func inertPackageElements() throws {
+    let comp = "xmlns:comp=\"http://www.sbml.org/sbml/level3/version1/comp/version1\" comp:required=\"true\" "
+    let ports = Self.document(
+      Self.decayBody + "\n" + """
+            <comp:listOfPorts><comp:port comp:id="S_port" comp:idRef="S"/></comp:listOfPorts>
+        """, extraNamespaces: comp)
+    let m = try read(ports)
+    #expect(m.nodes.map(\.id) == ["S"])
+    #expect(m.warnings.contains { $0.message.hasPrefix("<listOfPorts> of the 'comp' package is ignored") && $0.location?.line == 9 })
+    #expect(!m.warnings.contains { $0.message.contains("uses none of its elements") })
+
+    let distrib = "xmlns:distrib=\"http://www.sbml.org/sbml/level3/version1/distrib/version1\" distrib:required=\"true\" "
+    let uncertain = Self.document(
+      Self.decayBody.replacingOccurrences(
+        of: "<parameter id=\"k\" value=\"0.5\" constant=\"true\"/>",
+        with: "<parameter id=\"k\" value=\"0.5\" constant=\"true\"><distrib:listOfUncertainties><distrib:uncertainty/></distrib:listOfUncertainties></parameter>"),
+      extraNamespaces: distrib)
+    let u = try read(uncertain)
+    #expect(u.parameters.first { $0.id == "k" }?.value == 0.5)
+    #expect(u.warnings.contains { $0.message.hasPrefix("<listOfUncertainties> of the 'distrib' package is ignored") })
+
+    let submodel = Self.document(
+      Self.decayBody + "\n" + """
+            <comp:listOfPorts><comp:port comp:id="S_port" comp:idRef="S"/></comp:listOfPorts>
+            <comp:listOfSubmodels><comp:submodel comp:id="A" comp:modelRef="inner"/></comp:listOfSubmodels>
+        """, extraNamespaces: comp)
+    let refused = pathwayError { _ = try read(submodel) }
+    #expect(refused?.diagnostics.first?.message.contains("element <listOfSubmodels> of the 'comp' package") == true)
+    #expect(refused?.diagnostics.first?.notes.first?.contains("flattened") == true)
+  }
+
   @Test("what SBML forbids a rule or an event to assign is refused, with the line", arguments: [
     // (the model's body, the start of the message)
     ("""

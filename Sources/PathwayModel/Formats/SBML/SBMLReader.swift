@@ -81,6 +81,21 @@ private struct Importer {
     namespace.split(separator: "/").dropLast().last.map(String.init) ?? namespace
   }
 
+  /// Elements of required packages that add no mathematics to the model they sit in, by package,
+  /// with the reason. `comp`: ports only name what a composing model may connect, and model
+  /// definitions are models of their own that only a submodel (refused) would instantiate;
+  /// `distrib`: uncertainties describe a value's spread without drawing from it.
+  static let inertPackageElements: [String: [String: String]] = [
+    "comp": [
+      "listOfPorts": "ports only name what a composing model may connect; the model's mathematics is its core content",
+      "listOfModelDefinitions": "no submodel instantiates these model definitions; only the document's <model> is read",
+      "listOfExternalModelDefinitions": "no submodel instantiates these model definitions; only the document's <model> is read",
+    ],
+    "distrib": [
+      "listOfUncertainties": "uncertainties describe a value's spread; the value itself is what is simulated"
+    ],
+  ]
+
   /// Collects every construct this reader refuses, with its location; packages it ignores go to
   /// the warnings.
   ///
@@ -88,7 +103,8 @@ private struct Importer {
   /// mathematics (SBML Level 3 core, §4.1.2): its elements and attributes (layout, render, fbc's
   /// flux bounds, …) are skipped with one warning. A required package, or one the document does not
   /// declare, is refused at its first element or attribute; one declared required but never used
-  /// (flattened `comp` models) leaves a core model and a warning. Package symbols in MathML
+  /// (flattened `comp` models), or used only through elements that add no mathematics
+  /// (`inertPackageElements`), leaves a core model and a warning. Package symbols in MathML
   /// (distrib's csymbols) are refused where the math is read.
   mutating func unsupported(_ root: XMLNode) -> [Diagnostic] {
     var found: [Diagnostic] = []
@@ -107,6 +123,7 @@ private struct Importer {
         && namespace != "http://www.w3.org/1999/xhtml"
     }
     var refusedPackages = Set<String>()
+    var inertSeen = Set<String>()
     var usedNamespaces = Set<String>()
     /// Whether a package construct at `node` is refused (once per package) or ignored (warned once).
     func packageConstruct(_ node: XMLNode, namespace: String, what: String) {
@@ -136,6 +153,14 @@ private struct Importer {
       let scope = node.declaredPrefixes.isEmpty ? scope : scope.merging(node.declaredPrefixes) { $1 }
       let annotation = inAnnotation || node.name == "annotation" || node.name == "notes"
       if !annotation {
+        if isPackage(node.namespace), let why = Self.inertPackageElements[Self.packageName(node.namespace)]?[node.name] {
+          // Declarations that give the model no mathematics: skipped whole, said once each.
+          usedNamespaces.insert(node.namespace)
+          if inertSeen.insert(node.name).inserted {
+            bag.warning(node.location(file), "<\(node.name)> of the '\(Self.packageName(node.namespace))' package is ignored: \(why)")
+          }
+          return
+        }
         if isPackage(node.namespace) {
           packageConstruct(node, namespace: node.namespace, what: "element <\(node.name)>")
         }
