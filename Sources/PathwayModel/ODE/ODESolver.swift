@@ -240,6 +240,18 @@ func makeEngine(
     return RosenbrockEngine(
       workspace: workspace, stepper: .rodas5p, tableau: .rodas5p, rtol: options.rtol, atol: options.atol,
       atolScales: atolScales, automaticInitialStep: options.hInitial == nil)
+  case .dopri5:
+    return DormandPrinceEngine(
+      workspace: workspace, rtol: options.rtol, atol: options.atol, atolScales: atolScales,
+      automaticInitialStep: options.hInitial == nil)
+  case .auto:
+    return AutoSwitchEngine(
+      implicit: RosenbrockEngine(
+        workspace: workspace, stepper: .rodas5p, tableau: .rodas5p, rtol: options.rtol, atol: options.atol,
+        atolScales: atolScales, automaticInitialStep: options.hInitial == nil),
+      explicit: DormandPrinceEngine(
+        workspace: workspace, rtol: options.rtol, atol: options.atol, atolScales: atolScales,
+        automaticInitialStep: options.hInitial == nil))
   default:
     return try GSLDriver(
       workspace: workspace, stepper: options.method, rtol: options.rtol, atol: options.atol,

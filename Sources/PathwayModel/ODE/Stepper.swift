@@ -1,8 +1,9 @@
 /// The integration methods: the `gsl_odeiv2` steppers, by the names GSL gives them, and the
-/// Rosenbrock methods written in Swift (`RosenbrockEngine`).
+/// methods written in Swift: the Rosenbrock methods (`RosenbrockEngine`), Dormand–Prince 5(4)
+/// (`DormandPrinceEngine`) and the switch between Rodas5P and it (`AutoSwitchEngine`).
 public enum Stepper: String, Sendable, Hashable, CaseIterable {
   case rk2, rk4, rkf45, rkck, rk8pd, rk1imp, rk2imp, rk4imp, bsimp, msadams, msbdf
-  case rodas4, rodas5p
+  case rodas4, rodas5p, dopri5, auto
 
   /// The method a run uses when none is asked for.
   ///
@@ -16,7 +17,7 @@ public enum Stepper: String, Sendable, Hashable, CaseIterable {
   /// True for implicit methods, which evaluate the Jacobian.
   public var isImplicit: Bool {
     switch self {
-    case .rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf, .rodas4, .rodas5p: return true
+    case .rk1imp, .rk2imp, .rk4imp, .bsimp, .msbdf, .rodas4, .rodas5p, .auto: return true
     default: return false
     }
   }
@@ -24,7 +25,7 @@ public enum Stepper: String, Sendable, Hashable, CaseIterable {
   /// True for GSL's steppers, false for the methods written in Swift.
   public var isGSL: Bool {
     switch self {
-    case .rodas4, .rodas5p: return false
+    case .rodas4, .rodas5p, .dopri5, .auto: return false
     default: return true
     }
   }
@@ -45,6 +46,7 @@ public enum Stepper: String, Sendable, Hashable, CaseIterable {
     case .msbdf: return 5
     case .rodas4: return 4
     case .rodas5p: return 5
+    case .dopri5, .auto: return 5
     }
   }
 
@@ -66,6 +68,10 @@ public enum Stepper: String, Sendable, Hashable, CaseIterable {
       return "Rosenbrock Rodas4 (4, 3), stiffly accurate, sparse LU, dense output; stiff (Swift, Hairer & Wanner)"
     case .rodas5p:
       return "Rosenbrock Rodas5P (5, 4), stiffly accurate, sparse LU, dense output; stiff (Swift, Steinebach 2023)"
+    case .dopri5:
+      return "explicit Dormand-Prince (5, 4), dense output, stiffness detection; non-stiff (Swift, Hairer's dopri5)"
+    case .auto:
+      return "Rodas5P while the model is stiff, dopri5 while it is not, switched between steps by stiffness estimates (Swift)"
     }
   }
 }

@@ -4,16 +4,27 @@ import Testing
 @testable import PathwayModel
 
 /// The Rosenbrock engine (Rodas4, Rodas5P) against published reference solutions, its dense
-/// output, ∂f/∂t, and its failures. Tolerances follow `ReferenceProblemTests`: the global error
+/// output, ∂f/∂t, and its failures; the same checks for the other Swift engines where they apply
+/// (`auto` on the stiff problems, `dopri5` on the non-stiff ones). Tolerances follow `ReferenceProblemTests`: the global error
 /// of an adaptive method is bounded by a factor × the steps taken × the per-step target.
 @Suite("Rosenbrock methods")
 struct RosenbrockTests {
   static let methods: [Stepper] = [.rodas4, .rodas5p]
+  /// The Swift engines that take stiff problems, and all of them.
+  static let stiffMethods: [Stepper] = methods + [.auto]
+  static let swiftMethods: [Stepper] = methods + [.dopri5, .auto]
 
   /// HIRES, Pollution, E5, Robertson (to 10¹¹) and van der Pol (μ = 1000) at their end time,
   /// against the Test Set's reference solutions (`ReferenceProblem`; sources there).
-  @Test("published stiff problems match their reference solutions",
-        arguments: Self.methods, ReferenceProblem.all.map(\.name))
+  /// Every stiff Swift method on every problem, but auto on E5: its y₂, y₃ at 10¹³ are rounding
+  /// (below), whose bound here grows with the step count; auto takes fewer steps than Rodas5P
+  /// and ends 1e-21 off as Rodas5P does (a run at rtol 1e-10 ends at y₂ = 1.03e-21, y₃ = 9e-27
+  /// with Rodas5P, 2e-30 and 1.78e-21 with auto, for 8.87e-22 and 8.85e-22).
+  static let publishedCases: [(Stepper, String)] = stiffMethods.flatMap { stepper in
+    ReferenceProblem.all.map(\.name).filter { stepper != .auto || $0 != "E5" }.map { (stepper, $0) }
+  }
+
+  @Test("published stiff problems match their reference solutions", arguments: Self.publishedCases)
   func published(stepper: Stepper, name: String) throws {
     let problem = try #require(ReferenceProblem.all.first { $0.name == name })
     let rtol = 1e-10, atol = rtol * problem.atolRatio
@@ -39,7 +50,7 @@ struct RosenbrockTests {
     }
   }
 
-  @Test("dense output: outputs between steps match exp(-k t), and do not cost steps", arguments: Self.methods)
+  @Test("dense output: outputs between steps match exp(-k t), and do not cost steps", arguments: Self.swiftMethods)
   func denseOutput(stepper: Stepper) throws {
     let m = try model("parameters: {k: 0.7}\nnodes:\n  x: {initial: 2, rate: -k * x}\n")
     let tol = 1e-9
@@ -57,7 +68,7 @@ struct RosenbrockTests {
 
   /// x' = sin t − x, x(0) = 0: x = (sin t − cos t + e^{−t})/2. The rate law depends on time, so
   /// the stages need ∂f/∂t; without it Rodas drops to first order in t.
-  @Test("a time-dependent rate law uses ∂f/∂t at full order", arguments: Self.methods)
+  @Test("a time-dependent rate law uses ∂f/∂t at full order", arguments: Self.swiftMethods)
   func nonAutonomous(stepper: Stepper) throws {
     let m = try model("nodes:\n  x: {initial: 0, rate: sin(time) - x}\n")
     let times = stride(from: 0.0, through: 20, by: 0.5).map { $0 }
@@ -71,7 +82,7 @@ struct RosenbrockTests {
   }
 
   /// x' = u − x with u a ramp from 0 to 1 over [0, 10]: ∂f/∂t comes through the input's slope.
-  @Test("a ramped input enters through ∂f/∂t", arguments: Self.methods)
+  @Test("a ramped input enters through ∂f/∂t", arguments: Self.swiftMethods)
   func ramp(stepper: Stepper) throws {
     let m = try model("nodes:\n  u: {kind: input}\n  x: {rate: u - x}\n")
     let ode = try ODEModel(model: m)
@@ -199,7 +210,7 @@ struct RosenbrockTests {
   /// Measured (rtol 1e-8): Rodas4 1 + 4.8e-10, Rodas5P 1 + 3.4e-9 and GSL's rk4imp 1 + 1.3e-9
   /// stop just past the pole; bsimp at 1 − 5e-15; msbdf at 1 − 1.2e-6, where its Newton iteration
   /// stops converging (GSL_FAILURE) — GSL promises no closer stop.
-  @Test("a blow-up ends in a step-size failure just before it", arguments: Self.methods + [.msbdf])
+  @Test("a blow-up ends in a step-size failure just before it", arguments: Self.swiftMethods + [.msbdf])
   func blowUp(stepper: Stepper) throws {
     let m = try model("nodes:\n  x: {initial: 1, rate: x^2}\n")
     let s = try integrate(m, to: 2, method: stepper, rtol: 1e-8, atol: 1e-10)
@@ -213,7 +224,7 @@ struct RosenbrockTests {
     #expect(failure.time < 2, "the blow-up is never stepped over to the end")
   }
 
-  @Test("a Rosenbrock solver is reusable: a second run gives the same numbers", arguments: Self.methods)
+  @Test("a Rosenbrock solver is reusable: a second run gives the same numbers", arguments: Self.stiffMethods)
   func reuse(stepper: Stepper) throws {
     let problem = ReferenceProblem.hires
     let ode = try ODEModel(model: try model(problem.yaml))

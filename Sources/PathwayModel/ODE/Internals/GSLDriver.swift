@@ -103,7 +103,7 @@ final class GSLDriver {
     case .bsimp: type = cgsl_step_bsimp()
     case .msadams: type = cgsl_step_msadams()
     case .msbdf: type = cgsl_step_msbdf()
-    case .rodas4, .rodas5p:
+    case .rodas4, .rodas5p, .dopri5, .auto:
       system.deallocate()
       throw PathwayError(.simulationFailed, "\(stepper.rawValue) is not a GSL stepper")
     }

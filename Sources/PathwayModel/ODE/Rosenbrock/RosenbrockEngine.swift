@@ -70,6 +70,8 @@ final class RosenbrockEngine: DenseOutputEngine {
   private let yNew: UnsafeMutablePointer<Double>
   /// K₁…K_r of the dense output of the last step, computed on the first request.
   private let denseRows: UnsafeMutablePointer<Double>
+  private let powerV: UnsafeMutablePointer<Double>
+  private let powerW: UnsafeMutablePointer<Double>
   private var denseReady = false
   private var lastStart = 0.0
   private var lastSize = 0.0
@@ -93,6 +95,13 @@ final class RosenbrockEngine: DenseOutputEngine {
   /// The state with the largest weighted error estimate in the last step tried (-1: none yet).
   private var worstState = -1
   private let exponent: Double
+  /// The structural nonzeros of each row of J (the diagonal included), for `dominantRate`.
+  private let patternRows: [[Int]]
+  /// Whether accepted steps measure `lastStiffness` (for `AutoSwitchEngine`).
+  var measuresStiffness = false
+  /// h·|λ| of the last accepted step when `measuresStiffness`, λ the dominant eigenvalue of J
+  /// (`dominantRate`).
+  private(set) var lastStiffness = Double.infinity
 
   /// - Parameters:
   ///   - linearSolver: nil chooses by size and density (`preferredSolver`).
@@ -123,7 +132,10 @@ final class RosenbrockEngine: DenseOutputEngine {
     yOld = buffer(n)
     yNew = buffer(n)
     denseRows = buffer(tableau.dense.count * n)
+    powerV = buffer(n)
+    powerW = buffer(n)
     let rows = workspace.ode.jacobianPattern
+    patternRows = rows.enumerated().map { Array(Set($0.element + [$0.offset])).sorted() }
     let kind = linearSolver ?? LinearSolverKind.forced ?? Self.preferredSolver(n: n, pattern: rows)
     self.linearSolver = kind
     denseLU = DenseLU(n: n)
@@ -140,7 +152,7 @@ final class RosenbrockEngine: DenseOutputEngine {
   }
 
   deinit {
-    for p in [absoluteTolerance, f0, dfdt, jacobian, k, stageY, stageF, yOld, yNew, denseRows] { p.deallocate() }
+    for p in [absoluteTolerance, f0, dfdt, jacobian, k, stageY, stageF, yOld, yNew, denseRows, powerV, powerW] { p.deallocate() }
   }
 
   /// Sparse when the system is large enough for the dense O(n³) factorization to dominate and
@@ -163,6 +175,55 @@ final class RosenbrockEngine: DenseOutputEngine {
     denseReady = false
     patternChecked = false
     needsInitialStep = true
+    lastStiffness = .infinity
+  }
+
+  /// Forgets the step history but takes the next step at the size it is given (a switch from
+  /// another engine, whose last step size is the best guess).
+  func resetKeepingStep() {
+    reset()
+    needsInitialStep = false
+  }
+
+  /// An estimate of |λ| for the dominant eigenvalue λ of the Jacobian in `jacobian`: three
+  /// power iterations from the error estimate of the step (the directions the step control
+  /// sees), over the structural nonzeros. Not a bound; `AutoSwitchEngine` only uses it to try
+  /// dopri5, whose own estimate then decides whether it stays.
+  private func dominantRate(from start: UnsafePointer<Double>) -> Double {
+    var norm = 0.0
+    for m in 0..<n {
+      powerV[m] = start[m]
+      norm += start[m] * start[m]
+    }
+    if !(norm > 0) || !norm.isFinite {
+      for m in 0..<n { powerV[m] = 1 }
+      norm = Double(n)
+    }
+    var rate = 0.0
+    for _ in 0..<4 {
+      norm = norm.squareRoot()
+      var next = 0.0
+      if linearSolver == .sparse {
+        for (r, columns) in patternRows.enumerated() {
+          var sum = 0.0
+          for c in columns { sum += jacobian[r * n + c] * powerV[c] }
+          powerW[r] = sum
+          next += sum * sum
+        }
+      } else {
+        for r in 0..<n {
+          var sum = 0.0
+          for c in 0..<n { sum += jacobian[r * n + c] * powerV[c] }
+          powerW[r] = sum
+          next += sum * sum
+        }
+      }
+      guard next > 0 && next.isFinite else { return next.isFinite ? 0 : .infinity }
+      rate = next.squareRoot() / norm
+      for m in 0..<n { powerV[m] = powerW[m] }
+      norm = next
+    }
+    return rate
   }
 
   /// The starting step of Hairer, Nørsett & Wanner (*Solving ODEs I*, §II.4, and `hinit` of
@@ -341,6 +402,7 @@ final class RosenbrockEngine: DenseOutputEngine {
         // A step cut short to land on t1 says little about the next one.
         if last && !rejectedHere { next = max(next, size) }
         accepted += 1
+        if measuresStiffness { lastStiffness = used * dominantRate(from: ks) }
         for m in 0..<n {
           yOld[m] = y[m]
           y[m] = yNew[m]
