@@ -128,35 +128,6 @@ final class DormandPrinceEngine: DenseOutputEngine {
 
   func largestWeightedError(y: UnsafePointer<Double>) -> Int? { worstState >= 0 ? worstState : nil }
 
-  /// Hairer's starting step (`hinit`), f(t₀, y₀) in k1.
-  private func initialStep(t0: Double, y: UnsafePointer<Double>, limit: Double) -> Double {
-    var d0 = 0.0, d1 = 0.0
-    for m in 0..<n {
-      let scale = absoluteTolerance[m] + rtol * abs(y[m])
-      d0 += (y[m] / scale) * (y[m] / scale)
-      d1 += (k1[m] / scale) * (k1[m] / scale)
-    }
-    d0 = (d0 / Double(max(1, n))).squareRoot()
-    d1 = (d1 / Double(max(1, n))).squareRoot()
-    var h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1
-    h0 = min(h0, limit)
-    for m in 0..<n { stageY[m] = y[m] + h0 * k1[m] }
-    guard workspace.rhs(t0 + h0, stageY, k2) else {
-      if !workspace.cancelled { workspace.nonFiniteState = nil }
-      return h0
-    }
-    var d2 = 0.0
-    for m in 0..<n {
-      let scale = absoluteTolerance[m] + rtol * abs(y[m])
-      let e = (k2[m] - k1[m]) / scale
-      d2 += e * e
-    }
-    d2 = (d2 / Double(max(1, n))).squareRoot() / h0
-    let largest = max(d1, d2)
-    let h1 = largest <= 1e-15 ? max(1e-6, h0 * 1e-3) : Foundation.pow(0.01 / largest, 1.0 / 5)
-    return min(100 * h0, h1, limit)
-  }
-
   func step(t: inout Double, t1: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> GSLStatus {
     let n = self.n
     let t0 = t
@@ -168,7 +139,10 @@ final class DormandPrinceEngine: DenseOutputEngine {
     if needsInitialStep {
       needsInitialStep = false
       if automaticInitialStep {
-        size = initialStep(t0: t0, y: y, limit: h)
+        // dopri5's hinit takes the power 1/5 (its error estimate is of order 4).
+        size = hairerInitialStep(
+          workspace: workspace, order: 4, rtol: rtol, absoluteTolerance: absoluteTolerance, t0: t0, y: y, f0: k1,
+          scratchY: stageY, scratchF: k2, limit: h)
         if workspace.cancelled { return .badFunction }
       }
     }
