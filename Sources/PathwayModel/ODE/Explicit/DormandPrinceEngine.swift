@@ -59,6 +59,7 @@ final class DormandPrinceEngine: DenseOutputEngine {
   /// The argument of stage 6 (for the stiffness estimate).
   private let stage6: UnsafeMutablePointer<Double>
   private let yNew: UnsafeMutablePointer<Double>
+  private let direction: UnsafeMutablePointer<Double>
   /// r₁…r₅ of the continuous extension of the last accepted step.
   private let dense: UnsafeMutablePointer<Double>
   private var lastStart = 0.0
@@ -76,6 +77,9 @@ final class DormandPrinceEngine: DenseOutputEngine {
   private(set) var lastStiffness = 0.0
   /// The size of the last accepted step.
   var lastStepSize: Double { lastSize }
+  /// y₁ − ŷ₆ of the last accepted step: the direction of Hairer's estimate, a start for power
+  /// iterations on the Jacobian.
+  var lastDirection: UnsafePointer<Double> { UnsafePointer(direction) }
 
   init(workspace: ODEWorkspace, rtol: Double, atol: Double, atolScales: [Double]? = nil, automaticInitialStep: Bool = true) {
     self.workspace = workspace
@@ -101,11 +105,12 @@ final class DormandPrinceEngine: DenseOutputEngine {
     stageY = buffer(n)
     stage6 = buffer(n)
     yNew = buffer(n)
+    direction = buffer(n)
     dense = buffer(5 * n)
   }
 
   deinit {
-    for p in [absoluteTolerance, k1, k2, k3, k4, k5, k6, k7, stageY, stage6, yNew, dense] { p.deallocate() }
+    for p in [absoluteTolerance, k1, k2, k3, k4, k5, k6, k7, stageY, stage6, yNew, direction, dense] { p.deallocate() }
   }
 
   func reset() {
@@ -213,6 +218,7 @@ final class DormandPrinceEngine: DenseOutputEngine {
         var numerator = 0.0, denominator = 0.0
         for m in 0..<n {
           let df = k7[m] - k6[m], dy = yNew[m] - stage6[m]
+          direction[m] = dy
           numerator += df * df
           denominator += dy * dy
         }

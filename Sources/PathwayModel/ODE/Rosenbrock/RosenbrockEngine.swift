@@ -96,10 +96,11 @@ final class RosenbrockEngine: DenseOutputEngine {
   private var worstState = -1
   private let exponent: Double
   /// The structural nonzeros of each row of J (the diagonal included), for `dominantRate`.
-  private let patternRows: [[Int]]
-  /// Whether accepted steps measure `lastStiffness` (for `AutoSwitchEngine`).
+  private let patternStart: [Int]
+  private let patternColumns: [Int]
+  /// Whether the next accepted step measures `lastStiffness` (`AutoSwitchEngine` sets it).
   var measuresStiffness = false
-  /// h·|λ| of the last accepted step when `measuresStiffness`, λ the dominant eigenvalue of J
+  /// h·|λ| of the last step measured (`measuresStiffness`), λ the dominant eigenvalue of J
   /// (`dominantRate`).
   private(set) var lastStiffness = Double.infinity
 
@@ -135,7 +136,9 @@ final class RosenbrockEngine: DenseOutputEngine {
     powerV = buffer(n)
     powerW = buffer(n)
     let rows = workspace.ode.jacobianPattern
-    patternRows = rows.enumerated().map { Array(Set($0.element + [$0.offset])).sorted() }
+    let withDiagonal = rows.enumerated().map { Array(Set($0.element + [$0.offset])).sorted() }
+    patternStart = withDiagonal.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+    patternColumns = withDiagonal.flatMap { $0 }
     let kind = linearSolver ?? LinearSolverKind.forced ?? Self.preferredSolver(n: n, pattern: rows)
     self.linearSolver = kind
     denseLU = DenseLU(n: n)
@@ -185,6 +188,20 @@ final class RosenbrockEngine: DenseOutputEngine {
     needsInitialStep = false
   }
 
+  /// h·|λ| (as `lastStiffness`) at (t, y), with the rates and the Jacobian evaluated into this
+  /// engine's buffers, which are free while another engine steps, and the power iterations
+  /// started from `direction`; nil when a rate or a Jacobian entry is not finite there (the
+  /// other engine's next step reports it).
+  func stiffness(t: Double, y: UnsafePointer<Double>, h: Double, direction: UnsafePointer<Double>) -> Double? {
+    guard workspace.rhs(t, y, f0), workspace.jacobian(t, y, jacobian, dfdt) else {
+      workspace.nonFiniteState = nil
+      workspace.nonFiniteJacobianEntry = nil
+      return nil
+    }
+    if !patternChecked { checkPattern() }
+    return h * dominantRate(from: direction)
+  }
+
   /// An estimate of |λ| for the dominant eigenvalue λ of the Jacobian in `jacobian`: three
   /// power iterations from the error estimate of the step (the directions the step control
   /// sees), over the structural nonzeros. Not a bound; `AutoSwitchEngine` only uses it to try
@@ -204,11 +221,18 @@ final class RosenbrockEngine: DenseOutputEngine {
       norm = norm.squareRoot()
       var next = 0.0
       if linearSolver == .sparse {
-        for (r, columns) in patternRows.enumerated() {
-          var sum = 0.0
-          for c in columns { sum += jacobian[r * n + c] * powerV[c] }
-          powerW[r] = sum
-          next += sum * sum
+        patternStart.withUnsafeBufferPointer { start in
+          patternColumns.withUnsafeBufferPointer { columns in
+            for r in 0..<n {
+              var sum = 0.0
+              for p in start[r]..<start[r + 1] {
+                let c = columns[p]
+                sum += jacobian[r * n + c] * powerV[c]
+              }
+              powerW[r] = sum
+              next += sum * sum
+            }
+          }
         }
       } else {
         for r in 0..<n {
