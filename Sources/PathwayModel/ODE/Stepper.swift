@@ -69,7 +69,7 @@ public enum Stepper: String, Sendable, Hashable, CaseIterable {
     case .rodas5p:
       return "Rosenbrock Rodas5P (5, 4), stiffly accurate, sparse LU, dense output; stiff (Swift, Steinebach 2023)"
     case .dopri5:
-      return "explicit Dormand-Prince (5, 4), dense output, stiffness detection; non-stiff (Swift, Hairer's dopri5)"
+      return "explicit Dormand-Prince (5, 4), FSAL, dense output; non-stiff (Swift, after Hairer's dopri5)"
     case .auto:
       return "Rodas5P while the model is stiff, dopri5 while it is not, switched between steps by stiffness estimates (Swift)"
     }

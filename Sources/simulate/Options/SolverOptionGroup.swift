@@ -21,7 +21,7 @@ struct SolverOptionGroup: ParsableArguments {
   @Option(name: .customLong("times"), help: "Output grid: a file with one output time per line.")
   var timesFile: String?
 
-  @Option(help: ArgumentHelp("The integration method (GSL's steppers, or the Rosenbrock methods rodas4 and rodas5p).", valueName: Stepper.allCases.map(\.rawValue).joined(separator: "|")))
+  @Option(help: ArgumentHelp("The integration method (GSL's steppers; the Swift methods rodas4, rodas5p, dopri5, and auto, which switches between rodas5p and dopri5 by stiffness).", valueName: Stepper.allCases.map(\.rawValue).joined(separator: "|")))
   var method: String?
 
   @Option(help: ArgumentHelp(
