@@ -16,6 +16,13 @@ protocol IntegratorEngine: AnyObject {
   /// The state whose error estimate, weighted by its tolerance, was largest in the last step
   /// tried (accepted or not), or nil when no step has been tried: what limits the step size.
   func largestWeightedError(y: UnsafePointer<Double>) -> Int?
+  /// For an explicit method that watches for stiffness: the first time since the last reset
+  /// at which its steps were held at its stability limit; nil otherwise.
+  var stiffFrom: Double? { get }
+}
+
+extension IntegratorEngine {
+  var stiffFrom: Double? { nil }
 }
 
 extension GSLDriver: IntegratorEngine {}

@@ -66,6 +66,9 @@ public struct SolverStatistics: Sendable, Hashable, Codable {
   public var wallSeconds = 0.0
   /// How the rate laws were evaluated: `interpreted` or `native`.
   public var kernel = KernelMode.interpreted.rawValue
+  /// dopri5 only: the first time its stiffness test fired (`DormandPrinceEngine.stiffFrom`), nil
+  /// when it never did.
+  public var stiffFrom: Double? = nil
   public init() {}
 }
 
@@ -478,6 +481,7 @@ public final class ODESolver {
       let counts = driver.counts
       totalSteps += counts.steps
       totalFailed += counts.failed
+      if statistics.stiffFrom == nil { statistics.stiffFrom = driver.stiffFrom }
       driver.reset()
       // The rate laws' comparisons, held at their values here until the next restart (which
       // ends sliding along a switch: if the state still slides, the next step finds it again).
@@ -720,6 +724,7 @@ public final class ODESolver {
     let counts = driver.counts
     totalSteps += counts.steps
     totalFailed += counts.failed
+    if statistics.stiffFrom == nil { statistics.stiffFrom = driver.stiffFrom }
     statistics.steps = totalSteps
     statistics.failedSteps = totalFailed
     statistics.rhsEvaluations = workspace.rhsEvaluations

@@ -31,12 +31,14 @@ public enum RunManifest {
   }
 
   public static func statisticsRecord(_ s: SolverStatistics) -> JSONValue {
-    .object([
+    var record: [String: JSONValue] = [
       "steps": .number(Double(s.steps)), "failed_steps": .number(Double(s.failedSteps)),
       "rhs_evaluations": .number(Double(s.rhsEvaluations)),
       "jacobian_evaluations": .number(Double(s.jacobianEvaluations)),
       "segments": .number(Double(s.segments)), "wall_seconds": .number(s.wallSeconds), "kernel": .string(s.kernel),
-    ])
+    ]
+    if let t = s.stiffFrom { record["stiff_from"] = .number(t) }
+    return .object(record)
   }
 
   /// Adds (or replaces) the entry of `outputName` in `directory/manifest.json`, atomically and

@@ -96,6 +96,11 @@ struct Run: ParsableCommand {
       if solution.slidingIntervals.count > 5 {
         printError("note: \(solution.slidingIntervals.count - 5) more sliding intervals (listed in the manifest)")
       }
+      if let stiff = solution.statistics.stiffFrom {
+        printError(
+          "note: the model looks stiff from t = \(formatNumber(stiff)): dopri5's steps are held at its stability limit "
+            + "(\(solution.statistics.steps) steps); --method auto or rodas5p takes far fewer")
+      }
       if let failure = solution.failure {
         throw PathwayError(
           .simulationFailed, "\(run.name): \(failure)",

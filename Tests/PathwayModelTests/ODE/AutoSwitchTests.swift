@@ -59,6 +59,19 @@ struct AutoSwitchTests {
     #expect(errors[0] >= 16 * errors[1], "errors at h = 0.4 and 0.2: \(errors)")
   }
 
+  /// dopri5 alone says when its steps are held at its stability limit (Robertson's problem turns
+  /// stiff within its first hundredth of a second), and says nothing on an oscillator.
+  @Test("dopri5 records when a model turns stiff, and nothing when it does not")
+  func stiffnessNote() throws {
+    let robertson = try integrate(try model(ReferenceProblem.robertson.yaml), to: 1, method: .dopri5, rtol: 1e-6, atol: 1e-12)
+    try #require(robertson.failure == nil)
+    let from = try #require(robertson.statistics.stiffFrom)
+    #expect(from > 0 && from < 0.1, "stiff from t = \(from)")
+    let oscillator = try integrate(try model(Self.oscillator), to: 100, method: .dopri5, rtol: 1e-6, atol: 1e-9)
+    #expect(oscillator.statistics.stiffFrom == nil)
+    #expect(RunManifest.statisticsRecord(robertson.statistics).rendered().contains("\"stiff_from\""))
+  }
+
   /// A non-stiff oscillator: auto leaves Rodas5P after a few steps and runs dopri5 (no Jacobians
   /// from then on), at the accuracy asked for.
   @Test("auto runs a non-stiff model on dopri5")
