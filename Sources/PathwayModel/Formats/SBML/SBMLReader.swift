@@ -129,24 +129,19 @@ private struct Importer {
     func packageConstruct(_ node: XMLNode, namespace: String, what: String) {
       usedNamespaces.insert(namespace)
       let package = Self.packageName(namespace)
-      let notes =
-        package == "comp"
-        ? ["a flattened model is SBML core: libsbml's CompFlatteningConverter (or sbmlutils' flatten_sbml) writes one"] : []
-      switch requiredByNamespace[namespace]?.value {
-      case false?:
+      let declaration = requiredByNamespace[namespace]
+      if declaration?.value == false {
         if ignoredPackages.insert(package).inserted {
           bag.warning(
             node.location(file),
-            "the '\(package)' package is ignored (\(requiredByNamespace[namespace]!.attribute)=\"false\": it does not change the model's mathematics)")
+            "the '\(package)' package is ignored (\(declaration!.attribute)=\"false\": it does not change the model's mathematics)")
         }
-      case true?:
-        if refusedPackages.insert(package).inserted {
-          refuse(node, "\(what) of the '\(package)' package", "\(requiredByNamespace[namespace]!.attribute)=\"true\": it changes what the model means; only SBML core is supported", notes: notes)
-        }
-      case nil:
-        if refusedPackages.insert(package).inserted {
-          refuse(node, "\(what) of the '\(package)' package", "only SBML core is supported", notes: notes)
-        }
+      } else if refusedPackages.insert(package).inserted {
+        let reason = declaration.map { "\($0.attribute)=\"true\": it changes what the model means; only SBML core is supported" }
+        refuse(
+          node, "\(what) of the '\(package)' package", reason ?? "only SBML core is supported",
+          notes: package == "comp"
+            ? ["a flattened model is SBML core: libsbml's CompFlatteningConverter (or sbmlutils' flatten_sbml) writes one"] : [])
       }
     }
     func walk(_ node: XMLNode, scope: [String: String], inAnnotation: Bool) {
@@ -165,9 +160,8 @@ private struct Importer {
           packageConstruct(node, namespace: node.namespace, what: "element <\(node.name)>")
         }
         // Package attributes on core elements (multi:speciesType, fbc:charge, …).
-        for key in node.attributes.keys.sorted() {
-          guard let colon = key.firstIndex(of: ":") else { continue }
-          let prefix = String(key[..<colon])
+        for key in node.attributes.keys.filter({ $0.contains(":") }).sorted() {
+          let prefix = String(key[..<key.firstIndex(of: ":")!])
           if prefix == "xmlns" || prefix == "xml" || (node === root && key.hasSuffix(":required")) { continue }
           let namespace = scope[prefix] ?? prefix
           if isPackage(namespace) { packageConstruct(node, namespace: namespace, what: "attribute '\(key)'") }
