@@ -26,3 +26,15 @@ extension IntegratorEngine {
 }
 
 extension GSLDriver: IntegratorEngine {}
+
+extension ODEWorkspace {
+  /// What a Swift engine returns when its step shrank until it no longer changes t:
+  /// `.badFunction` naming the state whose rate was not finite in the last trial's stages (the
+  /// model is not finite just past t: its fault), else `.failure` (the error test cannot pass).
+  func shrunkToNothing(stageFault: (state: Int, time: Double)?) -> GSLStatus {
+    guard let stageFault else { return .failure }
+    nonFiniteState = stageFault.state
+    nonFiniteTime = stageFault.time
+    return .badFunction
+  }
+}

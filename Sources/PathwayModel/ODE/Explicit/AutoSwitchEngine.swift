@@ -29,7 +29,7 @@ final class AutoSwitchEngine: DenseOutputEngine {
   let explicit: DormandPrinceEngine
 
   enum Mode { case implicit, explicit }
-  private(set) var mode = Mode.implicit
+  private var mode = Mode.implicit
   private var lastEngine: Mode = .implicit
   private var lastTried: Mode = .implicit
 
@@ -52,8 +52,6 @@ final class AutoSwitchEngine: DenseOutputEngine {
   /// Steps and failures of engines since switched away from (since the last reset).
   private var earlierSteps = 0
   private var earlierFailed = 0
-  /// Switches between the engines over the engine's life (tests).
-  private(set) var switches = 0
 
   init(implicit: RosenbrockEngine, explicit: DormandPrinceEngine) {
     self.implicit = implicit
@@ -105,7 +103,6 @@ final class AutoSwitchEngine: DenseOutputEngine {
       untilMeasure = 0
     }
     mode = next
-    switches += 1
   }
 
   func step(t: inout Double, t1: Double, h: inout Double, y: UnsafeMutablePointer<Double>) -> GSLStatus {

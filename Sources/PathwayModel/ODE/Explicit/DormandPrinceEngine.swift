@@ -37,10 +37,6 @@ final class DormandPrinceEngine: DenseOutputEngine {
   static let d4 = -10690763975.0 / 1880347072, d5 = 701980252875.0 / 199316789632
   static let d6 = -1453857185.0 / 822651844, d7 = 69997945.0 / 29380423
 
-  /// The stability boundary on the negative real axis, about 3.3: Hairer's test calls a step
-  /// stiff when h·|λ| exceeds 3.25.
-  static let stabilityBoundary = 3.25
-
   // Step-size control (`dopri5`'s defaults).
   static let safety = 0.9
   static let largestIncrease = 10.0
@@ -276,12 +272,7 @@ final class DormandPrinceEngine: DenseOutputEngine {
       }
       if t0 + size == t0 {
         h = size
-        if !finite, let stageFault {
-          workspace.nonFiniteState = stageFault.state
-          workspace.nonFiniteTime = stageFault.time
-          return .badFunction
-        }
-        return .failure
+        return workspace.shrunkToNothing(stageFault: finite ? nil : stageFault)
       }
     }
   }

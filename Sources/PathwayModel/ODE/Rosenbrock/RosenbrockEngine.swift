@@ -202,8 +202,8 @@ final class RosenbrockEngine: DenseOutputEngine {
     return h * dominantRate(from: direction)
   }
 
-  /// An estimate of |λ| for the dominant eigenvalue λ of the Jacobian in `jacobian`: three
-  /// power iterations from the error estimate of the step (the directions the step control
+  /// An estimate of |λ| for the dominant eigenvalue λ of the Jacobian in `jacobian`: four
+  /// power iterations from `start` (the step's error estimate, or dopri5's y₁ − ŷ₆) (the directions the step control
   /// sees), over the structural nonzeros. Not a bound; `AutoSwitchEngine` only uses it to try
   /// dopri5, whose own estimate then decides whether it stays.
   private func dominantRate(from start: UnsafePointer<Double>) -> Double {
@@ -412,13 +412,7 @@ final class RosenbrockEngine: DenseOutputEngine {
       size = used / fac
       if t0 + size == t0 {
         h = size
-        if !finiteStages, let stageFault {
-          // Shrunk to nothing because the rates are not finite just past t0: the model's fault.
-          workspace.nonFiniteState = stageFault.state
-          workspace.nonFiniteTime = stageFault.time
-          return .badFunction
-        }
-        return .failure
+        return workspace.shrunkToNothing(stageFault: finiteStages ? nil : stageFault)
       }
     }
   }
