@@ -137,13 +137,13 @@ struct SBMLReaderTests {
           <listOfReactions>
             <reaction id="R" reversible="false" fast="true"/>
           </listOfReactions>
-          <comp:listOfSubmodels/>
-      """, extraNamespaces: "xmlns:comp=\"http://www.sbml.org/sbml/level3/version1/comp/version1\" comp:required=\"true\" ")
+          <spatial:geometry/>
+      """, extraNamespaces: "xmlns:spatial=\"http://www.sbml.org/sbml/level3/version1/spatial/version1\" spatial:required=\"true\" ")
     let error = pathwayError { _ = try read(text) }
     #expect(error?.exitCode == 65)
     let messages = error?.diagnostics.map(\.message) ?? []
     #expect(messages.contains { $0.contains("fast reaction 'R'") })
-    #expect(messages.contains { $0.contains("'comp' package") })
+    #expect(messages.contains { $0.contains("'spatial' package") })
     #expect(error?.diagnostics.allSatisfy { $0.location?.line != nil } == true)
   }
 
@@ -173,9 +173,9 @@ struct SBMLReaderTests {
   func requiredPackages() throws {
     let unused = Self.document(
       Self.decayBody,
-      extraNamespaces: "xmlns:comp=\"http://www.sbml.org/sbml/level3/version1/comp/version1\" comp:required=\"true\" ")
+      extraNamespaces: "xmlns:spatial=\"http://www.sbml.org/sbml/level3/version1/spatial/version1\" spatial:required=\"true\" ")
     let m = try read(unused)
-    #expect(m.warnings.contains { $0.message.contains("declares the 'comp' package required") })
+    #expect(m.warnings.contains { $0.message.contains("declares the 'spatial' package required") })
     // An attribute of a required package on a core element changes that element's meaning.
     let attribute = Self.document(
       Self.decayBody.replacingOccurrences(of: "<species id=\"S\"", with: "<species multi:speciesType=\"T\" id=\"S\""),
@@ -191,7 +191,7 @@ struct SBMLReaderTests {
     #expect(refused?.diagnostics.first?.message.contains("element <extra> of the 'spatial' package (only SBML core is supported)") == true)
   }
 
-  @Test("comp ports and distrib uncertainties add no mathematics: skipped with a warning; a submodel is refused")
+  @Test("comp ports are dropped by the flattening and distrib uncertainties add no mathematics (a warning)")
   func inertPackageElements() throws {
     let comp = "xmlns:comp=\"http://www.sbml.org/sbml/level3/version1/comp/version1\" comp:required=\"true\" "
     let ports = Self.document(
@@ -200,8 +200,7 @@ struct SBMLReaderTests {
         """, extraNamespaces: comp)
     let m = try read(ports)
     #expect(m.nodes.map(\.id) == ["S"])
-    #expect(m.warnings.contains { $0.message.hasPrefix("<listOfPorts> of the 'comp' package is ignored") && $0.location?.line == 9 })
-    #expect(!m.warnings.contains { $0.message.contains("uses none of its elements") })
+    #expect(!m.warnings.contains { $0.message.contains("comp") })
 
     let distrib = "xmlns:distrib=\"http://www.sbml.org/sbml/level3/version1/distrib/version1\" distrib:required=\"true\" "
     let uncertain = Self.document(
@@ -212,15 +211,6 @@ struct SBMLReaderTests {
     let u = try read(uncertain)
     #expect(u.parameters.first { $0.id == "k" }?.value == 0.5)
     #expect(u.warnings.contains { $0.message.hasPrefix("<listOfUncertainties> of the 'distrib' package is ignored") })
-
-    let submodel = Self.document(
-      Self.decayBody + "\n" + """
-            <comp:listOfPorts><comp:port comp:id="S_port" comp:idRef="S"/></comp:listOfPorts>
-            <comp:listOfSubmodels><comp:submodel comp:id="A" comp:modelRef="inner"/></comp:listOfSubmodels>
-        """, extraNamespaces: comp)
-    let refused = pathwayError { _ = try read(submodel) }
-    #expect(refused?.diagnostics.first?.message.contains("element <listOfSubmodels> of the 'comp' package") == true)
-    #expect(refused?.diagnostics.first?.notes.first?.contains("flattened") == true)
   }
 
   @Test("what SBML forbids a rule or an event to assign is refused, with the line", arguments: [

@@ -28,6 +28,9 @@ import Foundation
 /// - An algebraic rule 0 = f becomes an assignment rule for the symbol it determines, solved from
 ///   f when f is affine in it (`solveAlgebraicRules`); other algebraic rules are refused.
 ///
+/// - Hierarchical models (the `comp` package) are flattened into core first (`CompFlattening`):
+///   submodel ids read `submodel__id`, as libsbml's flattening names them.
+///
 /// Unsupported constructs (fast reactions, packages) are refused by name, with their line, all at
 /// once (exit 65).
 public enum SBMLReader {
@@ -37,16 +40,23 @@ public enum SBMLReader {
   }
 
   public static func read(data: Data, file: String) throws(PathwayError) -> Model {
-    let root = try XMLTreeReader.parse(data, file: file)
+    let root = try flattened(XMLTreeReader.parse(data, file: file), file: file)
     var importer = Importer(file: file)
     return try importer.run(root)
   }
 
   /// Every unsupported construct of the document, one diagnostic each (empty when supported).
   public static func unsupportedConstructs(path: String) throws(PathwayError) -> [Diagnostic] {
-    let root = try XMLTreeReader.parse(try InputFile.readData(path), file: path)
+    let root = try flattened(XMLTreeReader.parse(try InputFile.readData(path), file: path), file: path)
     var importer = Importer(file: path)
     return importer.unsupported(root)
+  }
+
+  /// The document with its `comp` submodels flattened into SBML core (`CompFlattening`).
+  static func flattened(_ root: XMLNode, file: String) throws(PathwayError) -> XMLNode {
+    guard root.name == "sbml", root.attributes["level"] == "3", CompFlattening.isUsed(root) else { return root }
+    var flattening = CompFlattening(file: file)
+    return try flattening.flatten(root)
   }
 }
 
@@ -82,15 +92,9 @@ private struct Importer {
   }
 
   /// Elements of required packages that add no mathematics to the model they sit in, by package,
-  /// with the reason. `comp`: ports only name what a composing model may connect, and model
-  /// definitions are models of their own that only a submodel (refused) would instantiate;
-  /// `distrib`: uncertainties describe a value's spread without drawing from it.
+  /// with the reason. `distrib`: uncertainties describe a value's spread without drawing from it.
+  /// (`comp` is flattened into core before this reader looks: `CompFlattening`.)
   static let inertPackageElements: [String: [String: String]] = [
-    "comp": [
-      "listOfPorts": "ports only name what a composing model may connect; the model's mathematics is its core content",
-      "listOfModelDefinitions": "no submodel instantiates these model definitions; only the document's <model> is read",
-      "listOfExternalModelDefinitions": "no submodel instantiates these model definitions; only the document's <model> is read",
-    ],
     "distrib": [
       "listOfUncertainties": "uncertainties describe a value's spread; the value itself is what is simulated"
     ],
@@ -138,10 +142,7 @@ private struct Importer {
         }
       } else if refusedPackages.insert(package).inserted {
         let reason = declaration.map { "\($0.attribute)=\"true\": it changes what the model means; only SBML core is supported" }
-        refuse(
-          node, "\(what) of the '\(package)' package", reason ?? "only SBML core is supported",
-          notes: package == "comp"
-            ? ["a flattened model is SBML core: libsbml's CompFlatteningConverter (or sbmlutils' flatten_sbml) writes one"] : [])
+        refuse(node, "\(what) of the '\(package)' package", reason ?? "only SBML core is supported")
       }
     }
     func walk(_ node: XMLNode, scope: [String: String], inAnnotation: Bool) {

@@ -8,7 +8,7 @@ import Foundation
 final class XMLNode {
   let name: String
   let namespace: String
-  let attributes: [String: String]
+  var attributes: [String: String]
   var children: [XMLNode] = []
   var text = ""
   /// The text between children: segment i precedes child i (MathML `<sep/>` splits numbers).
@@ -17,6 +17,9 @@ final class XMLNode {
   let column: Int
   /// The namespace prefixes this element declares (`xmlns:p="uri"`: p → uri; "" for the default).
   var declaredPrefixes: [String: String] = [:]
+  /// The file the element was read from, when it is not the document being read (a `comp`
+  /// external model definition's elements, flattened into it).
+  var file: String? = nil
 
   init(name: String, namespace: String, attributes: [String: String], line: Int, column: Int) {
     self.name = name
@@ -33,7 +36,33 @@ final class XMLNode {
     child(listName)?.children(itemName) ?? []
   }
 
-  func location(_ file: String) -> SourceLocation { SourceLocation(file: file, line: line, column: column) }
+  func location(_ file: String) -> SourceLocation { SourceLocation(file: self.file ?? file, line: line, column: column) }
+
+  /// A copy of the element and everything under it.
+  func copy() -> XMLNode {
+    let node = XMLNode(name: name, namespace: namespace, attributes: attributes, line: line, column: column)
+    node.children = children.map { $0.copy() }
+    node.text = text
+    node.segments = segments
+    node.declaredPrefixes = declaredPrefixes
+    node.file = file
+    return node
+  }
+
+  /// Appends a child, keeping one text segment after each child.
+  func append(_ child: XMLNode) {
+    children.append(child)
+    segments.append("")
+  }
+
+  /// Removes child i with the text segment after it.
+  func removeChild(at i: Int) {
+    children.remove(at: i)
+    segments.remove(at: min(i + 1, segments.count - 1))
+  }
+
+  /// Replaces child i.
+  func replaceChild(at i: Int, with node: XMLNode) { children[i] = node }
 }
 
 /// Parses XML into `XMLNode`s with FoundationXML's SAX parser (no outside dependency). External
