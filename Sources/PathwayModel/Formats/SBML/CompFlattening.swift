@@ -75,6 +75,17 @@ struct CompFlattening {
     for child in root.children where !Self.isCompNamespace(child.namespace) {
       flat.append(child.name == "model" && child === model ? instance.node : child)
     }
+    // Packages of external documents keep the requiredness those documents declare.
+    for document in documents.keys.sorted().compactMap({ documents[$0] }) {
+      for (key, value) in document.root.attributes where key.hasSuffix(":required") {
+        let prefix = String(key.dropLast(":required".count))
+        guard let namespace = document.root.declaredPrefixes[prefix], !Self.isCompNamespace(namespace),
+          !flat.declaredPrefixes.values.contains(namespace), flat.declaredPrefixes[prefix] == nil
+        else { continue }
+        flat.declaredPrefixes[prefix] = namespace
+        flat.attributes[key] = value
+      }
+    }
     return flat
   }
 
@@ -415,7 +426,12 @@ struct CompFlattening {
     var units: [String: String] = [:]
     Self.forEachElement(instance.node) { _, _, child in
       if let id = child.attributes["id"] {
-        if child.name == "unitDefinition" { units[id] = prefix + id } else { ids[id] = prefix + id }
+        if child.name == "unitDefinition" {
+          units[id] = prefix + id
+          child.attributes["id"] = prefix + id
+        } else {
+          ids[id] = prefix + id
+        }
       }
       if let m = child.attributes["metaid"] { child.attributes["metaid"] = prefix + m }
       return true
