@@ -16,6 +16,8 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_complex.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <stdlib.h>
 
 static inline const gsl_odeiv2_step_type *cgsl_step_rk2(void) { return gsl_odeiv2_step_rk2; }
 static inline const gsl_odeiv2_step_type *cgsl_step_rk4(void) { return gsl_odeiv2_step_rk4; }
@@ -70,6 +72,85 @@ static inline int cgsl_eigenvalues(double *a, size_t n, double *re, double *im) 
   gsl_eigen_nonsymm_free(w);
   gsl_vector_complex_free(values);
   return status;
+}
+
+
+/*
+ * Non-linear least squares (gsl_multifit_nlinear, trust region with Levenberg-Marquardt steps
+ * and More scaling): a handle holding the workspace and the callbacks, whose global method type
+ * Swift cannot read directly. f fills the n residuals at x, df the n x p Jacobian; both return
+ * GSL_SUCCESS or an error status (a failed evaluation), params is passed through.
+ */
+typedef int (*cgsl_nlinear_f)(const gsl_vector *x, void *params, gsl_vector *f);
+typedef int (*cgsl_nlinear_df)(const gsl_vector *x, void *params, gsl_matrix *J);
+typedef struct {
+  gsl_multifit_nlinear_workspace *w;
+  gsl_multifit_nlinear_fdf fdf;
+} cgsl_nlinear;
+
+/* A handle started at x0 (p values); NULL with *status set when allocation or the first
+ * evaluation fails. */
+static inline cgsl_nlinear *cgsl_nlinear_new(size_t n, size_t p, cgsl_nlinear_f f, cgsl_nlinear_df df, void *params,
+                                             const double *x0, int *status) {
+  cgsl_nlinear *h = (cgsl_nlinear *)malloc(sizeof(cgsl_nlinear));
+  if (h == NULL) { *status = GSL_ENOMEM; return NULL; }
+  gsl_multifit_nlinear_parameters parameters = gsl_multifit_nlinear_default_parameters();
+  h->w = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &parameters, n, p);
+  if (h->w == NULL) { free(h); *status = GSL_ENOMEM; return NULL; }
+  h->fdf.f = f;
+  h->fdf.df = df;
+  h->fdf.fvv = NULL;
+  h->fdf.n = n;
+  h->fdf.p = p;
+  h->fdf.params = params;
+  gsl_vector_const_view x = gsl_vector_const_view_array(x0, p);
+  *status = gsl_multifit_nlinear_init(&x.vector, &h->fdf, h->w);
+  if (*status != GSL_SUCCESS) {
+    gsl_multifit_nlinear_free(h->w);
+    free(h);
+    return NULL;
+  }
+  return h;
+}
+
+static inline void cgsl_nlinear_free(cgsl_nlinear *h) {
+  if (h == NULL) return;
+  gsl_multifit_nlinear_free(h->w);
+  free(h);
+}
+
+/* One trust-region iteration (GSL_ENOPROG when no step reduced the cost). */
+static inline int cgsl_nlinear_iterate(cgsl_nlinear *h) { return gsl_multifit_nlinear_iterate(h->w); }
+
+/* GSL's convergence test: 1 small step (xtol), 2 small gradient (gtol), 0 not yet. */
+static inline int cgsl_nlinear_test(cgsl_nlinear *h, double xtol, double gtol, double ftol, int *info) {
+  return gsl_multifit_nlinear_test(xtol, gtol, ftol, info, h->w);
+}
+
+/* Copies the current position (p), residuals (n) and Jacobian (row-major n x p). */
+static inline void cgsl_nlinear_state(cgsl_nlinear *h, double *x, double *f, double *J) {
+  gsl_vector *gx = gsl_multifit_nlinear_position(h->w);
+  gsl_vector *gf = gsl_multifit_nlinear_residual(h->w);
+  gsl_matrix *gJ = gsl_multifit_nlinear_jac(h->w);
+  size_t n = gf->size, p = gx->size;
+  for (size_t j = 0; j < p; j++) x[j] = gsl_vector_get(gx, j);
+  for (size_t i = 0; i < n; i++) f[i] = gsl_vector_get(gf, i);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) J[i * p + j] = gsl_matrix_get(gJ, i, j);
+}
+
+static inline size_t cgsl_nlinear_evaluations(cgsl_nlinear *h) { return h->fdf.nevalf; }
+static inline size_t cgsl_nlinear_jacobian_evaluations(cgsl_nlinear *h) { return h->fdf.nevaldf; }
+
+/*
+ * (J^T J)^-1 of the row-major n x p matrix a into covar (row-major p x p), columns of J whose
+ * norm falls below epsrel times the largest left out (their rows and columns 0), as
+ * gsl_multifit_nlinear_covar does.
+ */
+static inline int cgsl_covariance(const double *a, size_t n, size_t p, double epsrel, double *covar) {
+  gsl_matrix_const_view J = gsl_matrix_const_view_array(a, n, p);
+  gsl_matrix_view C = gsl_matrix_view_array(covar, p, p);
+  return gsl_multifit_nlinear_covar(&J.matrix, epsrel, &C.matrix);
 }
 
 #endif

@@ -1,0 +1,467 @@
+import Foundation
+
+/// A quantity a fit estimates: anything `--set` takes (a parameter, an input's constant dose, a
+/// node's initial value `NODE.initial`, a logic-derived node's `NODE.tau`, `NODE.n`, `NODE.k`).
+public struct FitQuantity: Sendable, Hashable {
+  public enum Scale: String, Sendable, Hashable {
+    /// Searched and reported on ln p (p > 0): steps are relative, intervals multiplicative.
+    case log
+    case linear
+  }
+
+  public var name: String
+  public var scale: Scale
+  public var lower: Double?
+  public var upper: Double?
+  /// Where the first start begins: the value in the first experiment's run unless given.
+  public var start: Double
+
+  public init(name: String, scale: Scale, lower: Double? = nil, upper: Double? = nil, start: Double) {
+    self.name = name
+    self.scale = scale
+    self.lower = lower
+    self.upper = upper
+    self.start = start
+  }
+
+  /// u: ln p on the log scale, p on the linear one.
+  func u(_ p: Double) -> Double { scale == .log ? Foundation.log(p) : p }
+  func p(_ u: Double) -> Double { scale == .log ? Foundation.exp(u) : u }
+
+  /// The optimizer's coordinate θ: u itself without bounds; with bounds u = a + (b − a)·σ(θ)
+  /// (σ the logistic function), so that every θ is inside them.
+  func theta(_ p: Double) -> Double {
+    guard let lower, let upper else { return u(p) }
+    let a = u(lower), b = u(upper)
+    let s = min(max((u(p) - a) / (b - a), 1e-12), 1 - 1e-12)
+    return Foundation.log(s / (1 - s))
+  }
+
+  func value(_ theta: Double) -> Double {
+    guard let lower, let upper else { return p(theta) }
+    let a = u(lower), b = u(upper)
+    return p(a + (b - a) / (1 + Foundation.exp(-theta)))
+  }
+
+  /// dp/dθ.
+  func derivative(_ theta: Double) -> Double {
+    let value = value(theta)
+    let dpdu = scale == .log ? value : 1
+    guard let lower, let upper else { return dpdu }
+    let s = 1 / (1 + Foundation.exp(-theta))
+    return dpdu * (u(upper) - u(lower)) * s * (1 - s)
+  }
+}
+
+/// One experiment: a scenario (the layers every experiment shares, then its own) and its data.
+public struct FitExperiment: Sendable {
+  public var name: String
+  public var scenario: Scenario
+  public var data: ObservedData
+
+  public init(name: String, scenario: Scenario, data: ObservedData) {
+    self.name = name
+    self.scenario = scenario
+    self.data = data
+  }
+}
+
+public struct FitOptions: Sendable {
+  public var maximumIterations = 200
+  /// Converged when a step changes every θ by less than xtol·(|θ| + xtol) …
+  public var xtol = 1e-8
+  /// … or the scaled gradient falls below gtol.
+  public var gtol = 1e-8
+  /// Optimizations from different starting points: the first from the quantities' starts, the
+  /// others drawn uniformly (on each quantity's scale) inside the bounds, from `seed`.
+  public var starts = 1
+  public var seed: UInt64 = 0
+
+  public init() {}
+}
+
+/// What a fit found.
+public struct FitResult: Sendable {
+  public struct Estimate: Sendable {
+    public var quantity: FitQuantity
+    public var value: Double
+    /// Standard error on the quantity's scale (of ln p on the log scale); infinite when the
+    /// data do not determine it.
+    public var standardError: Double
+    /// Approximate 95 % interval: exp(ln p ± 1.96·SE) on the log scale, p ± 1.96·SE on the linear.
+    public var lower95: Double
+    public var upper95: Double
+    /// Whether the estimate sits at one of its bounds (its interval then means little).
+    public var atBound: Bool
+  }
+
+  public struct Residual: Sendable {
+    public var experiment: String
+    public var time: Double
+    public var variable: String
+    public var observed: Double
+    public var sd: Double
+    public var simulated: Double
+    /// (simulated − observed) / sd.
+    public var residual: Double
+  }
+
+  public struct Start: Sendable {
+    public var start: [Double]
+    public var estimate: [Double]?
+    public var cost: Double?
+    public var iterations: Int
+    public var status: String
+  }
+
+  public var estimates: [Estimate]
+  /// Correlations of the estimates (on their scales).
+  public var correlation: [[Double]]
+  public var residuals: [Residual]
+  /// Σ residual²: the weighted sum of squares (χ² when the data give standard deviations).
+  public var sumOfSquares: Double
+  public var observations: Int
+  public var weighted: Bool
+  /// n·ln(SS/n) + 2k without standard deviations (Gaussian errors of unknown variance), SS + 2k with them.
+  public var aic: Double
+  public var bic: Double
+  public var iterations: Int
+  public var evaluations: Int
+  public var jacobianEvaluations: Int
+  /// Why the best start stopped: small step, small gradient, no progress, or the iteration limit.
+  public var stop: String
+  public var converged: Bool
+  /// How ∂r/∂p was computed.
+  public var jacobianMethod: String
+  public var starts: [Start]
+  public var best: Int
+}
+
+/// Fits quantities of a model to measured time courses by weighted non-linear least squares:
+/// minimizes Σ ((y_sim − y_obs)/σ)² over every measured value of every experiment with GSL's
+/// trust-region Levenberg–Marquardt (`gsl_multifit_nlinear`).
+///
+/// ∂y/∂p comes from the forward sensitivity equations (`ForwardSensitivity`), exact to the
+/// integrator's tolerance; for models they do not cover (events, delays) from central
+/// differences of whole runs, and the result says which. Bounded quantities are searched
+/// through a logistic map, so that no step leaves the bounds. Standard errors come from
+/// (JᵀJ)⁻¹ at the optimum, scaled by SS/(n − k) when the data give no standard deviations.
+public final class ParameterFit: @unchecked Sendable {
+  public let ode: ODEModel
+  public let experiments: [FitExperiment]
+  public let quantities: [FitQuantity]
+  /// Why the sensitivity equations are not used (nil when they are).
+  public let sensitivityRefusal: String?
+  private let observationCount: Int
+
+  /// Sets the fit up: checks every quantity and data column against the model.
+  ///
+  /// - Parameters:
+  ///   - quantities: name, scale (nil: log when the start is positive and no bound is ≤ 0),
+  ///     bounds and start (nil: the value in the first experiment's run).
+  public init(
+    ode: ODEModel, experiments: [FitExperiment],
+    quantities specs: [(name: String, scale: FitQuantity.Scale?, lower: Double?, upper: Double?, start: Double?)]
+  ) throws(PathwayError) {
+    self.ode = ode
+    self.experiments = experiments
+    guard !specs.isEmpty else { throw PathwayError(.usage, "name at least one quantity to fit (--fit)") }
+    guard !experiments.isEmpty else { throw PathwayError(.usage, "give at least one data file (--data)") }
+
+    // The experiments: every data column an output, every time inside the run.
+    for experiment in experiments {
+      let data = experiment.data
+      for (v, variable) in data.variables.enumerated() {
+        var probe = Self.scenario(experiment, names: [], values: [])
+        probe.output.select = [variable]
+        do throws(PathwayError) {
+          _ = try ode.compileOutputs(try probe.resolve(for: ode).columns)
+        } catch {
+          throw PathwayError(
+            .invalidInput, at: data.variableLocations[v],
+            "data column '\(variable)' is not an output of the model: \(error.diagnostics.first?.message ?? "\(error)")",
+            notes: error.diagnostics.first?.notes ?? [])
+        }
+      }
+      let run = try Self.scenario(experiment, names: [], values: []).resolve(for: ode)
+      if let early = data.times.first, early < run.start {
+        let where_ = data.observations.first { data.times[$0.time] == early }?.location
+        throw PathwayError(
+          .invalidInput, at: where_, "data at t = \(formatNumber(early)) is before the run starts (t = \(formatNumber(run.start)))")
+      }
+      guard let last = data.times.last, last > run.start else {
+        throw PathwayError(.invalidInput, at: data.variableLocations.first, "the data file has no time after the start of the run")
+      }
+    }
+
+    // The quantities, with their values in the first experiment's run.
+    let reference = try Self.scenario(experiments[0], names: [], values: []).resolve(for: ode)
+    var quantities: [FitQuantity] = []
+    var seen: [SettingTarget: String] = [:]
+    for spec in specs {
+      let target: SettingTarget
+      switch ode.settingTarget(spec.name) {
+      case .failure(let problem): throw PathwayError(.usage, "--fit \(spec.name): \(problem.message)", notes: problem.notes)
+      case .success(let t): target = t
+      }
+      if let twin = seen[target] { throw PathwayError(.usage, "--fit \(spec.name) names the same quantity as \(twin)") }
+      seen[target] = spec.name
+      var start: Double
+      if let given = spec.start {
+        start = given
+      } else {
+        switch target.baseValue(in: reference, ode: ode) {
+        case .failure(let problem): throw PathwayError(.usage, "cannot fit '\(spec.name)': \(problem.message)", notes: problem.notes)
+        case .success(let v): start = v
+        }
+      }
+      if let lower = spec.lower, let upper = spec.upper, !(lower < upper) {
+        throw PathwayError(.usage, "--fit \(spec.name): the lower bound \(formatNumber(lower)) is not below the upper \(formatNumber(upper))")
+      }
+      if (spec.lower == nil) != (spec.upper == nil) {
+        throw PathwayError(.usage, "--fit \(spec.name): give both bounds (name=lower:upper) or none")
+      }
+      let positive = start > 0 && (spec.lower.map { $0 > 0 } ?? true)
+      let scale = spec.scale ?? (positive ? .log : .linear)
+      if scale == .log && !positive {
+        throw PathwayError(
+          .usage, "--fit \(spec.name): a log scale needs a positive start and bounds (start \(formatNumber(start)))",
+          notes: ["--linear \(spec.name) searches it on a linear scale"])
+      }
+      if let lower = spec.lower, let upper = spec.upper, !(start > lower && start < upper) {
+        start = scale == .log ? (lower * upper).squareRoot() : (lower + upper) / 2
+      }
+      guard start.isFinite else { throw PathwayError(.usage, "--fit \(spec.name): its start is not finite") }
+      quantities.append(FitQuantity(name: spec.name, scale: scale, lower: spec.lower, upper: spec.upper, start: start))
+    }
+    self.quantities = quantities
+    observationCount = experiments.reduce(0) { $0 + $1.data.observations.count }
+    guard observationCount >= quantities.count else {
+      throw PathwayError(.usage, "\(observationCount) measured value(s) cannot determine \(quantities.count) quantities")
+    }
+
+    // Sensitivity equations where they apply.
+    var refusal: String? = nil
+    do throws(PathwayError) {
+      _ = try ForwardSensitivity(ode: ode, run: reference, parameters: quantities.map(\.name))
+    } catch {
+      guard error.kind == .invalidInput else { throw error }
+      refusal = error.diagnostics.first?.message ?? "\(error)"
+    }
+    sensitivityRefusal = refusal
+  }
+
+  /// The experiment's scenario with the quantities set, its output grid the data's times.
+  static func scenario(_ experiment: FitExperiment, names: [String], values: [Double]) -> Scenario {
+    var s = experiment.scenario
+    for (name, value) in zip(names, values) { s.settings.append(Scenario.Setting(target: name, value: value)) }
+    s.time.end = experiment.data.times.last
+    s.time.grid = .times(experiment.data.times)
+    s.output.select = experiment.data.variables
+    s.expectations = []
+    return s
+  }
+
+  /// The experiment's scenario at `values` with a grid of `points` times over its data's span
+  /// (for drawing the fitted curves).
+  public func scenario(_ e: Int, values: [Double], points: Int) -> Scenario {
+    var s = Self.scenario(experiments[e], names: quantities.map(\.name), values: values)
+    s.time.grid = .steps(max(1, points - 1))
+    return s
+  }
+
+  private struct Evaluation {
+    var simulated: [Double]
+    /// Row-major observations × quantities: ∂y/∂p.
+    var sensitivities: [Double]?
+  }
+
+  /// The simulated value of every observation (experiment order, then the data's order) at p.
+  private func simulate(_ values: [Double], sensitivities: Bool) -> Evaluation? {
+    let names = quantities.map(\.name)
+    var simulated: [Double] = []
+    var derivatives: [Double] = []
+    for experiment in experiments {
+      let data = experiment.data
+      guard let run = try? Self.scenario(experiment, names: names, values: values).resolve(for: ode) else { return nil }
+      if sensitivities {
+        guard let analysis = try? ForwardSensitivity(ode: ode, run: run, parameters: names),
+          let result = try? analysis.solve(), result.failure == nil, result.jump == nil
+        else { return nil }
+        guard let rows = Self.rows(of: data.times, in: result.trajectory.times) else { return nil }
+        for o in data.observations {
+          simulated.append(result.value(row: rows[o.time], variable: o.variable))
+          for j in names.indices { derivatives.append(result.sensitivity(row: rows[o.time], variable: o.variable, parameter: j)) }
+        }
+      } else {
+        guard let solution = try? run.simulate(ode), solution.failure == nil,
+          let rows = Self.rows(of: data.times, in: solution.trajectory.times)
+        else { return nil }
+        for o in data.observations { simulated.append(solution.trajectory.value(row: rows[o.time], column: o.variable)) }
+      }
+    }
+    return Evaluation(simulated: simulated, sensitivities: sensitivities ? derivatives : nil)
+  }
+
+  /// The row of each time (its first occurrence).
+  private static func rows(of times: [Double], in trajectory: [Double]) -> [Int]? {
+    var index: [Double: Int] = [:]
+    for (i, t) in trajectory.enumerated() where index[t] == nil { index[t] = i }
+    var rows: [Int] = []
+    for t in times {
+      guard let r = index[t] else { return nil }
+      rows.append(r)
+    }
+    return rows
+  }
+
+  private var weights: [Double] { experiments.flatMap { $0.data.observations.map { 1 / $0.sd } } }
+  private var observed: [Double] { experiments.flatMap { $0.data.observations.map(\.value) } }
+
+  /// ∂r/∂p (row-major observations × quantities) at p: sensitivity equations, else central
+  /// differences of whole runs on each quantity's scale.
+  private func jacobian(_ values: [Double]) -> [Double]? {
+    let k = quantities.count
+    let w = weights
+    if sensitivityRefusal == nil {
+      guard let e = simulate(values, sensitivities: true), let s = e.sensitivities else { return nil }
+      return s.indices.map { s[$0] * w[$0 / k] }
+    }
+    var J = [Double](repeating: 0, count: observationCount * k)
+    for (j, q) in quantities.enumerated() {
+      let u = q.u(values[j])
+      let h = 1e-4 * max(abs(u), q.scale == .log ? 1 : 1e-3)
+      var up = values, down = values
+      up[j] = q.p(u + h)
+      down[j] = q.p(u - h)
+      guard let a = simulate(up, sensitivities: false), let b = simulate(down, sensitivities: false) else { return nil }
+      let dpdu = q.scale == .log ? values[j] : 1
+      for i in 0..<observationCount { J[i * k + j] = (a.simulated[i] - b.simulated[i]) / (2 * h) / dpdu * w[i] }
+    }
+    return J
+  }
+
+  /// Runs the fit; `progress` sees (start, iteration, Σr²) as it goes.
+  public func fit(options: FitOptions, progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws(PathwayError) -> FitResult {
+    let k = quantities.count
+    let n = observationCount
+    let w = weights
+    let y = observed
+    if options.starts > 1, let unbounded = quantities.first(where: { $0.lower == nil }) {
+      throw PathwayError(
+        .usage, "--starts \(options.starts) draws starting points inside the bounds, but '\(unbounded.name)' has none",
+        notes: ["give every quantity bounds: --fit \(unbounded.name)=lower:upper"])
+    }
+    let quantities = self.quantities
+    func values(_ theta: [Double]) -> [Double] { zip(quantities, theta).map { $0.value($1) } }
+    let residuals: ([Double]) -> [Double]? = { theta in
+      guard let e = self.simulate(values(theta), sensitivities: false) else { return nil }
+      return (0..<n).map { (e.simulated[$0] - y[$0]) * w[$0] }
+    }
+    let thetaJacobian: ([Double]) -> [Double]? = { theta in
+      let p = values(theta)
+      guard let J = self.jacobian(p) else { return nil }
+      let chain = zip(quantities, theta).map { $0.derivative($1) }
+      return J.indices.map { J[$0] * chain[$0 % k] }
+    }
+
+    var random = Xoshiro256StarStar(seed: options.seed)
+    var startPoints: [[Double]] = [quantities.map(\.start)]
+    for _ in 1..<max(1, options.starts) {
+      startPoints.append(
+        quantities.map { q in
+          let a = q.u(q.lower!), b = q.u(q.upper!)
+          return q.p(a + (b - a) * random.nextUnitDouble())
+        })
+    }
+    var records: [FitResult.Start] = []
+    var best: (index: Int, outcome: GSLLeastSquares.Outcome)? = nil
+    var firstError: PathwayError? = nil
+    for (s, start) in startPoints.enumerated() {
+      do throws(PathwayError) {
+        let outcome = try GSLLeastSquares.minimize(
+          n: n, start: zip(quantities, start).map { $0.theta($1) }, maximumIterations: options.maximumIterations,
+          xtol: options.xtol, gtol: options.gtol, ftol: 0, residuals: residuals, jacobian: thetaJacobian,
+          progress: { iteration, _, cost in progress(s, iteration, 2 * cost) })
+        let cost = outcome.residuals.reduce(0) { $0 + $1 * $1 }
+        records.append(
+          FitResult.Start(
+            start: start, estimate: values(outcome.position), cost: cost, iterations: outcome.iterations,
+            status: Self.describe(outcome.stop)))
+        if best == nil || cost < best!.outcome.residuals.reduce(0, { $0 + $1 * $1 }) { best = (s, outcome) }
+      } catch {
+        firstError = firstError ?? error
+        records.append(
+          FitResult.Start(start: start, estimate: nil, cost: nil, iterations: 0, status: "failed: \(error.diagnostics.first?.message ?? "\(error)")"))
+      }
+    }
+    guard let best else { throw firstError ?? PathwayError(.simulationFailed, "no start of the fit finished") }
+
+    // Estimates, their uncertainty on each quantity's own scale, and the residuals.
+    let theta = best.outcome.position
+    let estimate = values(theta)
+    let sumOfSquares = best.outcome.residuals.reduce(0) { $0 + $1 * $1 }
+    let weighted = experiments.contains { $0.data.weighted }
+    let dof = n - k
+    let scale2 = weighted ? 1 : (dof > 0 ? sumOfSquares / Double(dof) : .nan)
+    var standardErrors = [Double](repeating: .infinity, count: k)
+    var correlation = [[Double]](repeating: [Double](repeating: .nan, count: k), count: k)
+    if let J = jacobian(estimate) {
+      let Ju = J.indices.map { J[$0] * (quantities[$0 % k].scale == .log ? estimate[$0 % k] : 1) }
+      if let C = GSLLeastSquares.covariance(jacobian: Ju, n: n, p: k) {
+        for j in 0..<k where C[j * k + j] > 0 { standardErrors[j] = (C[j * k + j] * scale2).squareRoot() }
+        for a in 0..<k {
+          for b in 0..<k where C[a * k + a] > 0 && C[b * k + b] > 0 {
+            correlation[a][b] = C[a * k + b] / (C[a * k + a] * C[b * k + b]).squareRoot()
+          }
+        }
+      }
+    }
+    var estimates: [FitResult.Estimate] = []
+    for (j, q) in quantities.enumerated() {
+      let se = standardErrors[j]
+      let u = q.u(estimate[j])
+      var atBound = false
+      if q.lower != nil {
+        let s = 1 / (1 + Foundation.exp(-theta[j]))
+        atBound = s < 1e-6 || s > 1 - 1e-6
+      }
+      estimates.append(
+        FitResult.Estimate(
+          quantity: q, value: estimate[j], standardError: se, lower95: q.p(u - 1.96 * se), upper95: q.p(u + 1.96 * se),
+          atBound: atBound))
+    }
+    var rows: [FitResult.Residual] = []
+    var i = 0
+    for experiment in experiments {
+      for o in experiment.data.observations {
+        let r = best.outcome.residuals[i]
+        rows.append(
+          FitResult.Residual(
+            experiment: experiment.name, time: experiment.data.times[o.time], variable: experiment.data.variables[o.variable],
+            observed: o.value, sd: o.sd, simulated: o.value + r * o.sd, residual: r))
+        i += 1
+      }
+    }
+    let nd = Double(n), kd = Double(k)
+    let information = weighted ? sumOfSquares : nd * Foundation.log(max(sumOfSquares, .leastNonzeroMagnitude) / nd)
+    return FitResult(
+      estimates: estimates, correlation: correlation, residuals: rows, sumOfSquares: sumOfSquares, observations: n,
+      weighted: weighted, aic: information + 2 * kd, bic: information + kd * Foundation.log(nd),
+      iterations: best.outcome.iterations, evaluations: best.outcome.evaluations,
+      jacobianEvaluations: best.outcome.jacobianEvaluations, stop: Self.describe(best.outcome.stop),
+      converged: best.outcome.stop != .maximumIterations,
+      jacobianMethod: sensitivityRefusal == nil
+        ? "forward sensitivity equations" : "central differences of whole runs (\(sensitivityRefusal!))",
+      starts: records, best: best.index)
+  }
+
+  static func describe(_ stop: GSLLeastSquares.Stop) -> String {
+    switch stop {
+    case .smallStep: return "converged: the step fell below xtol"
+    case .smallGradient: return "converged: the gradient fell below gtol"
+    case .noProgress: return "converged: no step reduces the sum of squares further"
+    case .maximumIterations: return "stopped at the iteration limit"
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import CGSL
+
+/// Non-linear least squares by GSL's trust-region method (`gsl_multifit_nlinear`, Levenberg–
+/// Marquardt steps with Moré scaling and a QR solver), over residual and Jacobian callbacks.
+///
+/// A residual evaluation that fails (nil: the simulation failed there) reads as residuals of
+/// 1e100, so that the trust region shrinks away from the point instead of stopping; a failed
+/// Jacobian, or a failed first evaluation, ends the minimization with an error.
+enum GSLLeastSquares {
+  enum Stop: Sendable, Equatable {
+    /// The step fell below xtol relative to the position.
+    case smallStep
+    /// The scaled gradient fell below gtol.
+    case smallGradient
+    case maximumIterations
+    /// No step reduced the cost (GSL_ENOPROG): a minimum to the precision the residuals have.
+    case noProgress
+  }
+
+  struct Outcome {
+    var position: [Double]
+    var residuals: [Double]
+    /// Row-major n × p.
+    var jacobian: [Double]
+    var iterations: Int
+    var evaluations: Int
+    var jacobianEvaluations: Int
+    var stop: Stop
+  }
+
+  /// The residual value a failed evaluation reads as.
+  static let failedResidual = 1e100
+
+  private final class Callbacks {
+    let n: Int
+    let p: Int
+    let residuals: ([Double]) -> [Double]?
+    let jacobian: ([Double]) -> [Double]?
+    var jacobianFailure = false
+
+    init(n: Int, p: Int, residuals: @escaping ([Double]) -> [Double]?, jacobian: @escaping ([Double]) -> [Double]?) {
+      self.n = n
+      self.p = p
+      self.residuals = residuals
+      self.jacobian = jacobian
+    }
+  }
+
+  private static func read(_ x: UnsafePointer<gsl_vector>, _ p: Int) -> [Double] {
+    (0..<p).map { x.pointee.data[$0 * x.pointee.stride] }
+  }
+
+  private static let residualCallback: cgsl_nlinear_f = { x, params, f in
+    guard let x, let params, let f else { return Int32(GSL_EBADFUNC) }
+    let callbacks = Unmanaged<Callbacks>.fromOpaque(params).takeUnretainedValue()
+    let values = callbacks.residuals(read(x, callbacks.p))
+    for i in 0..<callbacks.n {
+      let v = values.map { $0[i] } ?? failedResidual
+      f.pointee.data[i * f.pointee.stride] = v.isFinite ? v : failedResidual
+    }
+    return Int32(GSL_SUCCESS)
+  }
+
+  private static let jacobianCallback: cgsl_nlinear_df = { x, params, J in
+    guard let x, let params, let J else { return Int32(GSL_EBADFUNC) }
+    let callbacks = Unmanaged<Callbacks>.fromOpaque(params).takeUnretainedValue()
+    guard let values = callbacks.jacobian(read(x, callbacks.p)), values.allSatisfy(\.isFinite) else {
+      callbacks.jacobianFailure = true
+      return Int32(GSL_EBADFUNC)
+    }
+    for i in 0..<callbacks.n {
+      for j in 0..<callbacks.p { J.pointee.data[i * J.pointee.tda + j] = values[i * callbacks.p + j] }
+    }
+    return Int32(GSL_SUCCESS)
+  }
+
+  /// Minimizes ½‖r(x)‖² from `start` (p values) over n ≥ p residuals. `progress` sees each
+  /// iteration's number, position and cost ½‖r‖².
+  static func minimize(
+    n: Int, start: [Double], maximumIterations: Int, xtol: Double, gtol: Double, ftol: Double,
+    residuals: @escaping ([Double]) -> [Double]?, jacobian: @escaping ([Double]) -> [Double]?,
+    progress: (Int, [Double], Double) -> Void
+  ) throws(PathwayError) -> Outcome {
+    _ = gslErrorHandlerOff
+    let p = start.count
+    let callbacks = Callbacks(n: n, p: p, residuals: residuals, jacobian: jacobian)
+    let context = Unmanaged.passRetained(callbacks)
+    defer { context.release() }
+    var status: Int32 = 0
+    let handle = start.withUnsafeBufferPointer {
+      cgsl_nlinear_new(n, p, residualCallback, jacobianCallback, context.toOpaque(), $0.baseAddress, &status)
+    }
+    guard let handle else {
+      throw PathwayError(
+        .simulationFailed,
+        callbacks.jacobianFailure
+          ? "the Jacobian of the residuals could not be computed at the starting point"
+          : "the least-squares solver could not start (GSL status \(status))")
+    }
+    defer { cgsl_nlinear_free(handle) }
+    var position = [Double](repeating: 0, count: p)
+    var f = [Double](repeating: 0, count: n)
+    var J = [Double](repeating: 0, count: n * p)
+    func snapshot() {
+      position.withUnsafeMutableBufferPointer { x in
+        f.withUnsafeMutableBufferPointer { r in
+          J.withUnsafeMutableBufferPointer { j in cgsl_nlinear_state(handle, x.baseAddress, r.baseAddress, j.baseAddress) }
+        }
+      }
+    }
+    snapshot()
+    if f.contains(failedResidual) {
+      throw PathwayError(.simulationFailed, "the simulation fails at the starting values")
+    }
+    var stop = Stop.maximumIterations
+    var iterations = 0
+    while iterations < maximumIterations {
+      let s = cgsl_nlinear_iterate(handle)
+      if callbacks.jacobianFailure {
+        throw PathwayError(.simulationFailed, "the Jacobian of the residuals could not be computed after \(iterations) iteration(s)")
+      }
+      if s == GSL_ENOPROG {
+        stop = .noProgress
+        break
+      }
+      if s != GSL_SUCCESS {
+        throw PathwayError(.simulationFailed, "the least-squares iteration failed (GSL status \(s)) after \(iterations) iteration(s)")
+      }
+      iterations += 1
+      snapshot()
+      progress(iterations, position, 0.5 * f.reduce(0) { $0 + $1 * $1 })
+      var info: Int32 = 0
+      _ = cgsl_nlinear_test(handle, xtol, gtol, ftol, &info)
+      if info == 1 {
+        stop = .smallStep
+        break
+      }
+      if info == 2 {
+        stop = .smallGradient
+        break
+      }
+    }
+    snapshot()
+    return Outcome(
+      position: position, residuals: f, jacobian: J, iterations: iterations,
+      evaluations: Int(cgsl_nlinear_evaluations(handle)), jacobianEvaluations: Int(cgsl_nlinear_jacobian_evaluations(handle)),
+      stop: stop)
+  }
+
+  /// (JᵀJ)⁻¹ of a row-major n × p Jacobian (p × p, row-major); columns of J that are linearly
+  /// dependent to 1e-12 relative give rows and columns of zeros (not identifiable).
+  static func covariance(jacobian: [Double], n: Int, p: Int) -> [Double]? {
+    var covar = [Double](repeating: 0, count: p * p)
+    let status = jacobian.withUnsafeBufferPointer { a in
+      covar.withUnsafeMutableBufferPointer { c in cgsl_covariance(a.baseAddress, n, p, 1e-12, c.baseAddress) }
+    }
+    return status == GSL_SUCCESS ? covar : nil
+  }
+}

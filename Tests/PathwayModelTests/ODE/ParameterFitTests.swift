@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+
+@testable import PathwayModel
+
+/// Parameter estimation against data made from known values: noise-free data must give the
+/// values back to the integrator's accuracy; noisy data must give them back within their
+/// standard errors, which must match the scatter the noise was drawn with.
+@Suite("Parameter fits")
+struct ParameterFitTests {
+  /// x' = −k·x, y' = k·x − c·y, x(0) = x0, y(0) = 0.
+  static let chain = """
+    parameters: {k: 0.2, c: 1.0}
+    nodes:
+      x: {initial: 2, rate: -k * x}
+      y: {initial: 0, rate: k * x - c * y}
+    """
+
+  static func exact(_ t: Double, k: Double = 0.7, c: Double = 0.3, x0: Double = 2) -> (x: Double, y: Double) {
+    (x0 * exp(-k * t), x0 * k / (c - k) * (exp(-k * t) - exp(-c * t)))
+  }
+
+  static let times = stride(from: 0.5, through: 6, by: 0.5).map { $0 }
+
+  static func data(_ csv: String, file: String = "data.csv") throws -> ObservedData {
+    try ObservedData.parse(try CSVTable.parse(text: csv, file: file))
+  }
+
+  static func experiment(_ csv: String, solver: String = "solver: {rtol: 1e-10, atol: 1e-12}") throws -> FitExperiment {
+    FitExperiment(name: "e1", scenario: try ScenarioReader.read(text: solver, file: "s.yaml"), data: try data(csv))
+  }
+
+  static func noiseFree() -> String {
+    "time,x,y\n" + times.map { t in let v = exact(t); return "\(t),\(v.x),\(v.y)" }.joined(separator: "\n") + "\n"
+  }
+
+  @Test("noise-free data give k, c and x(0) back to the integrator's accuracy, with forward sensitivities")
+  func noiseFreeRecovery() throws {
+    let ode = try ODEModel(model: try model(Self.chain))
+    let fit = try ParameterFit(
+      ode: ode, experiments: [try Self.experiment(Self.noiseFree())],
+      quantities: [("k", nil, nil, nil, nil), ("c", nil, nil, nil, nil), ("x.initial", nil, nil, nil, 1.0)])
+    #expect(fit.sensitivityRefusal == nil)
+    let r = try fit.fit(options: FitOptions())
+    #expect(r.converged)
+    #expect(r.estimates.map(\.quantity.scale) == [.log, .log, .log])
+    for (estimate, truth) in zip(r.estimates.map(\.value), [0.7, 0.3, 2.0]) {
+      #expect(abs(estimate - truth) < 1e-6 * truth, "\(estimate) vs \(truth)")
+    }
+    #expect(r.sumOfSquares < 1e-14)
+    #expect(r.observations == 24)
+    #expect(r.jacobianMethod == "forward sensitivity equations")
+    #expect(r.residuals.count == 24 && r.residuals.allSatisfy { abs($0.residual) < 1e-6 })
+  }
+
+  @Test("noisy data with standard deviations: estimates within their intervals, χ² near its degrees of freedom")
+  func noisyRecovery() throws {
+    // 20 replicate data sets with seeded Gaussian noise (σ = 2 % of the value, floor 1e-3).
+    var covered = 0
+    var chi2: [Double] = []
+    let ode = try ODEModel(model: try model(Self.chain))
+    for replicate in 0..<20 {
+      var random = Xoshiro256StarStar(seed: 42, stream: UInt64(replicate))
+      func gaussian() -> Double {
+        let u1 = max(random.nextUnitDouble(), 1e-300), u2 = random.nextUnitDouble()
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+      }
+      var csv = "time,x,x_sd,y,y_sd\n"
+      for t in Self.times {
+        let v = Self.exact(t)
+        let sx = max(0.02 * v.x, 1e-3), sy = max(0.02 * v.y, 1e-3)
+        csv += "\(t),\(v.x + sx * gaussian()),\(sx),\(v.y + sy * gaussian()),\(sy)\n"
+      }
+      let fit = try ParameterFit(
+        ode: ode, experiments: [try Self.experiment(csv)], quantities: [("k", nil, nil, nil, nil), ("c", nil, nil, nil, nil)])
+      let r = try fit.fit(options: FitOptions())
+      #expect(r.weighted)
+      #expect(r.estimates.allSatisfy { $0.standardError.isFinite && $0.standardError > 0 })
+      if zip(r.estimates, [0.7, 0.3]).allSatisfy({ $0.lower95 <= $1 && $1 <= $0.upper95 }) { covered += 1 }
+      chi2.append(r.sumOfSquares)
+    }
+    // Each of the 2 intervals covers its truth 95 % of the time: both do in about 90 % of 20 fits.
+    #expect(covered >= 14, "\(covered) of 20")
+    // χ² with 24 − 2 = 22 degrees of freedom: mean 22, sd of the mean of 20 about 1.5.
+    let mean = chi2.reduce(0, +) / Double(chi2.count)
+    #expect(mean > 16 && mean < 28, "mean χ² \(mean)")
+  }
+
+  @Test("a model with an event falls back to central differences of whole runs, and says so")
+  func eventModelFiniteDifferences() throws {
+    let sbml = SBMLReaderTests.document(
+      """
+          <listOfCompartments><compartment id="C" size="1" constant="true"/></listOfCompartments>
+          <listOfSpecies><species id="S" compartment="C" initialAmount="1" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/></listOfSpecies>
+          <listOfParameters><parameter id="k" value="0.2" constant="true"/></listOfParameters>
+          <listOfReactions><reaction id="R" reversible="false">
+            <listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/></listOfReactants>
+            <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci> k </ci><ci> S </ci></apply></math></kineticLaw>
+          </reaction></listOfReactions>
+          <listOfEvents><event id="refill" useValuesFromTriggerTime="true">
+            <trigger initialValue="false" persistent="true"><math xmlns="http://www.w3.org/1998/Math/MathML">
+              <apply><geq/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time"> t </csymbol><cn> 3 </cn></apply>
+            </math></trigger>
+            <listOfEventAssignments><eventAssignment variable="S"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn> 1 </cn></math></eventAssignment></listOfEventAssignments>
+          </event></listOfEvents>
+      """)
+    let ode = try ODEModel(model: try SBMLReader.read(data: Data(sbml.utf8), file: "m.xml"))
+    // S = e^(−0.5 t) before t = 3, e^(−0.5 (t − 3)) after.
+    let csv = "time,S\n" + Self.times.map { t in "\(t),\(exp(-0.5 * (t < 3 ? t : t - 3)))" }.joined(separator: "\n")
+    let fit = try ParameterFit(ode: ode, experiments: [try Self.experiment(csv)], quantities: [("k", nil, nil, nil, nil)])
+    #expect(fit.sensitivityRefusal?.contains("event") == true)
+    let r = try fit.fit(options: FitOptions())
+    #expect(r.jacobianMethod.hasPrefix("central differences of whole runs"))
+    #expect(abs(r.estimates[0].value - 0.5) < 1e-6)
+  }
+
+  @Test("bounds hold the search inside them; an optimum outside is reported at its bound")
+  func bounds() throws {
+    let ode = try ODEModel(model: try model(Self.chain))
+    let fit = try ParameterFit(
+      ode: ode, experiments: [try Self.experiment(Self.noiseFree())],
+      quantities: [("k", nil, 0.05, 0.5, nil), ("c", nil, 0.01, 10, nil)])
+    let r = try fit.fit(options: FitOptions())
+    #expect(r.estimates[0].value <= 0.5 && r.estimates[0].value > 0.49)
+    #expect(r.estimates[0].atBound)
+    #expect(!r.estimates[1].atBound)
+  }
+
+  @Test("several starts: drawn from the seed inside the bounds, the best kept; the same seed gives the same fit")
+  func multistart() throws {
+    let ode = try ODEModel(model: try model(Self.chain))
+    func run(_ seed: UInt64) throws -> FitResult {
+      let fit = try ParameterFit(
+        ode: ode, experiments: [try Self.experiment(Self.noiseFree())],
+        quantities: [("k", nil, 0.01, 10, nil), ("c", nil, 0.01, 10, nil)])
+      var options = FitOptions()
+      options.starts = 4
+      options.seed = seed
+      return try fit.fit(options: options)
+    }
+    let a = try run(7), b = try run(7)
+    #expect(a.starts.count == 4)
+    #expect(a.starts.map(\.start) == b.starts.map(\.start))
+    #expect(a.estimates.map(\.value) == b.estimates.map(\.value))
+    #expect(abs(a.estimates[0].value - 0.7) < 1e-5 && abs(a.estimates[1].value - 0.3) < 1e-5)
+    #expect(a.starts[a.best].cost == a.starts.compactMap(\.cost).min())
+  }
+
+  @Test("what cannot be fitted is refused: an unknown quantity or column, bad bounds, a log scale at 0")
+  func refusals() throws {
+    let ode = try ODEModel(model: try model(Self.chain))
+    let e = try Self.experiment(Self.noiseFree())
+    let unknown = pathwayError { _ = try ParameterFit(ode: ode, experiments: [e], quantities: [("kk", nil, nil, nil, nil)]) }
+    #expect(unknown?.diagnostics.first?.message.hasPrefix("--fit kk:") == true)
+    let column = pathwayError {
+      _ = try ParameterFit(ode: ode, experiments: [try Self.experiment("time,x,z\n1,2,3\n")], quantities: [("k", nil, nil, nil, nil)])
+    }
+    #expect(column?.diagnostics.first?.message.hasPrefix("data column 'z' is not an output of the model") == true)
+    #expect(column?.diagnostics.first?.location?.column == 8)
+    let bounds = pathwayError { _ = try ParameterFit(ode: ode, experiments: [e], quantities: [("k", nil, 2, 1, nil)]) }
+    #expect(bounds?.diagnostics.first?.message.contains("not below the upper") == true)
+    let zero = pathwayError { _ = try ParameterFit(ode: ode, experiments: [e], quantities: [("y.initial", .log, nil, nil, nil)]) }
+    #expect(zero?.diagnostics.first?.message.contains("log scale needs a positive start") == true)
+    let starts = pathwayError {
+      var options = FitOptions()
+      options.starts = 3
+      _ = try ParameterFit(ode: ode, experiments: [e], quantities: [("k", nil, nil, nil, nil)]).fit(options: options)
+    }
+    #expect(starts?.diagnostics.first?.message.contains("has none") == true)
+    let sd = pathwayError { _ = try Self.data("time,x,x_sd\n1,2,0\n") }
+    #expect(sd?.diagnostics.first?.location?.line == 2)
+  }
+}
