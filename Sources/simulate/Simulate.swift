@@ -16,7 +16,7 @@ struct Simulate: ParsableCommand {
       output included); 130 interrupted.
       """,
     version: PathwayModelVersion.current,
-    subcommands: [Run.self, SensitivityCommand.self, SteadyStateCommand.self, Attractors.self, Info.self, Check.self, Convert.self, Plot.self, Sweep.self, Merge.self]
+    subcommands: [Run.self, SensitivityCommand.self, FitCommand.self, SteadyStateCommand.self, Attractors.self, Info.self, Check.self, Convert.self, Plot.self, Sweep.self, Merge.self]
   )
 
   /// The stack of the thread that runs the command. Reading, simplifying, differentiating and
