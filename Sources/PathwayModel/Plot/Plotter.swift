@@ -14,6 +14,8 @@ public enum PlotKind: String, Sendable, Hashable, CaseIterable {
   case raster
   /// Morris (μ*, σ) or Sobol (S1, ST) indices, or one-at-a-time changes (a tornado), from sensitivity.csv.
   case sensitivity
+  /// Measured values against the fitted model, from `simulate fit`'s residuals.csv.
+  case fit
 }
 
 /// How time courses share panels.
@@ -103,6 +105,8 @@ public enum Plotter {
       let input = loaded[0]
       let trajectory = try BooleanTrajectoryInput(table: input.table(for: kind))
       svg = try BooleanPlot.raster(trajectory, options: options)
+    case .fit:
+      svg = try FitPlot.render(loaded[0].table(for: kind), options: options, warnings: &warnings)
     case .sensitivity:
       let input = loaded[0]
       let csv = try input.table(for: kind)
@@ -125,6 +129,7 @@ public enum Plotter {
     if BooleanTrajectoryInput.matches(header) { return BooleanTrajectoryInput.isBinary(table) ? .raster : .timecourse }
     if header.first == "time" { return .timecourse }
     if SensitivityInput.matches(header) || TornadoInput.matches(header) { return .sensitivity }
+    if FitPlot.matches(header) { return .fit }
     if SweepRunsInput.matches(header) {
       let runs = try SweepRunsInput(table: table)
       if options.y != nil { return .heatmap }

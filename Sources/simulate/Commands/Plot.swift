@@ -19,6 +19,9 @@ struct Plot: ParsableCommand {
         raster         a Boolean trajectory (step,<nodes>), nodes × steps
         sensitivity    Morris μ*/σ or Sobol S1/ST with confidence intervals
                        (sensitivity.csv)
+        fit            measured points (± sd) against the fitted model, one
+                       panel per variable (simulate fit's residuals.csv, with
+                       the trajectories.csv beside it)
 
       Layouts of time courses: overlay (one panel), panels (one per variable, a
       line per input), scenarios (one panel per input, side by side). Failed
@@ -28,7 +31,7 @@ struct Plot: ParsableCommand {
       64 options that do not fit the input, 73/74 the SVG cannot be written.
       """)
 
-  @Argument(help: "Input files: run CSVs, a sweep's runs.csv or sensitivity.csv, attractors JSON/CSV, a Boolean trajectory.")
+  @Argument(help: "Input files: run CSVs, a sweep's runs.csv or sensitivity.csv, attractors JSON/CSV, a Boolean trajectory, a fit's residuals.csv.")
   var inputs: [String]
 
   @Option(help: ArgumentHelp("The figure (default: inferred from the input).", valueName: "kind"))

@@ -468,4 +468,44 @@ struct PlotFigureTests {
     let unused = pathwayError { _ = try Plotter.plot([directory + "/morris.csv"], options: PlotOptions(logY: true)) }
     #expect(unused?.kind == .usage)
   }
+
+  @Test("a fit: one panel per measured variable, each experiment's points (± sd) where their values belong and its fitted line")
+  func fitFigure() throws {
+    let residuals = """
+      experiment,time,variable,observed,sd,simulated,residual
+      control,1,x,0.6,0.05,0.61,0.2
+      control,2,x,0.35,0.05,0.37,0.4
+      treated,1,x,0.4,0.05,0.37,-0.6
+      treated,2,x,0.15,0.05,0.14,-0.2
+      control,2,y,0.2,0.05,0.2,0
+      """
+    let trajectories = "experiment,time,variable,value\n"
+      + [("control", 0.5), ("treated", 1.0)].flatMap { name, k in
+        stride(from: 0.0, through: 2, by: 0.5).flatMap { t in
+          ["\(name),\(t),x,\(exp(-k * t))", "\(name),\(t),y,\(0.2 * t / 2)"]
+        }
+      }.joined(separator: "\n") + "\n"
+    let directory = try writeFixtures(["residuals.csv": residuals, "trajectories.csv": trajectories])
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let result = try Plotter.plot([directory + "/residuals.csv"], options: PlotOptions())
+    #expect(result.kind == .fit)
+    #expect(result.warnings.isEmpty)
+    let svg = try parseSVG(result.svg)
+    let panels = svg.all(class: "panel")
+    #expect(panels.count == 2)
+    let x = panels[0]
+    let xAxis = try readAxis(x, "x"), yAxis = try readAxis(x, "y")
+    let series = x.all(class: "series")
+    #expect(series.map { $0.attributes["data-label"] } == ["control", "treated"])
+    // Points on their observed values; lines through the trajectories.
+    let control = series[0].all(class: "point").map { ($0.number("cx")!, $0.number("cy")!) }
+    #expect(control.count == 2)
+    #expect(abs(control[0].0 - xAxis.pixel(1)) < 0.5 && abs(control[0].1 - yAxis.pixel(0.6)) < 0.5)
+    let line = points(try #require(series[1].all(class: "line").first))
+    #expect(line.count == 5)
+    #expect(abs(line[4].1 - yAxis.pixel(exp(-2))) < 0.5)
+    // Error bars: one per measured point, ± sd.
+    #expect(series[0].all(name: "line").count == 2)
+    #expect(panels[1].all(class: "point").count == 1)
+  }
 }
