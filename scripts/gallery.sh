@@ -35,4 +35,8 @@ simulate sweep "$model" --scenario models/osteogenesis/scenarios/B1-BMP9.yaml --
   --param BMP9=fold:0.5,2 --param Runx2.tau=fold:0.5,2 --param Osx.tau=fold:0.5,2 --param OCN.tau=fold:0.5,2 \
   --param Runx2.k=fold:0.5,2 --param Smad158.n=fold:0.5,2 --metric 'value(OCN,504)' --quiet -o "$out/oat"
 simulate plot "$out/oat/sensitivity.csv" -o docs/gallery/tornado.svg
+rm -rf "$out/fit"
+simulate fit "$model" --scenario models/osteogenesis/scenarios/B1-BMP9.yaml --data "$data/bmp9-alp-ocn.csv" \
+  --fit ALP.tau,OCN.tau --quiet -o "$out/fit"
+simulate plot "$out/fit/residuals.csv" -o docs/gallery/fit.svg
 echo "redrew docs/gallery/*.svg" >&2
