@@ -270,9 +270,17 @@ public final class ForwardSensitivity: @unchecked Sendable {
         hillParameterTarget[nName] = .hillN(h)
         hillParameterTarget[kName] = .hillK(h)
         let x = Expr.variable(ode.stateNames[source.index])
-        let xn = Expr.power(x, .variable(nName)), kn = Expr.power(.variable(kName), .variable(nName))
-        let hill = Expr.multiply(.divide(xn, .add(xn, kn)), .add(.one, kn))
-        let clipped = Expr.call(.piecewise, [.zero, .binary(.lessEqual, x, .zero), .one, .binary(.greaterEqual, x, .one), hill])
+        // The regulator's level clamped to [0, 1] as the HillCube kernel clamps it, written
+        // (|x| − |x − 1| + 1)/2 with no comparison: a comparison with the state would be a switch
+        // the integrator stops at, and a level resting at 0 (most nodes of a resting network)
+        // would cross it on rounding at every step. The clamp is continuous; its derivative
+        // (sign(x) − sign(x − 1))/2 jumps only at 0 and 1. The guard c == 0 (an equality, not a
+        // switch) keeps cⁿ's derivative finite there for n < 1.
+        let c = Expr.divide(
+          .add(.subtract(.call(.abs, [x]), .call(.abs, [.subtract(x, .one)])), .one), .number(2))
+        let cn = Expr.power(c, .variable(nName)), kn = Expr.power(.variable(kName), .variable(nName))
+        let hill = Expr.multiply(.divide(cn, .add(cn, kn)), .add(.one, kn))
+        let clipped = Expr.call(.piecewise, [.zero, .binary(.equal, c, .zero), hill])
         let name = "\u{1}h[\(id),\(label)]"
         assignments.append(Assignment(id: name, expression: ParsedExpression(expr: clipped, text: clipped.description, origin: nil, references: [])))
         return .variable(name)
