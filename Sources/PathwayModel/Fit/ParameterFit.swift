@@ -153,6 +153,8 @@ public final class ParameterFit: @unchecked Sendable {
   /// Why the sensitivity equations are not used (nil when they are).
   public let sensitivityRefusal: String?
   private let observationCount: Int
+  /// Each experiment's sensitivity system, built once and rebased on every run.
+  private var sensitivityCache: [Int: ForwardSensitivity] = [:]
 
   /// Sets the fit up: checks every quantity and data column against the model.
   ///
@@ -281,13 +283,22 @@ public final class ParameterFit: @unchecked Sendable {
     let names = quantities.map(\.name)
     var simulated: [Double] = []
     var derivatives: [Double] = []
-    for experiment in experiments {
+    for (e, experiment) in experiments.enumerated() {
       let data = experiment.data
       guard let run = try? Self.scenario(experiment, names: names, values: values).resolve(for: ode) else { return nil }
       if sensitivities {
-        guard let analysis = try? ForwardSensitivity(ode: ode, run: run, parameters: names),
-          let result = try? analysis.solve(), result.failure == nil, result.jump == nil
-        else { return nil }
+        let analysis: ForwardSensitivity
+        do throws(PathwayError) {
+          if let cached = sensitivityCache[e] {
+            analysis = try cached.rebased(on: run)
+          } else {
+            analysis = try ForwardSensitivity(ode: ode, run: run, parameters: names)
+          }
+        } catch {
+          return nil
+        }
+        sensitivityCache[e] = analysis
+        guard let result = try? analysis.solve(), result.failure == nil, result.jump == nil else { return nil }
         guard let rows = Self.rows(of: data.times, in: result.trajectory.times) else { return nil }
         for o in data.observations {
           simulated.append(result.value(row: rows[o.time], variable: o.variable))

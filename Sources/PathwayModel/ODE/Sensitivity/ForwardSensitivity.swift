@@ -63,6 +63,10 @@ public final class ForwardSensitivity: @unchecked Sendable {
   private let startState: [Double]
   private let startSensitivities: [[Double]]
   private let steps: [Double]
+  /// Parameters that start with a sensitivity, and the parameter of `system` holding each
+  /// (by "parameter|target").
+  private let parameterRows: [(parameter: Int, target: Int, value: Double)]
+  private let parameterRowIndex: [String: Int]
 
   /// Sets up the sensitivity system of `run` for the quantities `names`.
   ///
@@ -75,22 +79,7 @@ public final class ForwardSensitivity: @unchecked Sendable {
     guard !names.isEmpty else { throw PathwayError(.usage, "name at least one quantity to differentiate by (--param)") }
 
     // The quantities.
-    var targets: [SensitivityParameter] = []
-    for name in names {
-      switch ode.settingTarget(name) {
-      case .failure(let problem): throw PathwayError(.usage, "--param \(name): \(problem.message)", notes: problem.notes)
-      case .success(let target):
-        if let twin = targets.first(where: { $0.target == target }) {
-          throw PathwayError(.usage, "--param \(name) names the same quantity as \(twin.name)")
-        }
-        switch target.baseValue(in: run, ode: ode) {
-        case .failure(let problem):
-          throw PathwayError(.usage, "cannot differentiate by '\(name)': \(problem.message)", notes: problem.notes)
-        case .success(let base):
-          targets.append(SensitivityParameter(name: name, target: target, base: base))
-        }
-      }
-    }
+    let targets = try Self.quantities(names, ode: ode, run: run)
     self.parameters = targets
 
     // What the equations do not cover.
@@ -110,46 +99,14 @@ public final class ForwardSensitivity: @unchecked Sendable {
       throw PathwayError(.invalidInput, at: node.rate?.origin, "sensitivities of delay equations are not supported (the rate law of '\(node.id)' uses delay)")
     }
 
-    // Steps of the central differences of the starting point.
-    let steps = targets.map { 1e-5 * ($0.base != 0 ? abs($0.base) : 1) }
+    // The starting point and its sensitivities.
+    let start = try Self.start(ode: ode, run: run, targets: targets)
+    let steps = start.steps
     self.steps = steps
-
-    // The starting point: initial assignments at the base and at p ± h.
-    func start(_ j: Int?, _ value: Double) throws(PathwayError) -> (RunParameters, [Double]) {
-      var parameters = run.parameters
-      var overrides = run.initialOverrides
-      var state = run.initial
-      if let j { targets[j].target.apply(value, to: &parameters, initialOverrides: &overrides, in: ode) }
-      let kept = Set(overrides.keys.map { ode.stateNames[$0] }).union(run.explicitlySet)
-      try ode.applyInitialAssignments(parameters: &parameters, state: &state, time: run.start, keep: kept)
-      return (parameters, state)
-    }
-    let (p0, x0) = try start(nil, 0)
-    self.startParameters = p0
-    self.startState = x0
-    let kept = Set(run.initialOverrides.keys.map { ode.stateNames[$0] }).union(run.explicitlySet)
-    let assigned = Set(model.initialAssignments.map(\.target)).subtracting(kept)
-    var stateSensitivities: [[Double]] = []
-    var parameterRows: [(parameter: Int, target: Int, value: Double)] = []
-    for (j, target) in targets.enumerated() {
-      var s = [Double](repeating: 0, count: ode.stateCount)
-      if !assigned.isEmpty {
-        let (pPlus, xPlus) = try start(j, target.base + steps[j])
-        let (pMinus, xMinus) = try start(j, target.base - steps[j])
-        for name in assigned {
-          let d: (Double, Double) -> Double = { ($0 - $1) / (2 * steps[j]) }
-          if let i = nodeIndex[name], ode.stateIndex[i] >= 0 {
-            s[ode.stateIndex[i]] = d(xPlus[ode.stateIndex[i]], xMinus[ode.stateIndex[i]])
-          } else if let p = parameterIndex[name] {
-            let value = d(pPlus.parameters[p], pMinus.parameters[p])
-            if value != 0 { parameterRows.append((p, j, value)) }
-          }
-        }
-      }
-      if case .parameter(let p) = target.target { parameterRows.append((p, j, 1)) }
-      stateSensitivities.append(s)
-    }
-    self.startSensitivities = stateSensitivities
+    self.startParameters = start.parameters
+    self.startState = start.state
+    self.startSensitivities = start.sensitivities
+    let parameterRows = start.parameterRows
 
     // Which names vary with time, the state or a differentiated parameter (for the discontinuity check).
     let varyingParameters = Set(parameterRows.map { model.parameters[$0.parameter].id })
@@ -236,11 +193,15 @@ public final class ForwardSensitivity: @unchecked Sendable {
     self.modulatorSynthetic = modulatorSynthetic
     func syntheticName(_ index: Int) -> String { parameters[syntheticBase + index].id }
     var parameterSensitivityName: [String: String] = [:]  // "p|j" → name
+    var parameterRowIndex: [String: Int] = [:]
     for row in parameterRows {
       let id = model.parameters[row.parameter].id
       let index = synthetic("S[\(id)|\(row.target)]", row.value) + syntheticBase
       parameterSensitivityName["\(id)|\(row.target)"] = parameters[index].id
+      parameterRowIndex["\(row.parameter)|\(row.target)"] = index
     }
+    self.parameterRows = parameterRows
+    self.parameterRowIndex = parameterRowIndex
     var doseSensitivities: [(input: Int, target: Int, index: Int)] = []
     var doseSensitivityName: [String: String] = [:]
     for (j, target) in targets.enumerated() {
@@ -525,6 +486,7 @@ public final class ForwardSensitivity: @unchecked Sendable {
       a.parameters[syntheticBase + entry.k] = p.modulatorK[q]
     }
     for row in doseSensitivities { a.parameters[row.index] = doses && p.inputPins[row.input] == nil ? 1 : 0 }
+    for row in parameterRows { a.parameters[parameterRowIndex["\(row.parameter)|\(row.target)"]!] = row.value }
     let n = ode.stateCount
     for s in 0..<n { a.statePins[s] = p.statePins[s] }
     for j in parameters.indices {
@@ -533,6 +495,122 @@ public final class ForwardSensitivity: @unchecked Sendable {
     a.inputPins = p.inputPins
     a.stimuli = p.stimuli
     return a
+  }
+
+
+  /// The same analysis for another run of the same model and columns (other values of the
+  /// quantities, of parameters, doses or initial values): the system is reused when the run
+  /// starts with sensitivities in the same parameters, else built anew. A fit re-solves it at
+  /// every step, and building it (differentiating the model twice) costs more than solving it.
+  public func rebased(on run: ResolvedRun) throws(PathwayError) -> ForwardSensitivity {
+    let names = parameters.map(\.name)
+    let targets = try Self.quantities(names, ode: ode, run: run)
+    let start = try Self.start(ode: ode, run: run, targets: targets)
+    let sameRows = Set(start.parameterRows.map { "\($0.parameter)|\($0.target)" }) == Set(parameterRowIndex.keys)
+    guard sameRows, run.columns.map(\.name) == variables else {
+      return try ForwardSensitivity(ode: ode, run: run, parameters: names)
+    }
+    return ForwardSensitivity(sharing: self, run: run, targets: targets, start: start)
+  }
+
+  private init(sharing base: ForwardSensitivity, run: ResolvedRun, targets: [SensitivityParameter], start: Start) {
+    ode = base.ode
+    self.run = run
+    parameters = targets
+    system = base.system
+    columnNames = base.columnNames
+    variables = base.variables
+    syntheticBase = base.syntheticBase
+    hillSynthetic = base.hillSynthetic
+    regulatorSynthetic = base.regulatorSynthetic
+    modulatorSynthetic = base.modulatorSynthetic
+    doseSensitivities = base.doseSensitivities
+    startParameters = start.parameters
+    startState = start.state
+    startSensitivities = start.sensitivities
+    steps = start.steps
+    parameterRows = start.parameterRows
+    parameterRowIndex = base.parameterRowIndex
+    columnsPlan = base.columnsPlan
+    watchedRoots = base.watchedRoots
+    jumpLayout = base.jumpLayout
+    jumpPlan = base.jumpPlan
+  }
+
+  /// The quantities `names` with their values in `run`.
+  private static func quantities(_ names: [String], ode: ODEModel, run: ResolvedRun) throws(PathwayError) -> [SensitivityParameter] {
+    var targets: [SensitivityParameter] = []
+    for name in names {
+      switch ode.settingTarget(name) {
+      case .failure(let problem): throw PathwayError(.usage, "--param \(name): \(problem.message)", notes: problem.notes)
+      case .success(let target):
+        if let twin = targets.first(where: { $0.target == target }) {
+          throw PathwayError(.usage, "--param \(name) names the same quantity as \(twin.name)")
+        }
+        switch target.baseValue(in: run, ode: ode) {
+        case .failure(let problem):
+          throw PathwayError(.usage, "cannot differentiate by '\(name)': \(problem.message)", notes: problem.notes)
+        case .success(let base):
+          targets.append(SensitivityParameter(name: name, target: target, base: base))
+        }
+      }
+    }
+    return targets
+  }
+
+  /// The run's starting point and its sensitivities: the initial assignments at the quantities'
+  /// values, differentiated by central differences of the assignments alone. `parameterRows`
+  /// are the parameters that start with a sensitivity (an initial assignment moves them with a
+  /// quantity, or they are the quantity), with its value.
+  private struct Start {
+    var steps: [Double]
+    var parameters: RunParameters
+    var state: [Double]
+    var sensitivities: [[Double]]
+    var parameterRows: [(parameter: Int, target: Int, value: Double)]
+  }
+
+  private static func start(ode: ODEModel, run: ResolvedRun, targets: [SensitivityParameter]) throws(PathwayError) -> Start {
+    let model = ode.model
+    let nodeIndex = Dictionary(model.nodes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    let parameterIndex = Dictionary(model.parameters.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    // Steps of the central differences of the starting point.
+    let steps = targets.map { 1e-5 * ($0.base != 0 ? abs($0.base) : 1) }
+
+    // The starting point: initial assignments at the base and at p ± h.
+    func start(_ j: Int?, _ value: Double) throws(PathwayError) -> (RunParameters, [Double]) {
+      var parameters = run.parameters
+      var overrides = run.initialOverrides
+      var state = run.initial
+      if let j { targets[j].target.apply(value, to: &parameters, initialOverrides: &overrides, in: ode) }
+      let kept = Set(overrides.keys.map { ode.stateNames[$0] }).union(run.explicitlySet)
+      try ode.applyInitialAssignments(parameters: &parameters, state: &state, time: run.start, keep: kept)
+      return (parameters, state)
+    }
+    let (p0, x0) = try start(nil, 0)
+    let kept = Set(run.initialOverrides.keys.map { ode.stateNames[$0] }).union(run.explicitlySet)
+    let assigned = Set(model.initialAssignments.map(\.target)).subtracting(kept)
+    var stateSensitivities: [[Double]] = []
+    var parameterRows: [(parameter: Int, target: Int, value: Double)] = []
+    for (j, target) in targets.enumerated() {
+      var s = [Double](repeating: 0, count: ode.stateCount)
+      if !assigned.isEmpty {
+        let (pPlus, xPlus) = try start(j, target.base + steps[j])
+        let (pMinus, xMinus) = try start(j, target.base - steps[j])
+        for name in assigned {
+          let d: (Double, Double) -> Double = { ($0 - $1) / (2 * steps[j]) }
+          if let i = nodeIndex[name], ode.stateIndex[i] >= 0 {
+            s[ode.stateIndex[i]] = d(xPlus[ode.stateIndex[i]], xMinus[ode.stateIndex[i]])
+          } else if let p = parameterIndex[name] {
+            let value = d(pPlus.parameters[p], pMinus.parameters[p])
+            if value != 0 { parameterRows.append((p, j, value)) }
+          }
+        }
+      }
+      if case .parameter(let p) = target.target { parameterRows.append((p, j, 1)) }
+      stateSensitivities.append(s)
+    }
+    return Start(steps: steps, parameters: p0, state: x0, sensitivities: stateSensitivities, parameterRows: parameterRows)
   }
 
   /// Integrates the model and its sensitivities over the run. Solver failures are in the
