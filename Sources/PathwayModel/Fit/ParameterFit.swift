@@ -155,6 +155,8 @@ public final class ParameterFit: @unchecked Sendable {
   private let observationCount: Int
   /// Each experiment's sensitivity system, built once and rebased on every run.
   private var sensitivityCache: [Int: ForwardSensitivity] = [:]
+  /// Jacobians computed by central differences because the sensitivities failed there.
+  private var finiteDifferenceFallbacks = 0
 
   /// Sets the fit up: checks every quantity and data column against the model.
   ///
@@ -244,13 +246,16 @@ public final class ParameterFit: @unchecked Sendable {
 
     // Sensitivity equations where they apply.
     var refusal: String? = nil
+    var built: ForwardSensitivity? = nil
     do throws(PathwayError) {
-      _ = try ForwardSensitivity(ode: ode, run: reference, parameters: quantities.map(\.name))
+      built = try ForwardSensitivity(ode: ode, run: reference, parameters: quantities.map(\.name))
     } catch {
       guard error.kind == .invalidInput else { throw error }
       refusal = error.diagnostics.first?.message ?? "\(error)"
     }
     sensitivityRefusal = refusal
+    // The first experiment's system, for its first Jacobian (the columns are the data's).
+    if let built, built.variables == experiments[0].data.variables { sensitivityCache[0] = built }
   }
 
   /// The experiment's scenario with the quantities set, its output grid the data's times.
@@ -335,8 +340,12 @@ public final class ParameterFit: @unchecked Sendable {
     let k = quantities.count
     let w = weights
     if sensitivityRefusal == nil {
-      guard let e = simulate(values, sensitivities: true), let s = e.sensitivities else { return nil }
-      return s.indices.map { s[$0] * w[$0 / k] }
+      if let e = simulate(values, sensitivities: true), let s = e.sensitivities {
+        return s.indices.map { s[$0] * w[$0 / k] }
+      }
+      // The sensitivities failed here (a switch the trajectory grazes, a solver failure in the
+      // larger system): central differences of whole runs instead.
+      finiteDifferenceFallbacks += 1
     }
     var J = [Double](repeating: 0, count: observationCount * k)
     for (j, q) in quantities.enumerated() {
@@ -463,7 +472,10 @@ public final class ParameterFit: @unchecked Sendable {
       jacobianEvaluations: best.outcome.jacobianEvaluations, stop: Self.describe(best.outcome.stop),
       converged: best.outcome.stop != .maximumIterations,
       jacobianMethod: sensitivityRefusal == nil
-        ? "forward sensitivity equations" : "central differences of whole runs (\(sensitivityRefusal!))",
+        ? "forward sensitivity equations"
+          + (finiteDifferenceFallbacks > 0
+            ? " (central differences of whole runs for \(finiteDifferenceFallbacks) evaluation(s) where they failed)" : "")
+        : "central differences of whole runs (\(sensitivityRefusal!))",
       starts: records, best: best.index)
   }
 
