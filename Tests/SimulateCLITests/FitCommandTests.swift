@@ -53,10 +53,10 @@ struct FitCommandTests {
     let manifest = try String(contentsOfFile: dir + "/out/manifest.json", encoding: .utf8)
     #expect(manifest.contains("\"fit\""))
 
-    // The same seed gives the same files.
+    // The same seed gives the same files, on two threads too.
     let again = try simulate(
       ["fit", "decay.yaml", "--data", "control.csv", "--data", "treated.csv@treated.yaml", "--fit", "k=0.01:10", "--starts", "3", "--seed", "5",
-       "--rtol", "1e-10", "-q", "-o", "again"], in: dir)
+       "--rtol", "1e-10", "-q", "--jobs", "2", "-o", "again"], in: dir)
     #expect(again.status == 0 && again.stderr.isEmpty, "\(again.stderr)")
     for name in ["estimates.csv", "residuals.csv", "starts.csv"] {
       #expect(try String(contentsOfFile: dir + "/out/" + name, encoding: .utf8) == String(contentsOfFile: dir + "/again/" + name, encoding: .utf8))

@@ -76,6 +76,8 @@ public struct FitOptions: Sendable {
   /// others drawn uniformly (on each quantity's scale) inside the bounds, from `seed`.
   public var starts = 1
   public var seed: UInt64 = 0
+  /// Threads the starts are spread over (the results do not depend on it).
+  public var jobs = 1
 
   public init() {}
 }
@@ -361,17 +363,22 @@ public final class ParameterFit: @unchecked Sendable {
     return J
   }
 
-  /// Runs the fit; `progress` sees (start, iteration, Σr²) as it goes.
-  public func fit(options: FitOptions, progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws(PathwayError) -> FitResult {
-    let k = quantities.count
-    let n = observationCount
-    let w = weights
-    let y = observed
-    if options.starts > 1, let unbounded = quantities.first(where: { $0.lower == nil }) {
-      throw PathwayError(
-        .usage, "--starts \(options.starts) draws starting points inside the bounds, but '\(unbounded.name)' has none",
-        notes: ["give every quantity bounds: --fit \(unbounded.name)=lower:upper"])
-    }
+  /// A copy of the problem with its own caches (for another thread).
+  private init(copying other: ParameterFit) {
+    ode = other.ode
+    experiments = other.experiments
+    quantities = other.quantities
+    sensitivityRefusal = other.sensitivityRefusal
+    observationCount = other.observationCount
+  }
+
+  /// One Levenberg–Marquardt minimization from `start` (values of the quantities); `progress`
+  /// sees each iteration's number and Σr².
+  private func optimize(
+    _ start: [Double], options: FitOptions, progress: (Int, Double) -> Void
+  ) throws(PathwayError) -> GSLLeastSquares.Outcome {
+    let k = quantities.count, n = observationCount
+    let w = weights, y = observed
     let quantities = self.quantities
     func values(_ theta: [Double]) -> [Double] { zip(quantities, theta).map { $0.value($1) } }
     let residuals: ([Double]) -> [Double]? = { theta in
@@ -384,6 +391,23 @@ public final class ParameterFit: @unchecked Sendable {
       let chain = zip(quantities, theta).map { $0.derivative($1) }
       return J.indices.map { J[$0] * chain[$0 % k] }
     }
+    return try GSLLeastSquares.minimize(
+      n: n, start: zip(quantities, start).map { $0.theta($1) }, maximumIterations: options.maximumIterations,
+      xtol: options.xtol, gtol: options.gtol, ftol: 0, residuals: residuals, jacobian: thetaJacobian,
+      progress: { iteration, _, cost in progress(iteration, 2 * cost) })
+  }
+
+  /// Runs the fit; `progress` sees (start, iteration, Σr²) as it goes.
+  public func fit(options: FitOptions, progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws(PathwayError) -> FitResult {
+    let k = quantities.count
+    let n = observationCount
+    if options.starts > 1, let unbounded = quantities.first(where: { $0.lower == nil }) {
+      throw PathwayError(
+        .usage, "--starts \(options.starts) draws starting points inside the bounds, but '\(unbounded.name)' has none",
+        notes: ["give every quantity bounds: --fit \(unbounded.name)=lower:upper"])
+    }
+    let quantities = self.quantities
+    func values(_ theta: [Double]) -> [Double] { zip(quantities, theta).map { $0.value($1) } }
 
     var random = Xoshiro256StarStar(seed: options.seed)
     var startPoints: [[Double]] = [quantities.map(\.start)]
@@ -394,22 +418,51 @@ public final class ParameterFit: @unchecked Sendable {
           return q.p(a + (b - a) * random.nextUnitDouble())
         })
     }
+    // The starts, on `jobs` threads: each thread has its own copy of the problem (its own
+    // sensitivity systems), and every start's result is the same whichever thread ran it.
+    let workers = max(1, min(options.jobs, startPoints.count))
+    var outcomes: [Result<GSLLeastSquares.Outcome, PathwayError>]
+    if workers == 1 {
+      outcomes = []
+      for (s, start) in startPoints.enumerated() {
+        do throws(PathwayError) {
+          outcomes.append(.success(try optimize(start, options: options) { progress(s, $0, $1) }))
+        } catch {
+          outcomes.append(.failure(error))
+        }
+      }
+    } else {
+      let copies = (0..<workers).map { $0 == 0 ? self : ParameterFit(copying: self) }
+      let lock = NSLock()
+      let perWorker = parallelMap(workers) { w -> [(Int, Result<GSLLeastSquares.Outcome, PathwayError>)] in
+        stride(from: w, to: startPoints.count, by: workers).map { s in
+          do throws(PathwayError) {
+            return (s, .success(try copies[w].optimize(startPoints[s], options: options) { iteration, cost in
+              lock.lock()
+              progress(s, iteration, cost)
+              lock.unlock()
+            }))
+          } catch {
+            return (s, .failure(error))
+          }
+        }
+      }
+      outcomes = perWorker.flatMap { $0 }.sorted { $0.0 < $1.0 }.map(\.1)
+      for copy in copies.dropFirst() { finiteDifferenceFallbacks += copy.finiteDifferenceFallbacks }
+    }
     var records: [FitResult.Start] = []
     var best: (index: Int, outcome: GSLLeastSquares.Outcome)? = nil
     var firstError: PathwayError? = nil
-    for (s, start) in startPoints.enumerated() {
-      do throws(PathwayError) {
-        let outcome = try GSLLeastSquares.minimize(
-          n: n, start: zip(quantities, start).map { $0.theta($1) }, maximumIterations: options.maximumIterations,
-          xtol: options.xtol, gtol: options.gtol, ftol: 0, residuals: residuals, jacobian: thetaJacobian,
-          progress: { iteration, _, cost in progress(s, iteration, 2 * cost) })
+    for (s, (start, outcome)) in zip(startPoints, outcomes).enumerated() {
+      switch outcome {
+      case .success(let outcome):
         let cost = outcome.residuals.reduce(0) { $0 + $1 * $1 }
         records.append(
           FitResult.Start(
             start: start, estimate: values(outcome.position), cost: cost, iterations: outcome.iterations,
             status: Self.describe(outcome.stop)))
         if best == nil || cost < best!.outcome.residuals.reduce(0, { $0 + $1 * $1 }) { best = (s, outcome) }
-      } catch {
+      case .failure(let error):
         firstError = firstError ?? error
         records.append(
           FitResult.Start(start: start, estimate: nil, cost: nil, iterations: 0, status: "failed: \(error.diagnostics.first?.message ?? "\(error)")"))

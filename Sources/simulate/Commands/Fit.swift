@@ -50,6 +50,9 @@ struct FitCommand: ParsableCommand {
   @Option(help: "Seed of the drawn starting points (default: drawn and recorded in fit.json).")
   var seed: UInt64?
 
+  @Option(help: "Threads the starts are spread over (the results do not depend on it).")
+  var jobs: Int = 1
+
   @Option(name: .customLong("max-iterations"), help: "Iterations per start.")
   var maximumIterations: Int = 200
 
@@ -75,6 +78,7 @@ struct FitCommand: ParsableCommand {
     if data.isEmpty { throw ValidationError("Missing expected argument '--data <file[@scenario]>'") }
     if specs.isEmpty { throw ValidationError("Missing expected argument '--fit <spec>'") }
     if starts < 1 { throw ValidationError("--starts must be at least 1") }
+    if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     if maximumIterations < 1 { throw ValidationError("--max-iterations must be at least 1") }
     if !(xtol > 0) || !(gtol > 0) { throw ValidationError("--xtol and --gtol must be positive") }
     if solver.tEnd != nil || solver.steps != nil || solver.points != nil || solver.dt != nil || solver.timesFile != nil {
@@ -146,6 +150,7 @@ struct FitCommand: ParsableCommand {
       let problem = try ParameterFit(ode: ode, experiments: experiments, quantities: parsed)
       var options = FitOptions()
       options.starts = starts
+      options.jobs = jobs
       options.maximumIterations = maximumIterations
       options.xtol = xtol
       options.gtol = gtol

@@ -129,19 +129,24 @@ struct ParameterFitTests {
   @Test("several starts: drawn from the seed inside the bounds, the best kept; the same seed gives the same fit")
   func multistart() throws {
     let ode = try ODEModel(model: try model(Self.chain))
-    func run(_ seed: UInt64) throws -> FitResult {
+    func run(_ seed: UInt64, jobs: Int = 1) throws -> FitResult {
       let fit = try ParameterFit(
         ode: ode, experiments: [try Self.experiment(Self.noiseFree())],
         quantities: [("k", nil, 0.01, 10, nil), ("c", nil, 0.01, 10, nil)])
       var options = FitOptions()
       options.starts = 4
       options.seed = seed
+      options.jobs = jobs
       return try fit.fit(options: options)
     }
-    let a = try run(7), b = try run(7)
+    let a = try run(7), b = try run(7), c = try run(7, jobs: 3)
     #expect(a.starts.count == 4)
     #expect(a.starts.map(\.start) == b.starts.map(\.start))
     #expect(a.estimates.map(\.value) == b.estimates.map(\.value))
+    // On three threads: every start's result the same, bit for bit.
+    #expect(c.starts.map(\.estimate) == a.starts.map(\.estimate))
+    #expect(c.starts.map(\.cost) == a.starts.map(\.cost))
+    #expect(c.estimates.map(\.value) == a.estimates.map(\.value) && c.best == a.best)
     #expect(abs(a.estimates[0].value - 0.7) < 1e-5 && abs(a.estimates[1].value - 0.3) < 1e-5)
     #expect(a.starts[a.best].cost == a.starts.compactMap(\.cost).min())
   }
