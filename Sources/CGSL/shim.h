@@ -142,15 +142,5 @@ static inline void cgsl_nlinear_state(cgsl_nlinear *h, double *x, double *f, dou
 static inline size_t cgsl_nlinear_evaluations(cgsl_nlinear *h) { return h->fdf.nevalf; }
 static inline size_t cgsl_nlinear_jacobian_evaluations(cgsl_nlinear *h) { return h->fdf.nevaldf; }
 
-/*
- * (J^T J)^-1 of the row-major n x p matrix a into covar (row-major p x p), columns of J whose
- * norm falls below epsrel times the largest left out (their rows and columns 0), as
- * gsl_multifit_nlinear_covar does.
- */
-static inline int cgsl_covariance(const double *a, size_t n, size_t p, double epsrel, double *covar) {
-  gsl_matrix_const_view J = gsl_matrix_const_view_array(a, n, p);
-  gsl_matrix_view C = gsl_matrix_view_array(covar, p, p);
-  return gsl_multifit_nlinear_covar(&J.matrix, epsrel, &C.matrix);
-}
 
 #endif

@@ -34,10 +34,11 @@ struct FitCommandTests {
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.isEmpty)
     let estimates = try String(contentsOfFile: dir + "/out/estimates.csv", encoding: .utf8).split(separator: "\n")
-    #expect(estimates.first == "name,scale,start,estimate,standard_error,lower_95,upper_95,at_bound,lower,upper")
+    #expect(estimates.first == "name,scale,start,estimate,standard_error,lower_95,upper_95,at_bound,lower,upper,profile_lower_95,profile_upper_95")
     let k = estimates[1].split(separator: ",", omittingEmptySubsequences: false)
     #expect(k[0] == "k" && k[1] == "log")
     #expect(abs(Double(k[3])! - 0.5) < 1e-6)
+    #expect(k[10].isEmpty && k[11].isEmpty)  // not profiled
     let residuals = try String(contentsOfFile: dir + "/out/residuals.csv", encoding: .utf8).split(separator: "\n")
     #expect(residuals.count == 1 + 16)
     #expect(residuals.contains { $0.hasPrefix("treated,4,x,") })
@@ -61,6 +62,33 @@ struct FitCommandTests {
     for name in ["estimates.csv", "residuals.csv", "starts.csv"] {
       #expect(try String(contentsOfFile: dir + "/out/" + name, encoding: .utf8) == String(contentsOfFile: dir + "/again/" + name, encoding: .utf8))
     }
+  }
+
+  @Test("--profile: profiles.csv, and likelihood-ratio bounds in estimates.csv and fit.json")
+  func profile() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.decay, to: dir + "/decay.yaml")
+    // k = 0.5 with ±2 % scatter, and its standard deviation.
+    let noise = [0.013, -0.021, 0.004, 0.017, -0.009, -0.002, 0.011, -0.015]
+    let csv = "time,x,x_sd\n" + (1...8).map { i in
+      let t = Double(i) * 0.5, x = 2 * exp(-0.5 * t)
+      return "\(t),\(x * (1 + noise[i - 1])),\(0.02 * x)"
+    }.joined(separator: "\n") + "\n"
+    try write(csv, to: dir + "/d.csv")
+    let r = try simulate(["fit", "decay.yaml", "--data", "d.csv", "--fit", "k", "--profile", "-o", "out"], in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("profile 95 %"))
+    let profiles = try String(contentsOfFile: dir + "/out/profiles.csv", encoding: .utf8).split(separator: "\n")
+    #expect(profiles.first == "quantity,value,sum_of_squares,delta,status")
+    #expect(profiles.contains { $0.hasSuffix(",0,optimum") })
+    let k = try String(contentsOfFile: dir + "/out/estimates.csv", encoding: .utf8).split(separator: "\n")[1]
+      .split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    let (wald, profile) = ((Double(k[5])!, Double(k[6])!), (Double(k[10])!, Double(k[11])!))
+    #expect(profile.0 < Double(k[3])! && Double(k[3])! < profile.1)
+    #expect(abs(log(profile.0 / wald.0)) < 0.05 && abs(log(profile.1 / wald.1)) < 0.05, "\(profile) vs \(wald)")
+    let fit = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/fit.json"))) as! [String: Any]
+    #expect((fit["profiles"] as? [[String: Any]])?.first?["quantity"] as? String == "k")
   }
 
   @Test("bad requests: 64 for the command line, 65 with the place for data that do not fit the model")

@@ -150,8 +150,8 @@ public struct FitResult: Sendable {
 /// (JᵀJ)⁻¹ at the optimum, scaled by SS/(n − k) when the data give no standard deviations.
 public final class ParameterFit: @unchecked Sendable {
   public let ode: ODEModel
-  public let experiments: [FitExperiment]
-  public let quantities: [FitQuantity]
+  public private(set) var experiments: [FitExperiment]
+  public private(set) var quantities: [FitQuantity]
   /// Why the sensitivity equations are not used (nil when they are).
   public let sensitivityRefusal: String?
   private let observationCount: Int
@@ -397,6 +397,136 @@ public final class ParameterFit: @unchecked Sendable {
       progress: { iteration, _, cost in progress(iteration, 2 * cost) })
   }
 
+  /// The profile of one quantity: the best sum of squares with it held at each value and the
+  /// others fitted again, and where that crosses the threshold of a 95 % likelihood-ratio
+  /// interval (Δχ² = 3.84; n·ln(SS/SSmin) when the data give no standard deviations).
+  public struct Profile: Sendable {
+    public struct Point: Sendable {
+      public var value: Double
+      public var sumOfSquares: Double
+      /// Δχ² (or n·ln(SS/SSmin)) against the optimum.
+      public var delta: Double
+      public var status: String
+    }
+    public var quantity: String
+    public var points: [Point]
+    /// Where the profile crosses the threshold, nil where it stays below it within the bounds
+    /// or the steps (the data do not bound the quantity on that side).
+    public var lower95: Double?
+    public var upper95: Double?
+    public static let threshold = 3.841458820694124
+  }
+
+  /// Profiles every quantity around a fit's optimum: steps outward on the quantity's scale
+  /// (half a standard error at first, doubling while the profile stays flat) until the
+  /// threshold is crossed, a bound is reached or `maximumSteps` points were taken per side,
+  /// fitting the other quantities again at each point from the previous point's values.
+  public func profiles(
+    around result: FitResult, options: FitOptions, maximumSteps: Int = 20,
+    progress: (String, Int, Double) -> Void = { _, _, _ in }
+  ) -> [Profile] {
+    let n = Double(observationCount)
+    let best = result.sumOfSquares
+    func delta(_ ss: Double) -> Double {
+      result.weighted ? ss - best : n * Foundation.log(max(ss, .leastNonzeroMagnitude) / max(best, .leastNonzeroMagnitude))
+    }
+    var profiles: [Profile] = []
+    for (j, estimate) in result.estimates.enumerated() {
+      let q = estimate.quantity
+      let u0 = q.u(estimate.value)
+      let firstStep = estimate.standardError.isFinite && estimate.standardError > 0
+        ? 0.5 * estimate.standardError : (q.scale == .log ? 0.1 : 0.1 * max(abs(u0), 1e-3))
+      var points = [Profile.Point(value: estimate.value, sumOfSquares: best, delta: 0, status: "optimum")]
+      var crossing: [Double: Double] = [:]
+      for direction in [-1.0, 1.0] {
+        let sub = ParameterFit(copying: self, holding: j, at: estimate.value, others: result.estimates.map(\.value))
+        var u = u0
+        var step = firstStep
+        var previous = (u: u0, delta: 0.0)
+        for i in 1...max(1, maximumSteps) {
+          u += direction * step
+          if let lower = q.lower, let upper = q.upper, !(u > q.u(lower) && u < q.u(upper)) { break }
+          let value = q.p(u)
+          guard value.isFinite, q.scale == .linear || value > 0 else { break }
+          sub.hold(at: value)
+          let (ss, status) = sub.refit(options: options)
+          let d = ss.map(delta) ?? .nan
+          points.append(Profile.Point(value: value, sumOfSquares: ss ?? .nan, delta: d, status: status))
+          progress(q.name, i * Int(direction), d)
+          guard d.isFinite else { continue }
+          if d >= Profile.threshold {
+            // The crossing, by regula falsi on the quantity's scale between the last point below
+            // the threshold and this one (three refits; the profile is smooth there).
+            var (a, da) = (previous.u, previous.delta), (b, db) = (u, d)
+            for _ in 0..<3 {
+              let at = a + (Profile.threshold - da) / (db - da) * (b - a)
+              sub.hold(at: q.p(at))
+              let (ss, status) = sub.refit(options: options)
+              guard let ss else { break }
+              let dm = delta(ss)
+              points.append(Profile.Point(value: q.p(at), sumOfSquares: ss, delta: dm, status: status))
+              if abs(dm - Profile.threshold) < 1e-3 { (a, da, b, db) = (at, dm, at, dm); break }
+              if dm < Profile.threshold { (a, da) = (at, dm) } else { (b, db) = (at, dm) }
+            }
+            crossing[direction] = q.p(db == da ? a : a + (Profile.threshold - da) / (db - da) * (b - a))
+            break
+          }
+          if d < Profile.threshold / 8 { step *= 2 }
+          previous = (u, d)
+        }
+      }
+      points.sort { $0.value < $1.value }
+      profiles.append(Profile(quantity: q.name, points: points, lower95: crossing[-1], upper95: crossing[1]))
+    }
+    return profiles
+  }
+
+  /// The quantity of index `held` removed from the fitted ones and held at `value` in every
+  /// experiment; the others start from `others` (all quantities' values).
+  private var baseExperiments: [FitExperiment] = []
+  private var heldName: String? = nil
+
+  private init(copying other: ParameterFit, holding held: Int, at value: Double, others: [Double]) {
+    ode = other.ode
+    baseExperiments = other.experiments
+    experiments = other.experiments
+    var kept = other.quantities
+    heldName = kept.remove(at: held).name
+    var starts = others
+    starts.remove(at: held)
+    for i in kept.indices { kept[i].start = starts[i] }
+    quantities = kept
+    sensitivityRefusal = other.sensitivityRefusal
+    observationCount = other.observationCount
+    hold(at: value)
+  }
+
+  private func hold(at value: Double) {
+    guard let heldName else { return }
+    experiments = baseExperiments.map { e in
+      var e = e
+      e.scenario.settings.append(Scenario.Setting(target: heldName, value: value))
+      return e
+    }
+  }
+
+  /// Fits the quantities left again from where the last fit ended; Σr² (nil when it failed) and a status.
+  private func refit(options: FitOptions) -> (Double?, String) {
+    if quantities.isEmpty {
+      guard let e = simulate([], sensitivities: false) else { return (nil, "failed: the simulation failed") }
+      let w = weights, y = observed
+      return (e.simulated.indices.reduce(0) { $0 + pow((e.simulated[$1] - y[$1]) * w[$1], 2) }, "evaluated")
+    }
+    do throws(PathwayError) {
+      let outcome = try optimize(quantities.map(\.start), options: options) { _, _ in }
+      let values = zip(quantities, outcome.position).map { $0.value($1) }
+      for i in quantities.indices { quantities[i].start = values[i] }
+      return (outcome.residuals.reduce(0) { $0 + $1 * $1 }, Self.describe(outcome.stop))
+    } catch {
+      return (nil, "failed: \(error.diagnostics.first?.message ?? "\(error)")")
+    }
+  }
+
   /// Runs the fit; `progress` sees (start, iteration, Σr²) as it goes.
   public func fit(options: FitOptions, progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws(PathwayError) -> FitResult {
     let k = quantities.count
@@ -484,7 +614,7 @@ public final class ParameterFit: @unchecked Sendable {
       if let C = GSLLeastSquares.covariance(jacobian: Ju, n: n, p: k) {
         for j in 0..<k where C[j * k + j] > 0 { standardErrors[j] = (C[j * k + j] * scale2).squareRoot() }
         for a in 0..<k {
-          for b in 0..<k where C[a * k + a] > 0 && C[b * k + b] > 0 {
+          for b in 0..<k where C[a * k + a] > 0 && C[b * k + b] > 0 && C[a * k + a].isFinite && C[b * k + b].isFinite {
             correlation[a][b] = C[a * k + b] / (C[a * k + a] * C[b * k + b]).squareRoot()
           }
         }

@@ -53,6 +53,12 @@ struct FitCommand: ParsableCommand {
   @Option(help: "Threads the starts are spread over (the results do not depend on it).")
   var jobs: Int = 1
 
+  @Flag(help: "Profile each quantity (the others fitted again at each value) for likelihood-ratio 95 % intervals; writes profiles.csv.")
+  var profile = false
+
+  @Option(name: .customLong("profile-steps"), help: "Most profile points per quantity and side.")
+  var profileSteps: Int = 20
+
   @Option(name: .customLong("max-iterations"), help: "Iterations per start.")
   var maximumIterations: Int = 200
 
@@ -79,6 +85,7 @@ struct FitCommand: ParsableCommand {
     if specs.isEmpty { throw ValidationError("Missing expected argument '--fit <spec>'") }
     if starts < 1 { throw ValidationError("--starts must be at least 1") }
     if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    if profileSteps < 1 { throw ValidationError("--profile-steps must be at least 1") }
     if maximumIterations < 1 { throw ValidationError("--max-iterations must be at least 1") }
     if !(xtol > 0) || !(gtol > 0) { throw ValidationError("--xtol and --gtol must be positive") }
     if solver.tEnd != nil || solver.steps != nil || solver.points != nil || solver.dt != nil || solver.timesFile != nil {
@@ -165,14 +172,32 @@ struct FitCommand: ParsableCommand {
           printError("fit: \(starts > 1 ? "start \(start + 1) of \(starts), " : "")iteration \(iteration): sum of squares \(formatNumber(cost))")
         }
       }
+      var profiles: [ParameterFit.Profile] = []
+      if profile {
+        profiles = problem.profiles(around: result, options: options, maximumSteps: profileSteps) { name, step, delta in
+          if !quiet { printError("profile \(name): point \(step), Δ \(formatNumber(delta))") }
+        }
+      }
       let seconds = Self.seconds(since: clock)
 
       try Self.createFolder(output)
-      try Self.writeEstimates(result, to: output + "/estimates.csv")
+      try Self.writeEstimates(result, profiles: profiles, to: output + "/estimates.csv")
+      if profile { try Self.writeProfiles(profiles, to: output + "/profiles.csv") }
       try Self.writeResiduals(result, to: output + "/residuals.csv")
       try Self.writeTrajectories(problem, result, ode: ode, to: output + "/trajectories.csv")
       if starts > 1 { try Self.writeStarts(result, quantities: problem.quantities, to: output + "/starts.csv") }
-      let record = Self.record(result, experiments: experiments, seed: starts > 1 ? seed : nil, seconds: seconds)
+      var record = Self.record(result, experiments: experiments, seed: starts > 1 ? seed : nil, seconds: seconds)
+      if profile {
+        record["profiles"] = .array(
+          profiles.map { p in
+            .object([
+              "quantity": .string(p.quantity), "points": .number(Double(p.points.count)),
+              "lower_95": p.lower95.map(JSONValue.number) ?? .null, "upper_95": p.upper95.map(JSONValue.number) ?? .null,
+            ])
+          })
+        record["profile_threshold"] = .string(
+          result.weighted ? "Δχ² = 3.84 (95 %, one degree of freedom)" : "n·ln(SS/SSmin) = 3.84 (95 %, one degree of freedom)")
+      }
       try OutputFile.write(JSONValue.object(record).rendered() + "\n", to: output + "/fit.json")
       var entry: [String: JSONValue] = [
         "command": .string("fit"),
@@ -185,10 +210,15 @@ struct FitCommand: ParsableCommand {
 
       if !quiet {
         printError("fit: \(result.stop) after \(result.iterations) iteration(s); sum of squares \(formatNumber(result.sumOfSquares)) over \(result.observations) values")
-        for e in result.estimates {
+        for (j, e) in result.estimates.enumerated() {
           let interval = e.standardError.isFinite
             ? "95 % \(formatNumber(e.lower95)) … \(formatNumber(e.upper95))" : "not determined by the data"
-          printError("  \(e.quantity.name) = \(formatNumber(e.value))  (\(interval))\(e.atBound ? "  at its bound" : "")")
+          var line = "  \(e.quantity.name) = \(formatNumber(e.value))  (\(interval))\(e.atBound ? "  at its bound" : "")"
+          if j < profiles.count {
+            let p = profiles[j]
+            line += "; profile 95 % \(p.lower95.map(formatNumber) ?? "unbounded") … \(p.upper95.map(formatNumber) ?? "unbounded")"
+          }
+          printError(line)
         }
         if !result.converged {
           printError("warning: the fit stopped at --max-iterations \(maximumIterations) without converging")
@@ -224,15 +254,31 @@ struct FitCommand: ParsableCommand {
     try file.commit()
   }
 
-  static func writeEstimates(_ r: FitResult, to path: String) throws(PathwayError) {
-    var lines = [["name", "scale", "start", "estimate", "standard_error", "lower_95", "upper_95", "at_bound", "lower", "upper"]]
-    for e in r.estimates {
+  static func writeEstimates(_ r: FitResult, profiles: [ParameterFit.Profile], to path: String) throws(PathwayError) {
+    var lines = [[
+      "name", "scale", "start", "estimate", "standard_error", "lower_95", "upper_95", "at_bound", "lower", "upper",
+      "profile_lower_95", "profile_upper_95",
+    ]]
+    for (j, e) in r.estimates.enumerated() {
       let q = e.quantity
+      // A profile that stays below the threshold on a side gives no bound there: -inf / inf.
+      let profile = j < profiles.count ? profiles[j] : nil
       lines.append([
         q.name, q.scale.rawValue, formatNumber(q.start), formatNumber(e.value), formatNumber(e.standardError),
         formatNumber(e.lower95), formatNumber(e.upper95), e.atBound ? "true" : "false",
         q.lower.map(formatNumber) ?? "", q.upper.map(formatNumber) ?? "",
+        profile.map { formatNumber($0.lower95 ?? -.infinity) } ?? "", profile.map { formatNumber($0.upper95 ?? .infinity) } ?? "",
       ])
+    }
+    try write(lines, to: path)
+  }
+
+  static func writeProfiles(_ profiles: [ParameterFit.Profile], to path: String) throws(PathwayError) {
+    var lines = [["quantity", "value", "sum_of_squares", "delta", "status"]]
+    for p in profiles {
+      for point in p.points {
+        lines.append([p.quantity, formatNumber(point.value), formatNumber(point.sumOfSquares), formatNumber(point.delta), point.status])
+      }
     }
     try write(lines, to: path)
   }

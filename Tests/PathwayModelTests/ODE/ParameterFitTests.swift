@@ -175,4 +175,53 @@ struct ParameterFitTests {
     let sd = pathwayError { _ = try Self.data("time,x,x_sd\n1,2,0\n") }
     #expect(sd?.diagnostics.first?.location?.line == 2)
   }
+
+  @Test("profiles: near-linear problems give the Wald interval back; a product of two parameters leaves each unbounded")
+  func profiles() throws {
+    // The chain with 2 % noise (weighted): the likelihood is nearly quadratic on ln k, ln c.
+    var random = Xoshiro256StarStar(seed: 3)
+    func gaussian() -> Double {
+      let u1 = max(random.nextUnitDouble(), 1e-300), u2 = random.nextUnitDouble()
+      return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+    var csv = "time,x,x_sd,y,y_sd\n"
+    for t in Self.times {
+      let v = Self.exact(t)
+      let sx = 0.02 * v.x, sy = 0.02 * v.y
+      csv += "\(t),\(v.x + sx * gaussian()),\(sx),\(v.y + sy * gaussian()),\(sy)\n"
+    }
+    let ode = try ODEModel(model: try model(Self.chain))
+    let fit = try ParameterFit(
+      ode: ode, experiments: [try Self.experiment(csv)], quantities: [("k", nil, nil, nil, nil), ("c", nil, nil, nil, nil)])
+    let r = try fit.fit(options: FitOptions())
+    let profiles = fit.profiles(around: r, options: FitOptions())
+    #expect(profiles.map(\.quantity) == ["k", "c"])
+    for (p, e) in zip(profiles, r.estimates) {
+      let lower = try #require(p.lower95), upper = try #require(p.upper95)
+      #expect(abs(log(lower / e.lower95)) < 0.02 && abs(log(upper / e.upper95)) < 0.02, "\(p.quantity): \(lower) … \(upper) vs \(e.lower95) … \(e.upper95)")
+      // The points next to each bound sit on the threshold.
+      let nearest = p.points.min { abs($0.value - lower) < abs($1.value - lower) }!
+      #expect(abs(nearest.delta - ParameterFit.Profile.threshold) < 0.05)
+      #expect(p.points.contains { $0.status == "optimum" && $0.delta == 0 })
+    }
+
+    // x' = −a·b·x: the data fix a·b = 0.5 only.
+    let product = try ODEModel(model: try model("""
+      parameters: {a: 1, b: 1}
+      nodes:
+        x: {initial: 1, rate: -a * b * x}
+      """))
+    let data = "time,x,x_sd\n" + Self.times.map { "\($0),\(exp(-0.5 * $0) * (1 + 0.02 * gaussian())),\(0.02 * exp(-0.5 * $0))" }
+      .joined(separator: "\n")
+    let unidentifiable = try ParameterFit(
+      ode: product, experiments: [try Self.experiment(data)], quantities: [("a", nil, 1e-4, 1e4, nil), ("b", nil, 1e-4, 1e4, nil)])
+    let u = try unidentifiable.fit(options: FitOptions())
+    #expect(abs(u.estimates[0].value * u.estimates[1].value - 0.5) < 0.02)
+    // Neither is determined: infinite standard errors for both, not a small one for the second.
+    #expect(u.estimates.allSatisfy { $0.standardError == .infinity })
+    // Five steps per side (ln a within ±3.1 of the optimum) stay inside what b's bounds allow.
+    let flat = unidentifiable.profiles(around: u, options: FitOptions(), maximumSteps: 5)
+    #expect(flat.allSatisfy { $0.lower95 == nil && $0.upper95 == nil })
+    #expect(flat[0].points.allSatisfy { $0.delta < 1e-3 })
+  }
 }

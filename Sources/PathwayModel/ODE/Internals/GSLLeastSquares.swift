@@ -147,13 +147,40 @@ enum GSLLeastSquares {
       stop: stop)
   }
 
-  /// (JᵀJ)⁻¹ of a row-major n × p Jacobian (p × p, row-major); columns of J that are linearly
-  /// dependent to 1e-12 relative give rows and columns of zeros (not identifiable).
+  /// (JᵀJ)⁻¹ of a row-major n × p Jacobian (p × p, row-major), through its singular value
+  /// decomposition J = U·S·Vᵀ: C = V·S⁻²·Vᵀ over the singular values above 1e-8 of the largest.
+  /// The directions of the others are not determined by the data: every quantity with a
+  /// component along one (above 1e-6) gets an infinite variance (its row and column +∞ on the
+  /// diagonal, NaN off it), not the variance it would have if the others were known.
   static func covariance(jacobian: [Double], n: Int, p: Int) -> [Double]? {
-    var covar = [Double](repeating: 0, count: p * p)
-    let status = jacobian.withUnsafeBufferPointer { a in
-      covar.withUnsafeMutableBufferPointer { c in cgsl_covariance(a.baseAddress, n, p, 1e-12, c.baseAddress) }
+    guard n >= p, p > 0 else { return nil }
+    var a = jacobian
+    var singular = [Double](repeating: 0, count: p)
+    var v = [Double](repeating: 0, count: p * p)
+    let status = a.withUnsafeMutableBufferPointer { a in
+      singular.withUnsafeMutableBufferPointer { s in
+        v.withUnsafeMutableBufferPointer { v in cgsl_svd(a.baseAddress, n, p, s.baseAddress, v.baseAddress) }
+      }
     }
-    return status == GSL_SUCCESS ? covar : nil
+    guard status == GSL_SUCCESS, let largest = singular.max(), largest > 0, largest.isFinite else { return nil }
+    var undetermined = [Bool](repeating: false, count: p)
+    var covar = [Double](repeating: 0, count: p * p)
+    for k in 0..<p {
+      if singular[k] <= 1e-8 * largest {
+        for j in 0..<p where abs(v[j * p + k]) > 1e-6 { undetermined[j] = true }
+        continue
+      }
+      let w = 1 / (singular[k] * singular[k])
+      for i in 0..<p {
+        for j in 0..<p { covar[i * p + j] += v[i * p + k] * v[j * p + k] * w }
+      }
+    }
+    for i in 0..<p where undetermined[i] {
+      for j in 0..<p {
+        covar[i * p + j] = i == j ? .infinity : .nan
+        covar[j * p + i] = i == j ? .infinity : .nan
+      }
+    }
+    return covar
   }
 }
