@@ -22,10 +22,15 @@ struct FitCommand: ParsableCommand {
       forward sensitivity equations, or from central differences of whole runs for models with \
       events or delays. --starts N adds N − 1 starts drawn inside the bounds from --seed.
 
+      --profile holds each quantity at values stepping away from the optimum, fits the others \
+      again at each, and reports where the profile crosses the 95 % likelihood-ratio threshold \
+      (Δχ² = 3.84): an interval that needs no linearity, unbounded on a side the data do not limit.
+
       Writes into the folder -o: estimates.csv (estimate, standard error, approximate 95 % \
-      interval, on the quantity's scale), residuals.csv, trajectories.csv (the fitted model on \
-      201 points per experiment, long layout), starts.csv (with --starts), fit.json (all of it, \
-      with correlations, AIC, BIC and the solver's statistics) and manifest.json.
+      interval, on the quantity's scale, and the profile's), residuals.csv, trajectories.csv (the \
+      fitted model on 201 points per experiment, long layout), starts.csv (with --starts), \
+      profiles.csv (with --profile), fit.json (all of it, with correlations, AIC, BIC and the \
+      solver's statistics) and manifest.json.
       """)
 
   @OptionGroup var model: ModelOptions

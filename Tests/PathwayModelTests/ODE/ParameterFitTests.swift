@@ -30,6 +30,23 @@ struct ParameterFitTests {
     FitExperiment(name: "e1", scenario: try ScenarioReader.read(text: solver, file: "s.yaml"), data: try data(csv))
   }
 
+  /// A standard normal deviate (Box–Muller).
+  static func gaussian(_ random: inout Xoshiro256StarStar) -> Double {
+    let u1 = max(random.nextUnitDouble(), 1e-300), u2 = random.nextUnitDouble()
+    return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+  }
+
+  /// The chain's x and y with Gaussian noise of sd 2 % of the value (at least `floor`), and that sd.
+  static func noisyChain(_ random: inout Xoshiro256StarStar, floor: Double) -> String {
+    var csv = "time,x,x_sd,y,y_sd\n"
+    for t in times {
+      let v = exact(t)
+      let sx = max(0.02 * v.x, floor), sy = max(0.02 * v.y, floor)
+      csv += "\(t),\(v.x + sx * gaussian(&random)),\(sx),\(v.y + sy * gaussian(&random)),\(sy)\n"
+    }
+    return csv
+  }
+
   static func noiseFree() -> String {
     "time,x,y\n" + times.map { t in let v = exact(t); return "\(t),\(v.x),\(v.y)" }.joined(separator: "\n") + "\n"
   }
@@ -61,16 +78,7 @@ struct ParameterFitTests {
     let ode = try ODEModel(model: try model(Self.chain))
     for replicate in 0..<20 {
       var random = Xoshiro256StarStar(seed: 42, stream: UInt64(replicate))
-      func gaussian() -> Double {
-        let u1 = max(random.nextUnitDouble(), 1e-300), u2 = random.nextUnitDouble()
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-      }
-      var csv = "time,x,x_sd,y,y_sd\n"
-      for t in Self.times {
-        let v = Self.exact(t)
-        let sx = max(0.02 * v.x, 1e-3), sy = max(0.02 * v.y, 1e-3)
-        csv += "\(t),\(v.x + sx * gaussian()),\(sx),\(v.y + sy * gaussian()),\(sy)\n"
-      }
+      let csv = Self.noisyChain(&random, floor: 1e-3)
       let fit = try ParameterFit(
         ode: ode, experiments: [try Self.experiment(csv)], quantities: [("k", nil, nil, nil, nil), ("c", nil, nil, nil, nil)])
       let r = try fit.fit(options: FitOptions())
@@ -180,16 +188,7 @@ struct ParameterFitTests {
   func profiles() throws {
     // The chain with 2 % noise (weighted): the likelihood is nearly quadratic on ln k, ln c.
     var random = Xoshiro256StarStar(seed: 3)
-    func gaussian() -> Double {
-      let u1 = max(random.nextUnitDouble(), 1e-300), u2 = random.nextUnitDouble()
-      return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
-    var csv = "time,x,x_sd,y,y_sd\n"
-    for t in Self.times {
-      let v = Self.exact(t)
-      let sx = 0.02 * v.x, sy = 0.02 * v.y
-      csv += "\(t),\(v.x + sx * gaussian()),\(sx),\(v.y + sy * gaussian()),\(sy)\n"
-    }
+    let csv = Self.noisyChain(&random, floor: 0)
     let ode = try ODEModel(model: try model(Self.chain))
     let fit = try ParameterFit(
       ode: ode, experiments: [try Self.experiment(csv)], quantities: [("k", nil, nil, nil, nil), ("c", nil, nil, nil, nil)])
@@ -211,7 +210,7 @@ struct ParameterFitTests {
       nodes:
         x: {initial: 1, rate: -a * b * x}
       """))
-    let data = "time,x,x_sd\n" + Self.times.map { "\($0),\(exp(-0.5 * $0) * (1 + 0.02 * gaussian())),\(0.02 * exp(-0.5 * $0))" }
+    let data = "time,x,x_sd\n" + Self.times.map { "\($0),\(exp(-0.5 * $0) * (1 + 0.02 * Self.gaussian(&random))),\(0.02 * exp(-0.5 * $0))" }
       .joined(separator: "\n")
     let unidentifiable = try ParameterFit(
       ode: product, experiments: [try Self.experiment(data)], quantities: [("a", nil, 1e-4, 1e4, nil), ("b", nil, 1e-4, 1e4, nil)])
