@@ -16,6 +16,8 @@ public enum PlotKind: String, Sendable, Hashable, CaseIterable {
   case sensitivity
   /// Measured values against the fitted model, from `simulate fit`'s residuals.csv.
   case fit
+  /// Profile likelihoods, from `simulate fit --profile`'s profiles.csv.
+  case profile
 }
 
 /// How time courses share panels.
@@ -107,6 +109,8 @@ public enum Plotter {
       svg = try BooleanPlot.raster(trajectory, options: options)
     case .fit:
       svg = try FitPlot.render(loaded[0].table(for: kind), options: options, warnings: &warnings)
+    case .profile:
+      svg = try ProfilePlot.render(loaded[0].table(for: kind), options: options, warnings: &warnings)
     case .sensitivity:
       let input = loaded[0]
       let csv = try input.table(for: kind)
@@ -130,6 +134,7 @@ public enum Plotter {
     if header.first == "time" { return .timecourse }
     if SensitivityInput.matches(header) || TornadoInput.matches(header) { return .sensitivity }
     if FitPlot.matches(header) { return .fit }
+    if ProfilePlot.matches(header) { return .profile }
     if SweepRunsInput.matches(header) {
       let runs = try SweepRunsInput(table: table)
       if options.y != nil { return .heatmap }
@@ -168,7 +173,7 @@ public enum Plotter {
     if o.metric != nil && !(sweep || kind == .sensitivity) { unused.append("--metric") }
     if o.select != nil && sweep { unused.append("--select") }
     if o.layout != nil && kind != .timecourse { unused.append("--layout") }
-    if o.logX && !(kind == .timecourse || sweep) { unused.append("--log-x") }
+    if o.logX && !(kind == .timecourse || sweep || kind == .profile) { unused.append("--log-x") }
     if o.logY && !(kind == .timecourse || kind == .doseResponse || kind == .heatmap) { unused.append("--log-y") }
     if !unused.isEmpty {
       throw PathwayError(.usage, unused.joined(separator: ", ") + " cannot be used with a \(kind.rawValue) figure")

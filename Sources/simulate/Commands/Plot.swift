@@ -22,6 +22,8 @@ struct Plot: ParsableCommand {
         fit            measured points (± sd) against the fitted model, one
                        panel per variable (simulate fit's residuals.csv, with
                        the trajectories.csv beside it)
+        profile        profile likelihoods with the 95 % threshold, one panel
+                       per quantity (simulate fit --profile's profiles.csv)
 
       Layouts of time courses: overlay (one panel), panels (one per variable, a
       line per input), scenarios (one panel per input, side by side). Failed
@@ -31,7 +33,7 @@ struct Plot: ParsableCommand {
       64 options that do not fit the input, 73/74 the SVG cannot be written.
       """)
 
-  @Argument(help: "Input files: run CSVs, a sweep's runs.csv or sensitivity.csv, attractors JSON/CSV, a Boolean trajectory, a fit's residuals.csv.")
+  @Argument(help: "Input files: run CSVs, a sweep's runs.csv or sensitivity.csv, attractors JSON/CSV, a Boolean trajectory, a fit's residuals.csv or profiles.csv.")
   var inputs: [String]
 
   @Option(help: ArgumentHelp("The figure (default: inferred from the input).", valueName: "kind"))

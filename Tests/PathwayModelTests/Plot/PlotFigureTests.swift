@@ -508,4 +508,37 @@ struct PlotFigureTests {
     #expect(series[0].all(name: "line").count == 2)
     #expect(panels[1].all(class: "point").count == 1)
   }
+
+  @Test("profiles: a panel per quantity, the points where their Δ belongs, the 3.84 threshold, log axes for log-scale quantities")
+  func profileFigure() throws {
+    let profiles = """
+      quantity,value,sum_of_squares,delta,status
+      k,0.5,10,5,converged
+      k,0.6,6,1,converged
+      k,0.7,5,0,optimum
+      k,0.8,7,2,converged
+      k,0.9,11,6,converged
+      c,2,9,4,converged
+      c,3,5,0,optimum
+      c,4,,,failed: the simulation failed
+      """
+    let estimates = "name,scale\nk,log\nc,linear\n"
+    let directory = try writeFixtures(["profiles.csv": profiles, "estimates.csv": estimates])
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let result = try Plotter.plot([directory + "/profiles.csv"], options: PlotOptions())
+    #expect(result.kind == .profile)
+    #expect(result.warnings.count == 1)  // the failed refit
+    let svg = try parseSVG(result.svg)
+    let panels = svg.all(class: "panel")
+    #expect(panels.count == 2)
+    let x = try readAxis(panels[0], "x"), y = try readAxis(panels[0], "y")
+    #expect(x.isLog)
+    #expect(try !readAxis(panels[1], "x").isLog)
+    let threshold = try #require(panels[0].all(class: "threshold").first)
+    #expect(abs(threshold.number("y1")! - y.pixel(3.841458820694124)) < 0.5)
+    let optimum = try #require(panels[0].all(class: "optimum").first)
+    #expect(abs(optimum.number("cx")! - x.pixel(0.7)) < 0.5 && abs(optimum.number("cy")! - y.pixel(0)) < 0.5)
+    #expect(panels[0].all(class: "point").count == 4)
+    #expect(panels[1].all(class: "point").count == 1)
+  }
 }
