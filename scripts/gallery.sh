@@ -37,6 +37,7 @@ simulate sweep "$model" --scenario models/osteogenesis/scenarios/B1-BMP9.yaml --
 simulate plot "$out/oat/sensitivity.csv" -o docs/gallery/tornado.svg
 rm -rf "$out/fit"
 simulate fit "$model" --scenario models/osteogenesis/scenarios/B1-BMP9.yaml --data "$data/bmp9-alp-ocn.csv" \
-  --fit ALP.tau,OCN.tau --quiet -o "$out/fit"
+  --fit ALP.tau,OCN.tau --profile --quiet -o "$out/fit"
 simulate plot "$out/fit/residuals.csv" -o docs/gallery/fit.svg
+simulate plot "$out/fit/profiles.csv" -o docs/gallery/profile.svg
 echo "redrew docs/gallery/*.svg" >&2
