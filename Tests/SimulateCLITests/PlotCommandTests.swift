@@ -126,6 +126,7 @@ struct PlotCommandTests {
   /// Every kind of figure, drawn by the CLI into `dir`: (kind, arguments).
   static func everyKind(in dir: String) throws -> [(String, [String])] {
     try runModel(in: dir)
+    try runFit(in: dir)
     let data = packageRoot + "/docs/gallery/data/"
     return [
       ("timecourse", ["out/decay.csv", "--layout", "panels"]),
@@ -134,7 +135,21 @@ struct PlotCommandTests {
       ("attractors", [data + "toy-wnt-attractors.json"]),
       ("raster", [data + "toy-wnt-trajectory.csv"]),
       ("sensitivity", [data + "ishigami-sobol.csv"]),
+      ("fit", ["fit/residuals.csv"]),
+      ("profile", ["fit/profiles.csv"]),
     ]
+  }
+
+  /// A fit of the decay model's k to its own run with ±3 % scatter, profiled, into `dir/fit`.
+  static func runFit(in dir: String) throws {
+    let noise = [0.02, -0.03, 0.01, 0.025, -0.015, -0.005, 0.03, -0.02]
+    let csv = "time,x,x_sd\n" + (1...8).map { i in
+      let t = Double(i), x = exp(-0.6 * t)
+      return "\(t),\(x * (1 + noise[i - 1])),\(0.03 * x)"
+    }.joined(separator: "\n") + "\n"
+    try write(csv, to: dir + "/measured.csv")
+    let fit = try simulate(["fit", "decay.yaml", "--data", "measured.csv", "--fit", "k", "--profile", "-q", "-o", "fit"], in: dir)
+    #expect(fit.status == 0, "\(fit.stderr)")
   }
 
   @Test("the kind is inferred from each input")
