@@ -91,6 +91,22 @@ struct FitCommandTests {
     #expect((fit["profiles"] as? [[String: Any]])?.first?["quantity"] as? String == "k")
   }
 
+  @Test("--scale: data in other units; the fitted trajectories are written in the data's units")
+  func scale() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try write(Self.decay, to: dir + "/decay.yaml")
+    let csv = "time,x\n" + (1...8).map { i in let t = Double(i) * 0.5; return "\(t),\(30 * exp(-0.5 * t))" }.joined(separator: "\n") + "\n"
+    try write(csv, to: dir + "/au.csv")
+    let r = try simulate(["fit", "decay.yaml", "--data", "au.csv", "--fit", "k", "--scale", "x", "--rtol", "1e-10", "-q", "-o", "out"], in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    let rows = try String(contentsOfFile: dir + "/out/estimates.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+    #expect(rows[2][0] == "scale(x)" && abs(Double(rows[2][3])! - 15) < 1e-5)  // x(0) = 2: 30 = 15 · 2
+    let trajectories = try String(contentsOfFile: dir + "/out/trajectories.csv", encoding: .utf8).split(separator: "\n")
+    let first = trajectories[1].split(separator: ",")
+    #expect(first[1] == "0" && abs(Double(first[3])! - 30) < 1e-4)
+  }
+
   @Test("bad requests: 64 for the command line, 65 with the place for data that do not fit the model")
   func failures() throws {
     let dir = try temporaryDirectory()

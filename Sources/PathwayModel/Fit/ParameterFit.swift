@@ -15,13 +15,17 @@ public struct FitQuantity: Sendable, Hashable {
   public var upper: Double?
   /// Where the first start begins: the value in the first experiment's run unless given.
   public var start: Double
+  /// For an observation scale `scale(X)`: the measured variable X whose simulated values it
+  /// multiplies (data in arbitrary units); nil for a quantity of the model.
+  public var scaledVariable: String?
 
-  public init(name: String, scale: Scale, lower: Double? = nil, upper: Double? = nil, start: Double) {
+  public init(name: String, scale: Scale, lower: Double? = nil, upper: Double? = nil, start: Double, scaledVariable: String? = nil) {
     self.name = name
     self.scale = scale
     self.lower = lower
     self.upper = upper
     self.start = start
+    self.scaledVariable = scaledVariable
   }
 
   /// u: ln p on the log scale, p on the linear one.
@@ -167,11 +171,12 @@ public final class ParameterFit: @unchecked Sendable {
   ///     bounds and start (nil: the value in the first experiment's run).
   public init(
     ode: ODEModel, experiments: [FitExperiment],
-    quantities specs: [(name: String, scale: FitQuantity.Scale?, lower: Double?, upper: Double?, start: Double?)]
+    quantities specs: [(name: String, scale: FitQuantity.Scale?, lower: Double?, upper: Double?, start: Double?)],
+    scales: [String] = []
   ) throws(PathwayError) {
     self.ode = ode
     self.experiments = experiments
-    guard !specs.isEmpty else { throw PathwayError(.usage, "name at least one quantity to fit (--fit)") }
+    guard !specs.isEmpty || !scales.isEmpty else { throw PathwayError(.usage, "name at least one quantity to fit (--fit)") }
     guard !experiments.isEmpty else { throw PathwayError(.usage, "give at least one data file (--data)") }
 
     // The experiments: every data column an output, every time inside the run.
@@ -240,6 +245,20 @@ public final class ParameterFit: @unchecked Sendable {
       guard start.isFinite else { throw PathwayError(.usage, "--fit \(spec.name): its start is not finite") }
       quantities.append(FitQuantity(name: spec.name, scale: scale, lower: spec.lower, upper: spec.upper, start: start))
     }
+    // Observation scales: one factor per measured variable, shared by the experiments; each
+    // starts from its best value for the starting quantities (`fit`).
+    let measured = Set(experiments.flatMap(\.data.variables))
+    for variable in scales {
+      guard measured.contains(variable) else {
+        throw PathwayError(
+          .usage, "--scale \(variable): no data file measures '\(variable)'",
+          notes: ["measured: " + measured.sorted().joined(separator: ", ")])
+      }
+      if quantities.contains(where: { $0.scaledVariable == variable }) {
+        throw PathwayError(.usage, "--scale \(variable) is given twice")
+      }
+      quantities.append(FitQuantity(name: "scale(\(variable))", scale: .log, start: 1, scaledVariable: variable))
+    }
     self.quantities = quantities
     observationCount = experiments.reduce(0) { $0 + $1.data.observations.count }
     guard observationCount >= quantities.count else {
@@ -250,7 +269,8 @@ public final class ParameterFit: @unchecked Sendable {
     var refusal: String? = nil
     var built: ForwardSensitivity? = nil
     do throws(PathwayError) {
-      built = try ForwardSensitivity(ode: ode, run: reference, parameters: quantities.map(\.name))
+      let names = quantities.filter { $0.scaledVariable == nil }.map(\.name)
+      if !names.isEmpty { built = try ForwardSensitivity(ode: ode, run: reference, parameters: names) }
     } catch {
       guard error.kind == .invalidInput else { throw error }
       refusal = error.diagnostics.first?.message ?? "\(error)"
@@ -258,6 +278,71 @@ public final class ParameterFit: @unchecked Sendable {
     sensitivityRefusal = refusal
     // The first experiment's system, for its first Jacobian (the columns are the data's).
     if let built, built.variables == experiments[0].data.variables { sensitivityCache[0] = built }
+    updateScaleSources()
+  }
+
+  /// Where each observation's scale comes from: a fitted `scale(X)`, a value held by a profile,
+  /// or none (1).
+  private enum ScaleSource {
+    case none
+    case quantity(Int)
+    case fixed(Double)
+  }
+  private var scaleSources: [ScaleSource] = []
+  /// Observation scales held at a value (a profile of one).
+  private var fixedScales: [String: Double] = [:]
+
+  private func updateScaleSources() {
+    var byVariable: [String: Int] = [:]
+    for (j, q) in quantities.enumerated() { if let v = q.scaledVariable { byVariable[v] = j } }
+    scaleSources = experiments.flatMap { e in
+      e.data.observations.map { o -> ScaleSource in
+        let v = e.data.variables[o.variable]
+        if let j = byVariable[v] { return .quantity(j) }
+        if let f = fixedScales[v] { return .fixed(f) }
+        return .none
+      }
+    }
+  }
+
+  /// The model's quantities (not the observation scales): their indices and names.
+  private var modelIndices: [Int] { quantities.indices.filter { quantities[$0].scaledVariable == nil } }
+  private var modelNames: [String] { modelIndices.map { quantities[$0].name } }
+
+  /// The scale of each observation at `values` (of all quantities).
+  private func observationScales(_ values: [Double]) -> [Double] {
+    scaleSources.map { source in
+      switch source {
+      case .none: return 1
+      case .quantity(let j): return values[j]
+      case .fixed(let f): return f
+      }
+    }
+  }
+
+  /// (s·y − observed)/σ for every observation, at `values` of all quantities.
+  private func residuals(_ values: [Double]) -> [Double]? {
+    guard let e = simulate(values, sensitivities: false) else { return nil }
+    let w = weights, y = observed, scales = observationScales(values)
+    return (0..<observationCount).map { (scales[$0] * e.simulated[$0] - y[$0]) * w[$0] }
+  }
+
+  /// Each observation scale's best value for the model at `values` (Σ y·obs/σ² / Σ y²/σ²), or 1.
+  private func bestScales(_ values: [Double]) -> [Double] {
+    var result = values
+    guard quantities.contains(where: { $0.scaledVariable != nil }), let e = simulate(values, sensitivities: false) else { return result }
+    let w = weights, y = observed
+    for (j, _) in quantities.enumerated() where quantities[j].scaledVariable != nil {
+      var numerator = 0.0, denominator = 0.0
+      for (i, source) in scaleSources.enumerated() {
+        guard case .quantity(let q) = source, q == j else { continue }
+        numerator += e.simulated[i] * y[i] * w[i] * w[i]
+        denominator += e.simulated[i] * e.simulated[i] * w[i] * w[i]
+      }
+      let best = numerator / denominator
+      result[j] = best.isFinite && best > 0 ? best : 1
+    }
+    return result
   }
 
   /// The experiment's scenario with the quantities set, its output grid the data's times.
@@ -274,20 +359,21 @@ public final class ParameterFit: @unchecked Sendable {
   /// The experiment's scenario at `values` with a grid of `points` times over its data's span
   /// (for drawing the fitted curves).
   public func scenario(_ e: Int, values: [Double], points: Int) -> Scenario {
-    var s = Self.scenario(experiments[e], names: quantities.map(\.name), values: values)
+    var s = Self.scenario(experiments[e], names: modelNames, values: modelIndices.map { values[$0] })
     s.time.grid = .steps(max(1, points - 1))
     return s
   }
 
   private struct Evaluation {
     var simulated: [Double]
-    /// Row-major observations × quantities: ∂y/∂p.
+    /// Row-major observations × the model's quantities: ∂y/∂p.
     var sensitivities: [Double]?
   }
 
   /// The simulated value of every observation (experiment order, then the data's order) at p.
-  private func simulate(_ values: [Double], sensitivities: Bool) -> Evaluation? {
-    let names = quantities.map(\.name)
+  private func simulate(_ all: [Double], sensitivities: Bool) -> Evaluation? {
+    let names = modelNames
+    let values = modelIndices.map { all[$0] }
     var simulated: [Double] = []
     var derivatives: [Double] = []
     for (e, experiment) in experiments.enumerated() {
@@ -337,28 +423,46 @@ public final class ParameterFit: @unchecked Sendable {
   private var observed: [Double] { experiments.flatMap { $0.data.observations.map(\.value) } }
 
   /// ∂r/∂p (row-major observations × quantities) at p: sensitivity equations, else central
-  /// differences of whole runs on each quantity's scale.
+  /// differences of whole runs on each quantity's scale; an observation scale's column is y/σ.
   private func jacobian(_ values: [Double]) -> [Double]? {
     let k = quantities.count
     let w = weights
-    if sensitivityRefusal == nil {
-      if let e = simulate(values, sensitivities: true), let s = e.sensitivities {
-        return s.indices.map { s[$0] * w[$0 / k] }
-      }
-      // The sensitivities failed here (a switch the trajectory grazes, a solver failure in the
-      // larger system): central differences of whole runs instead.
-      finiteDifferenceFallbacks += 1
-    }
+    let scales = observationScales(values)
+    let model = modelIndices
     var J = [Double](repeating: 0, count: observationCount * k)
-    for (j, q) in quantities.enumerated() {
-      let u = q.u(values[j])
-      let h = 1e-4 * max(abs(u), q.scale == .log ? 1 : 1e-3)
-      var up = values, down = values
-      up[j] = q.p(u + h)
-      down[j] = q.p(u - h)
-      guard let a = simulate(up, sensitivities: false), let b = simulate(down, sensitivities: false) else { return nil }
-      let dpdu = q.scale == .log ? values[j] : 1
-      for i in 0..<observationCount { J[i * k + j] = (a.simulated[i] - b.simulated[i]) / (2 * h) / dpdu * w[i] }
+    var y: [Double]? = nil
+    var done = model.isEmpty
+    if !done && sensitivityRefusal == nil {
+      if let e = simulate(values, sensitivities: true), let s = e.sensitivities {
+        for i in 0..<observationCount {
+          for (m, j) in model.enumerated() { J[i * k + j] = scales[i] * s[i * model.count + m] * w[i] }
+        }
+        y = e.simulated
+        done = true
+      } else {
+        // The sensitivities failed here (a switch the trajectory grazes, a solver failure in the
+        // larger system): central differences of whole runs instead.
+        finiteDifferenceFallbacks += 1
+      }
+    }
+    if !done {
+      for j in model {
+        let q = quantities[j]
+        let u = q.u(values[j])
+        let h = 1e-4 * max(abs(u), q.scale == .log ? 1 : 1e-3)
+        var up = values, down = values
+        up[j] = q.p(u + h)
+        down[j] = q.p(u - h)
+        guard let a = simulate(up, sensitivities: false), let b = simulate(down, sensitivities: false) else { return nil }
+        let dpdu = q.scale == .log ? values[j] : 1
+        for i in 0..<observationCount { J[i * k + j] = scales[i] * (a.simulated[i] - b.simulated[i]) / (2 * h) / dpdu * w[i] }
+      }
+    }
+    for (i, source) in scaleSources.enumerated() {
+      guard case .quantity(let j) = source else { continue }
+      if y == nil { y = simulate(values, sensitivities: false)?.simulated }
+      guard let y else { return nil }
+      J[i * k + j] = y[i] * w[i]
     }
     return J
   }
@@ -370,6 +474,8 @@ public final class ParameterFit: @unchecked Sendable {
     quantities = other.quantities
     sensitivityRefusal = other.sensitivityRefusal
     observationCount = other.observationCount
+    fixedScales = other.fixedScales
+    updateScaleSources()
   }
 
   /// One Levenberg–Marquardt minimization from `start` (values of the quantities); `progress`
@@ -378,13 +484,9 @@ public final class ParameterFit: @unchecked Sendable {
     _ start: [Double], options: FitOptions, progress: (Int, Double) -> Void
   ) throws(PathwayError) -> GSLLeastSquares.Outcome {
     let k = quantities.count, n = observationCount
-    let w = weights, y = observed
     let quantities = self.quantities
     func values(_ theta: [Double]) -> [Double] { zip(quantities, theta).map { $0.value($1) } }
-    let residuals: ([Double]) -> [Double]? = { theta in
-      guard let e = self.simulate(values(theta), sensitivities: false) else { return nil }
-      return (0..<n).map { (e.simulated[$0] - y[$0]) * w[$0] }
-    }
+    let residuals: ([Double]) -> [Double]? = { theta in self.residuals(values(theta)) }
     let thetaJacobian: ([Double]) -> [Double]? = { theta in
       let p = values(theta)
       guard let J = self.jacobian(p) else { return nil }
@@ -486,36 +588,43 @@ public final class ParameterFit: @unchecked Sendable {
   private var baseExperiments: [FitExperiment] = []
   private var heldName: String? = nil
 
+  private var heldScale: String? = nil
+
   private init(copying other: ParameterFit, holding held: Int, at value: Double, others: [Double]) {
     ode = other.ode
     baseExperiments = other.experiments
     experiments = other.experiments
     var kept = other.quantities
-    heldName = kept.remove(at: held).name
+    let removed = kept.remove(at: held)
+    if let v = removed.scaledVariable { heldScale = v } else { heldName = removed.name }
     var starts = others
     starts.remove(at: held)
     for i in kept.indices { kept[i].start = starts[i] }
     quantities = kept
     sensitivityRefusal = other.sensitivityRefusal
     observationCount = other.observationCount
+    fixedScales = other.fixedScales
     hold(at: value)
   }
 
   private func hold(at value: Double) {
-    guard let heldName else { return }
-    experiments = baseExperiments.map { e in
-      var e = e
-      e.scenario.settings.append(Scenario.Setting(target: heldName, value: value))
-      return e
+    if let heldScale {
+      fixedScales[heldScale] = value
+    } else if let heldName {
+      experiments = baseExperiments.map { e in
+        var e = e
+        e.scenario.settings.append(Scenario.Setting(target: heldName, value: value))
+        return e
+      }
     }
+    updateScaleSources()
   }
 
   /// Fits the quantities left again from where the last fit ended; Σr² (nil when it failed) and a status.
   private func refit(options: FitOptions) -> (Double?, String) {
     if quantities.isEmpty {
-      guard let e = simulate([], sensitivities: false) else { return (nil, "failed: the simulation failed") }
-      let w = weights, y = observed
-      return (e.simulated.indices.reduce(0) { $0 + pow((e.simulated[$1] - y[$1]) * w[$1], 2) }, "evaluated")
+      guard let r = residuals([]) else { return (nil, "failed: the simulation failed") }
+      return (r.reduce(0) { $0 + $1 * $1 }, "evaluated")
     }
     do throws(PathwayError) {
       let outcome = try optimize(quantities.map(\.start), options: options) { _, _ in }
@@ -531,23 +640,29 @@ public final class ParameterFit: @unchecked Sendable {
   public func fit(options: FitOptions, progress: (Int, Int, Double) -> Void = { _, _, _ in }) throws(PathwayError) -> FitResult {
     let k = quantities.count
     let n = observationCount
-    if options.starts > 1, let unbounded = quantities.first(where: { $0.lower == nil }) {
+    if options.starts > 1, let unbounded = quantities.first(where: { $0.lower == nil && $0.scaledVariable == nil }) {
       throw PathwayError(
         .usage, "--starts \(options.starts) draws starting points inside the bounds, but '\(unbounded.name)' has none",
         notes: ["give every quantity bounds: --fit \(unbounded.name)=lower:upper"])
     }
-    let quantities = self.quantities
-    func values(_ theta: [Double]) -> [Double] { zip(quantities, theta).map { $0.value($1) } }
+    var quantities = self.quantities
 
     var random = Xoshiro256StarStar(seed: options.seed)
     var startPoints: [[Double]] = [quantities.map(\.start)]
     for _ in 1..<max(1, options.starts) {
       startPoints.append(
         quantities.map { q in
-          let a = q.u(q.lower!), b = q.u(q.upper!)
+          guard let lower = q.lower, let upper = q.upper else { return q.start }
+          let a = q.u(lower), b = q.u(upper)
           return q.p(a + (b - a) * random.nextUnitDouble())
         })
     }
+    // Observation scales start from their best value for each start's model quantities.
+    startPoints = startPoints.map(bestScales)
+    for j in quantities.indices where quantities[j].scaledVariable != nil { quantities[j].start = startPoints[0][j] }
+    self.quantities = quantities
+    let fitted = quantities
+    func values(_ theta: [Double]) -> [Double] { zip(fitted, theta).map { $0.value($1) } }
     // The starts, on `jobs` threads: each thread has its own copy of the problem (its own
     // sensitivity systems), and every start's result is the same whichever thread ran it.
     let workers = max(1, min(options.jobs, startPoints.count))

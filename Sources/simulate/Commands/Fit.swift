@@ -15,6 +15,9 @@ struct FitCommand: ParsableCommand {
       variance). --data FILE@SCENARIO adds a scenario layer (a stimulus, a knockout) for that \
       experiment only, on top of --scenario and before --set.
 
+      --scale X fits a factor scale(X) for data in arbitrary units (data = scale(X) · X, shared \
+      by the experiments; it starts from its best value for the starting quantities).
+
       --fit NAME or NAME=LOWER:UPPER names a quantity to estimate: a parameter, an input's \
       constant dose, NODE.initial, or a logic-derived node's NODE.tau, NODE.n, NODE.k. It starts \
       from its value in the run (--set changes it) and is searched on a log scale when positive \
@@ -45,6 +48,11 @@ struct FitCommand: ParsableCommand {
     name: .customLong("fit"),
     help: ArgumentHelp("Quantities to estimate, comma-separated or repeated: NAME or NAME=LOWER:UPPER.", valueName: "spec"))
   var fit: [String] = []
+
+  @Option(
+    name: .customLong("scale"),
+    help: ArgumentHelp("Measured variables in arbitrary units: fit a factor scale(X) with data = scale(X) · X (comma-separated or repeated).", valueName: "ids"))
+  var scale: [String] = []
 
   @Option(name: .customLong("linear"), help: ArgumentHelp("Search these quantities on a linear scale (comma-separated or repeated).", valueName: "names"))
   var linear: [String] = []
@@ -87,7 +95,7 @@ struct FitCommand: ParsableCommand {
 
   func validate() throws {
     if data.isEmpty { throw ValidationError("Missing expected argument '--data <file[@scenario]>'") }
-    if specs.isEmpty { throw ValidationError("Missing expected argument '--fit <spec>'") }
+    if specs.isEmpty && scaled.isEmpty { throw ValidationError("Missing expected argument '--fit <spec>'") }
     if starts < 1 { throw ValidationError("--starts must be at least 1") }
     if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     if profileSteps < 1 { throw ValidationError("--profile-steps must be at least 1") }
@@ -97,6 +105,10 @@ struct FitCommand: ParsableCommand {
       throw ValidationError("the data files give the output times: --t-end, --steps, --points, --dt and --times do not apply to fit")
     }
     if output == "-" { throw ValidationError("fit writes several files: give -o a folder") }
+  }
+
+  var scaled: [String] {
+    scale.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
   }
 
   var specs: [String] {
@@ -159,7 +171,7 @@ struct FitCommand: ParsableCommand {
         throw PathwayError(.usage, "--linear \(name): '\(name)' is not among the --fit quantities")
       }
 
-      let problem = try ParameterFit(ode: ode, experiments: experiments, quantities: parsed)
+      let problem = try ParameterFit(ode: ode, experiments: experiments, quantities: parsed, scales: scaled)
       var options = FitOptions()
       options.starts = starts
       options.jobs = jobs
@@ -308,7 +320,9 @@ struct FitCommand: ParsableCommand {
       for row in 0..<trajectory.rowCount {
         let t = formatNumber(trajectory.times[row])
         for (c, variable) in experiment.data.variables.enumerated() {
-          lines.append([experiment.name, t, variable, formatNumber(trajectory.value(row: row, column: c))])
+          // In the data's units: times the variable's observation scale when one was fitted.
+          let factor = r.estimates.first { $0.quantity.scaledVariable == variable }?.value ?? 1
+          lines.append([experiment.name, t, variable, formatNumber(factor * trajectory.value(row: row, column: c))])
         }
       }
     }

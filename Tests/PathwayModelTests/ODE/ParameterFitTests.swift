@@ -223,4 +223,29 @@ struct ParameterFitTests {
     #expect(flat.allSatisfy { $0.lower95 == nil && $0.upper95 == nil })
     #expect(flat[0].points.allSatisfy { $0.delta < 1e-3 })
   }
+
+  @Test("observation scales: data in arbitrary units give k, c and the factor back; the trajectories' units follow")
+  func observationScales() throws {
+    let ode = try ODEModel(model: try model(Self.chain))
+    // x measured in units 5 times the model's, y as is.
+    let csv = "time,x,y\n" + Self.times.map { t in let v = Self.exact(t); return "\(t),\(5 * v.x),\(v.y)" }.joined(separator: "\n") + "\n"
+    let fit = try ParameterFit(
+      ode: ode, experiments: [try Self.experiment(csv)], quantities: [("k", nil, nil, nil, nil), ("c", nil, nil, nil, nil)],
+      scales: ["x"])
+    #expect(fit.quantities.map(\.name) == ["k", "c", "scale(x)"])
+    let r = try fit.fit(options: FitOptions())
+    for (estimate, truth) in zip(r.estimates.map(\.value), [0.7, 0.3, 5.0]) {
+      #expect(abs(estimate - truth) < 1e-6 * truth, "\(estimate) vs \(truth)")
+    }
+    // It started from its best value for k = 0.2, c = 1 (the analytic least-squares factor).
+    #expect(r.estimates[2].quantity.start > 1 && r.estimates[2].quantity.start < 20)
+    #expect(r.residuals.allSatisfy { abs($0.residual) < 1e-5 })
+    let unknown = pathwayError {
+      _ = try ParameterFit(ode: ode, experiments: [try Self.experiment(csv)], quantities: [("k", nil, nil, nil, nil)], scales: ["z"])
+    }
+    #expect(unknown?.diagnostics.first?.message.hasPrefix("--scale z: no data file measures 'z'") == true)
+    // Profiling a scale holds it, not a model quantity.
+    let profiles = fit.profiles(around: r, options: FitOptions(), maximumSteps: 3)
+    #expect(profiles.count == 3 && profiles[2].quantity == "scale(x)")
+  }
 }
