@@ -63,6 +63,8 @@ enum FuzzTarget: String, CaseIterable {
       let separator: Character = data.count % 2 == 1 ? "\t" : ","
       guard let table = try? CSVTable.parse(text: text, file: "fuzz.csv", separator: separator) else { return }
       for column in 0..<table.header.count { _ = try? table.numbers(column: column) }
+      // As `simulate fit` reads a data file.
+      _ = try? ObservedData.parse(table)
       // Then what `simulate plot` does with the file: infer the figure's kind, read it, draw it.
       let path = FuzzTarget.plotInput + (separator == "\t" ? ".tsv" : ".csv")
       guard FileManager.default.createFile(atPath: path, contents: data) else { return }
