@@ -152,9 +152,13 @@ struct FitCommand: ParsableCommand {
           extra = [String(entry[entry.index(after: at)...])]
         }
         let observed = try ObservedData.read(path: file)
-        let scenario = try ModelOptions.layered(
+        var scenario = try ModelOptions.layered(
           scenarios: model.scenarios + extra, settings: model.settings, extra: cliLayer, knockouts: model.knockouts,
           overexpressions: model.overexpressions, perturbations: model.perturbations, unnamed: Paths.stem(of: model.model))
+        // A fit solves the model hundreds of times: a native kernel repays its compilation (same numbers).
+        if scenario.solver.kernel == nil {
+          scenario.solver.kernel = ProcessInfo.processInfo.environment["PATHWAY_KERNEL"] ?? KernelMode.auto.rawValue
+        }
         var name = Paths.stem(of: file)
         var k = 2
         while names.contains(name) {

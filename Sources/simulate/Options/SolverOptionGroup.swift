@@ -25,7 +25,7 @@ struct SolverOptionGroup: ParsableArguments {
   var method: String?
 
   @Option(help: ArgumentHelp(
-    "How rate laws are evaluated: the interpreter, native code compiled by the system C compiler (cached; same numbers, faster), or native when a compiler is found (default $PATHWAY_KERNEL, else interpreted for run and steady-state, auto for sweep).",
+    "How rate laws are evaluated: the interpreter, native code compiled by the system C compiler (cached; same numbers, faster), or native when a compiler is found (default $PATHWAY_KERNEL, else interpreted for run and steady-state, auto for sweep and fit).",
     valueName: KernelMode.allCases.map(\.rawValue).joined(separator: "|")))
   var kernel: String?
 
