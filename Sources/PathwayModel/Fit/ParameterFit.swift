@@ -15,8 +15,9 @@ public struct FitQuantity: Sendable, Hashable {
   public var upper: Double?
   /// Where the first start begins: the value in the first experiment's run unless given.
   public var start: Double
-  /// For an observation scale `scale(X)`: the measured variable X whose simulated values it
-  /// multiplies (data in arbitrary units); nil for a quantity of the model.
+  /// For an observation scale `scale(X)` or `scale(X@EXPERIMENT)`: the measured variable X (in
+  /// every experiment, or in that experiment only) whose simulated values it multiplies (data in
+  /// arbitrary units); nil for a quantity of the model.
   public var scaledVariable: String?
 
   public init(name: String, scale: Scale, lower: Double? = nil, upper: Double? = nil, start: Double, scaledVariable: String? = nil) {
@@ -247,17 +248,30 @@ public final class ParameterFit: @unchecked Sendable {
     }
     // Observation scales: one factor per measured variable, shared by the experiments; each
     // starts from its best value for the starting quantities (`fit`).
+    // `X@EXPERIMENT`: a factor of X in that experiment only (it wins over a shared `X` there).
     let measured = Set(experiments.flatMap(\.data.variables))
-    for variable in scales {
+    for key in scales {
+      var variable = key
+      if let at = key.lastIndex(of: "@") {
+        variable = String(key[..<at])
+        let name = String(key[key.index(after: at)...])
+        guard let experiment = experiments.first(where: { $0.name == name }) else {
+          throw PathwayError(
+            .usage, "--scale \(key): no experiment '\(name)'", notes: ["experiments: " + experiments.map(\.name).joined(separator: ", ")])
+        }
+        guard experiment.data.variables.contains(variable) else {
+          throw PathwayError(.usage, "--scale \(key): experiment '\(name)' does not measure '\(variable)'")
+        }
+      }
       guard measured.contains(variable) else {
         throw PathwayError(
-          .usage, "--scale \(variable): no data file measures '\(variable)'",
+          .usage, "--scale \(key): no data file measures '\(variable)'",
           notes: ["measured: " + measured.sorted().joined(separator: ", ")])
       }
-      if quantities.contains(where: { $0.scaledVariable == variable }) {
-        throw PathwayError(.usage, "--scale \(variable) is given twice")
+      if quantities.contains(where: { $0.scaledVariable == key }) {
+        throw PathwayError(.usage, "--scale \(key) is given twice")
       }
-      quantities.append(FitQuantity(name: "scale(\(variable))", scale: .log, start: 1, scaledVariable: variable))
+      quantities.append(FitQuantity(name: "scale(\(key))", scale: .log, start: 1, scaledVariable: key))
     }
     self.quantities = quantities
     observationCount = experiments.reduce(0) { $0 + $1.data.observations.count }
@@ -298,8 +312,10 @@ public final class ParameterFit: @unchecked Sendable {
     scaleSources = experiments.flatMap { e in
       e.data.observations.map { o -> ScaleSource in
         let v = e.data.variables[o.variable]
-        if let j = byVariable[v] { return .quantity(j) }
-        if let f = fixedScales[v] { return .fixed(f) }
+        for key in ["\(v)@\(e.name)", v] {
+          if let j = byVariable[key] { return .quantity(j) }
+          if let f = fixedScales[key] { return .fixed(f) }
+        }
         return .none
       }
     }

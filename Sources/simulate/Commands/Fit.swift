@@ -16,7 +16,8 @@ struct FitCommand: ParsableCommand {
       experiment only, on top of --scenario and before --set.
 
       --scale X fits a factor scale(X) for data in arbitrary units (data = scale(X) · X, shared \
-      by the experiments; it starts from its best value for the starting quantities).
+      by the experiments; X@EXPERIMENT, the data file's name without extension, gives that \
+      experiment its own factor); each starts from its best value for the starting quantities.
 
       --fit NAME or NAME=LOWER:UPPER names a quantity to estimate: a parameter, an input's \
       constant dose, NODE.initial, or a logic-derived node's NODE.tau, NODE.n, NODE.k. It starts \
@@ -51,7 +52,7 @@ struct FitCommand: ParsableCommand {
 
   @Option(
     name: .customLong("scale"),
-    help: ArgumentHelp("Measured variables in arbitrary units: fit a factor scale(X) with data = scale(X) · X (comma-separated or repeated).", valueName: "ids"))
+    help: ArgumentHelp("Measured variables in arbitrary units: fit a factor scale(X) with data = scale(X) · X; X@EXPERIMENT for one experiment's own factor (comma-separated or repeated).", valueName: "ids"))
   var scale: [String] = []
 
   @Option(name: .customLong("linear"), help: ArgumentHelp("Search these quantities on a linear scale (comma-separated or repeated).", valueName: "names"))
@@ -325,7 +326,8 @@ struct FitCommand: ParsableCommand {
         let t = formatNumber(trajectory.times[row])
         for (c, variable) in experiment.data.variables.enumerated() {
           // In the data's units: times the variable's observation scale when one was fitted.
-          let factor = r.estimates.first { $0.quantity.scaledVariable == variable }?.value ?? 1
+          let factor = (r.estimates.first { $0.quantity.scaledVariable == "\(variable)@\(experiment.name)" }
+            ?? r.estimates.first { $0.quantity.scaledVariable == variable })?.value ?? 1
           lines.append([experiment.name, t, variable, formatNumber(factor * trajectory.value(row: row, column: c))])
         }
       }

@@ -247,5 +247,22 @@ struct ParameterFitTests {
     // Profiling a scale holds it, not a model quantity.
     let profiles = fit.profiles(around: r, options: FitOptions(), maximumSteps: 3)
     #expect(profiles.count == 3 && profiles[2].quantity == "scale(x)")
+
+    // Two experiments in different units: each its own factor (x@NAME), y shared and unscaled.
+    let other = "time,x,y\n" + Self.times.map { t in let v = Self.exact(t); return "\(t),\(0.5 * v.x),\(v.y)" }.joined(separator: "\n") + "\n"
+    var second = try Self.experiment(other)
+    second.name = "e2"
+    let both = try ParameterFit(
+      ode: ode, experiments: [try Self.experiment(csv), second], quantities: [("k", nil, nil, nil, nil), ("c", nil, nil, nil, nil)],
+      scales: ["x@e1", "x@e2"])
+    let b = try both.fit(options: FitOptions())
+    #expect(b.estimates.map(\.quantity.name) == ["k", "c", "scale(x@e1)", "scale(x@e2)"])
+    for (estimate, truth) in zip(b.estimates.map(\.value), [0.7, 0.3, 5.0, 0.5]) {
+      #expect(abs(estimate - truth) < 1e-6 * truth, "\(estimate) vs \(truth)")
+    }
+    let missing = pathwayError {
+      _ = try ParameterFit(ode: ode, experiments: [try Self.experiment(csv)], quantities: [("k", nil, nil, nil, nil)], scales: ["x@e9"])
+    }
+    #expect(missing?.diagnostics.first?.message.hasPrefix("--scale x@e9: no experiment 'e9'") == true)
   }
 }
