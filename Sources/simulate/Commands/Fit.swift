@@ -109,11 +109,11 @@ struct FitCommand: ParsableCommand {
   }
 
   var scaled: [String] {
-    scale.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    commaList(scale)
   }
 
   var specs: [String] {
-    fit.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    commaList(fit)
   }
 
   /// `NAME` or `NAME=LOWER:UPPER`.
@@ -135,11 +135,8 @@ struct FitCommand: ParsableCommand {
     try reportingErrors { () throws(PathwayError) in
       let loaded = try model.load(quiet: quiet)
       var cliLayer = try solver.layer()
-      func list(_ text: String?) -> [String]? {
-        text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-      }
-      cliLayer.output.amount = list(amount)
-      cliLayer.output.concentration = list(concentration)
+      cliLayer.output.amount = amount.map { commaList($0) }
+      cliLayer.output.concentration = concentration.map { commaList($0) }
       let ode = try ODEModel(model: loaded)
 
       // Experiments: the shared layers, the experiment's own scenario, then the command line.
@@ -169,7 +166,7 @@ struct FitCommand: ParsableCommand {
         names.insert(name)
         experiments.append(FitExperiment(name: name, scenario: scenario, data: observed))
       }
-      let linearNames = Set(linear.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
+      let linearNames = Set(commaList(linear))
       var parsed: [(name: String, scale: FitQuantity.Scale?, lower: Double?, upper: Double?, start: Double?)] = []
       for spec in specs { parsed.append(try Self.parse(spec, linear: linearNames)) }
       for name in linearNames where !parsed.contains(where: { $0.name == name }) {

@@ -40,7 +40,7 @@ struct SensitivityCommand: ParsableCommand {
   }
 
   var names: [String] {
-    parameters.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    commaList(parameters)
   }
 
   func run() throws {

@@ -26,14 +26,19 @@ struct OutputOptionGroup: ParsableArguments {
 
   /// Writes the column, unit and layout choices into a scenario layer.
   func apply(to layer: inout Scenario) {
-    func list(_ text: String?) -> [String]? {
-      text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-    }
-    if let select { layer.output.select = list(select) }
+    if let select { layer.output.select = commaList(select) }
     if let layout { layer.output.layout = layout.rawValue }
-    layer.output.amount = list(amount)
-    layer.output.concentration = list(concentration)
+    layer.output.amount = amount.map { commaList($0) }
+    layer.output.concentration = concentration.map { commaList($0) }
   }
+}
+
+/// The names of options given comma-separated, repeated, or both (`--fit a,b --fit c`), blanks
+/// dropped.
+func commaList(_ texts: String...) -> [String] { commaList(texts) }
+
+func commaList(_ texts: [String]) -> [String] {
+  texts.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
 }
 
 extension OutputLayout: ExpressibleByArgument {}
