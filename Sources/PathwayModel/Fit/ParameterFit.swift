@@ -159,7 +159,11 @@ public final class ParameterFit: @unchecked Sendable {
   public private(set) var quantities: [FitQuantity]
   /// Why the sensitivity equations are not used (nil when they are).
   public let sensitivityRefusal: String?
-  private let observationCount: Int
+  /// Every measured value (experiment order, then the data's order) and 1/σ of each: the data
+  /// do not change during a fit (a profile's held values change the scenarios only).
+  private let observed: [Double]
+  private let weights: [Double]
+  private var observationCount: Int { observed.count }
   /// Each experiment's sensitivity system, built once and rebased on every run.
   private var sensitivityCache: [Int: ForwardSensitivity] = [:]
   /// Jacobians computed by central differences because the sensitivities failed there.
@@ -274,9 +278,10 @@ public final class ParameterFit: @unchecked Sendable {
       quantities.append(FitQuantity(name: "scale(\(key))", scale: .log, start: 1, scaledVariable: key))
     }
     self.quantities = quantities
-    observationCount = experiments.reduce(0) { $0 + $1.data.observations.count }
-    guard observationCount >= quantities.count else {
-      throw PathwayError(.usage, "\(observationCount) measured value(s) cannot determine \(quantities.count) quantities")
+    observed = experiments.flatMap { $0.data.observations.map(\.value) }
+    weights = experiments.flatMap { $0.data.observations.map { 1 / $0.sd } }
+    guard observed.count >= quantities.count else {
+      throw PathwayError(.usage, "\(observed.count) measured value(s) cannot determine \(quantities.count) quantities")
     }
 
     // Sensitivity equations where they apply.
@@ -435,8 +440,6 @@ public final class ParameterFit: @unchecked Sendable {
     return rows
   }
 
-  private var weights: [Double] { experiments.flatMap { $0.data.observations.map { 1 / $0.sd } } }
-  private var observed: [Double] { experiments.flatMap { $0.data.observations.map(\.value) } }
 
   /// ∂r/∂p (row-major observations × quantities) at p: sensitivity equations, else central
   /// differences of whole runs on each quantity's scale; an observation scale's column is y/σ.
@@ -489,7 +492,8 @@ public final class ParameterFit: @unchecked Sendable {
     experiments = other.experiments
     quantities = other.quantities
     sensitivityRefusal = other.sensitivityRefusal
-    observationCount = other.observationCount
+    observed = other.observed
+    weights = other.weights
     fixedScales = other.fixedScales
     updateScaleSources()
   }
@@ -618,7 +622,8 @@ public final class ParameterFit: @unchecked Sendable {
     for i in kept.indices { kept[i].start = starts[i] }
     quantities = kept
     sensitivityRefusal = other.sensitivityRefusal
-    observationCount = other.observationCount
+    observed = other.observed
+    weights = other.weights
     fixedScales = other.fixedScales
     hold(at: value)
   }
