@@ -513,10 +513,31 @@ public final class ParameterFit: @unchecked Sendable {
       let chain = zip(quantities, theta).map { $0.derivative($1) }
       return J.indices.map { J[$0] * chain[$0 % k] }
     }
-    return try GSLLeastSquares.minimize(
-      n: n, start: zip(quantities, start).map { $0.theta($1) }, maximumIterations: options.maximumIterations,
-      xtol: options.xtol, gtol: options.gtol, ftol: 0, residuals: residuals, jacobian: thetaJacobian,
-      progress: { iteration, _, cost in progress(iteration, 2 * cost) })
+    do throws(PathwayError) {
+      return try GSLLeastSquares.minimize(
+        n: n, start: zip(quantities, start).map { $0.theta($1) }, maximumIterations: options.maximumIterations,
+        xtol: options.xtol, gtol: options.gtol, ftol: 0, residuals: residuals, jacobian: thetaJacobian,
+        progress: { iteration, _, cost in progress(iteration, 2 * cost) })
+    } catch {
+      guard error.diagnostics.first?.message == GSLLeastSquares.startFailure, let reason = failureReason(start) else { throw error }
+      throw PathwayError(.simulationFailed, GSLLeastSquares.startFailure + ": " + reason)
+    }
+  }
+
+  /// Why the runs fail at `all` (values of every quantity): the first experiment's setup error
+  /// or solver failure (time, step size and state), nil when they do not.
+  private func failureReason(_ all: [Double]) -> String? {
+    let names = modelNames
+    let values = modelIndices.map { all[$0] }
+    for experiment in experiments {
+      do throws(PathwayError) {
+        let solution = try Self.scenario(experiment, names: names, values: values).resolve(for: ode).simulate(ode)
+        if let failure = solution.failure { return "\(experiment.name): \(failure)" }
+      } catch {
+        return "\(experiment.name): \(error.diagnostics.first?.message ?? "\(error)")"
+      }
+    }
+    return nil
   }
 
   /// The profile of one quantity: the best sum of squares with it held at each value and the

@@ -180,6 +180,16 @@ struct ParameterFitTests {
       _ = try ParameterFit(ode: ode, experiments: [e], quantities: [("k", nil, nil, nil, nil)]).fit(options: options)
     }
     #expect(starts?.diagnostics.first?.message.contains("has none") == true)
+    // A model that fails at the start: the error says which experiment, when and which state.
+    let broken = try ODEModel(model: try model("parameters: {k: 1}\nnodes:\n  x: {initial: 1, rate: k * log(x - 2)}\n"))
+    let failing = pathwayError {
+      _ = try ParameterFit(ode: broken, experiments: [try Self.experiment("time,x\n1,1\n2,1\n")], quantities: [("k", nil, nil, nil, nil)])
+        .fit(options: FitOptions())
+    }
+    let message = failing?.diagnostics.first?.message ?? ""
+    #expect(message.hasPrefix("the simulation fails at the starting values: e1: "), "\(message)")
+    #expect(message.contains("'x'") || message.contains(" x"), "\(message)")
+    #expect(failing?.exitCode == 1)
     let sd = pathwayError { _ = try Self.data("time,x,x_sd\n1,2,0\n") }
     #expect(sd?.diagnostics.first?.location?.line == 2)
   }

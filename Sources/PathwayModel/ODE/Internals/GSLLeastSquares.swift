@@ -28,6 +28,9 @@ enum GSLLeastSquares {
     var stop: Stop
   }
 
+  /// The message when the residuals cannot be evaluated at the start (the caller may say why).
+  static let startFailure = "the simulation fails at the starting values"
+
   /// The residual value a failed evaluation reads as.
   static let failedResidual = 1e100
 
@@ -37,6 +40,8 @@ enum GSLLeastSquares {
     let residuals: ([Double]) -> [Double]?
     let jacobian: ([Double]) -> [Double]?
     var jacobianFailure = false
+    /// Whether the last residual evaluation failed.
+    var residualFailure = false
 
     init(n: Int, p: Int, residuals: @escaping ([Double]) -> [Double]?, jacobian: @escaping ([Double]) -> [Double]?) {
       self.n = n
@@ -54,6 +59,7 @@ enum GSLLeastSquares {
     guard let x, let params, let f else { return Int32(GSL_EBADFUNC) }
     let callbacks = Unmanaged<Callbacks>.fromOpaque(params).takeUnretainedValue()
     let values = callbacks.residuals(read(x, callbacks.p))
+    callbacks.residualFailure = values == nil
     for i in 0..<callbacks.n {
       let v = values.map { $0[i] } ?? failedResidual
       f.pointee.data[i * f.pointee.stride] = v.isFinite ? v : failedResidual
@@ -91,6 +97,8 @@ enum GSLLeastSquares {
       cgsl_nlinear_new(n, p, residualCallback, jacobianCallback, context.toOpaque(), $0.baseAddress, &status)
     }
     guard let handle else {
+      // GSL evaluates the residuals, then the Jacobian, at the start.
+      if callbacks.residualFailure { throw PathwayError(.simulationFailed, startFailure) }
       throw PathwayError(
         .simulationFailed,
         callbacks.jacobianFailure
@@ -110,7 +118,7 @@ enum GSLLeastSquares {
     }
     snapshot()
     if f.contains(failedResidual) {
-      throw PathwayError(.simulationFailed, "the simulation fails at the starting values")
+      throw PathwayError(.simulationFailed, startFailure)
     }
     var stop = Stop.maximumIterations
     var iterations = 0
