@@ -56,7 +56,8 @@ struct CompFlattening {
 
   init(file: String) { self.file = file }
 
-  /// A document: its root and its model definitions by id.
+  /// A document read: its root `<sbml>` and the file it came from (external references are
+  /// relative to it).
   private struct Document {
     let root: XMLNode
     let file: String
@@ -313,7 +314,7 @@ struct CompFlattening {
     stack.append(key)
     defer { stack.removeLast() }
 
-    let node = XMLNode(name: "model", namespace: coreNamespace(of: document.root), attributes: [:], line: model.line, column: model.column)
+    let node = XMLNode(name: "model", namespace: document.root.namespace, attributes: [:], line: model.line, column: model.column)
     node.file = model.file
     for (key, value) in model.attributes where !key.contains(":") { node.attributes[key] = value }
     let instance = Instance(node: node)
@@ -375,8 +376,6 @@ struct CompFlattening {
     try performReplacements(in: instance)
     return instance
   }
-
-  private func coreNamespace(of root: XMLNode) -> String { root.namespace }
 
   /// Removes a deletion's target from an instance (a whole nested submodel when it names one).
   private func remove(_ target: Target, from instance: Instance, at node: XMLNode) throws(PathwayError) {
