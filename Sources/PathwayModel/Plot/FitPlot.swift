@@ -37,7 +37,7 @@ enum FitPlot {
     }
     // The fitted curves, when the fit's trajectories.csv is beside the residuals.
     var curves: [String: [(Double, Double)]] = [:]
-    let companion = (Paths.directory(of: residuals.file).isEmpty ? "." : Paths.directory(of: residuals.file)) + "/trajectories.csv"
+    let companion = Paths.sibling("trajectories.csv", of: residuals.file)
     if FileManager.default.fileExists(atPath: companion) {
       let table = try CSVTable.read(path: companion)
       guard table.header == ["experiment", "time", "variable", "value"] else {

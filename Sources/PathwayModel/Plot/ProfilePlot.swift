@@ -32,8 +32,7 @@ enum ProfilePlot {
     }
     // The scales the fit searched on, from the estimates.csv beside the profiles.
     var logScale = Set<String>()
-    let folder = Paths.directory(of: table.file).isEmpty ? "." : Paths.directory(of: table.file)
-    if let estimates = try? CSVTable.read(path: folder + "/estimates.csv"), let scale = estimates.index(of: "scale") {
+    if let estimates = try? CSVTable.read(path: Paths.sibling("estimates.csv", of: table.file)), let scale = estimates.index(of: "scale") {
       for row in estimates.rows where row.fields[scale] == "log" { logScale.insert(row.fields[0]) }
     }
     let threshold = 3.841458820694124

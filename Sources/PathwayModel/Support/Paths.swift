@@ -2,6 +2,12 @@
 /// inputs such as `"."` on Linux).
 public enum Paths {
   /// The folder part of `path` ("" when there is none): `a/b/c.csv` → `a/b`, `/x` → `/`.
+  /// The file `name` in the folder of `path` (`./name` for a path without a folder).
+  public static func sibling(_ name: String, of path: String) -> String {
+    let folder = directory(of: path)
+    return (folder.isEmpty ? "." : folder) + "/" + name
+  }
+
   public static func directory(of path: String) -> String {
     var trimmed = Substring(path)
     while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
